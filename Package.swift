@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "halo-forge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "halo-forge", targets: ["halo-forge"]),
+        .library(name: "HaloForgeVerify", targets: ["HaloForgeVerify"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "HaloForgeCore", swiftSettings: strictSettings),
+        .target(name: "CSandbox", cSettings: [.define("_GNU_SOURCE")]),
+        .target(
+            name: "HaloForgeSandbox",
+            dependencies: ["HaloForgeCore", "CSandbox"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HaloForgeVerify",
+            dependencies: ["HaloForgeCore", "HaloForgeSandbox"],
+            resources: [.copy("Resources")],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "HaloForgeData", dependencies: ["HaloForgeCore"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "halo-forge",
+            dependencies: [
+                "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "HaloForgeCoreTests", dependencies: ["HaloForgeCore"]),
+        .testTarget(name: "HaloForgeSandboxTests", dependencies: ["HaloForgeSandbox"]),
+        .testTarget(name: "HaloForgeVerifyTests", dependencies: ["HaloForgeVerify", "HaloForgeData"]),
+    ]
+)

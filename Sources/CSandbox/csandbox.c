@@ -1,0 +1,618 @@
+// The few lines of process control Swift cannot do safely: clone into fresh
+// namespaces, build a private read-only root, set rlimits, drop identity,
+// exec, and kill the whole process tree when a limit is hit.
+#include "csandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HF_HIGH_FD 1000
+#define HF_STACK_SIZE (256 * 1024)
+
+/// What the jail's init process tells the parent when the program has ended.
+typedef struct init_report {
+    int setup_failed;
+    int wait_status;
+    long utime_us;
+    long stime_us;
+    long max_rss_kb;
+    char message[200];
+} init_report;
+
+typedef struct child_context {
+    const hf_spec *spec;
+    char **mount_targets;     /* host paths of each mount point under root_dir */
+    char **link_paths;
+    char *proc_path;
+    char *dev_path;
+    char *dev_nodes[5];
+    int stdin_read;
+    int out_write;
+    int err_write;
+    int report_write;
+    int status_write;
+} child_context;
+
+static const char *const dev_names[5] = {"null", "zero", "full", "random", "urandom"};
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int high_pipe(int fds[2]) {
+    int raw[2];
+    if (pipe2(raw, O_CLOEXEC) != 0) return -1;
+    fds[0] = fcntl(raw[0], F_DUPFD_CLOEXEC, HF_HIGH_FD);
+    fds[1] = fcntl(raw[1], F_DUPFD_CLOEXEC, HF_HIGH_FD);
+    close(raw[0]);
+    close(raw[1]);
+    return (fds[0] < 0 || fds[1] < 0) ? -1 : 0;
+}
+
+static void close_fd(int *fd) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+}
+
+static char *join_path(const char *root, const char *path) {
+    size_t n = strlen(root) + strlen(path) + 2;
+    char *joined = malloc(n);
+    if (joined) snprintf(joined, n, "%s/%s", root, path[0] == '/' ? path + 1 : path);
+    return joined;
+}
+
+// --- child side: only async-signal-safe calls (plain syscalls) below ---
+
+static void write_all(int fd, const void *data, size_t len) {
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void append(char *buf, size_t size, const char *text) {
+    size_t used = strlen(buf);
+    while (*text && used + 1 < size) buf[used++] = *text++;
+    buf[used] = 0;
+}
+
+static void fail_setup(const child_context *ctx, const char *what, const char *path) {
+    init_report report;
+    memset(&report, 0, sizeof report);
+    report.setup_failed = 1;
+    append(report.message, sizeof report.message, what);
+    if (path) {
+        append(report.message, sizeof report.message, " ");
+        append(report.message, sizeof report.message, path);
+    }
+    append(report.message, sizeof report.message, ": ");
+    append(report.message, sizeof report.message, strerror(errno));
+    write_all(ctx->status_write, &report, sizeof report);
+    _exit(120);
+}
+
+static int make_dirs(char *path) {
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        int rc = mkdir(path, 0755);
+        *p = '/';
+        if (rc != 0 && errno != EEXIST) return -1;
+    }
+    return (mkdir(path, 0755) != 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static int make_mount_point(char *target, int is_dir) {
+    if (is_dir) return make_dirs(target);
+    char *slash = strrchr(target, '/');
+    if (slash && slash != target) {
+        *slash = 0;
+        int rc = make_dirs(target);
+        *slash = '/';
+        if (rc != 0) return -1;
+    }
+    int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    close(fd);
+    return 0;
+}
+
+/// Binds `source` at `target`; mode 0 read-only, 1 writable, 2 device node as is.
+static void bind_path(const child_context *ctx, const char *source, char *target, int mode) {
+    struct stat st;
+    if (stat(source, &st) != 0) fail_setup(ctx, "stat", source);
+    if (make_mount_point(target, S_ISDIR(st.st_mode)) != 0) fail_setup(ctx, "mkdir", target);
+    if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) != 0) fail_setup(ctx, "bind", source);
+    if (mode == 2) return;
+    int writable = mode == 1;
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV;
+    if (!writable) flags |= MS_RDONLY;
+    if (mount(NULL, target, NULL, flags, NULL) != 0) fail_setup(ctx, "remount", target);
+}
+
+static void set_limit(int resource, rlim_t soft, rlim_t hard) {
+    struct rlimit rl = {soft, hard};
+    setrlimit(resource, &rl);
+}
+
+static void move_fd(int from, int to) {
+    if (from == to) {
+        fcntl(to, F_SETFD, 0);
+    } else {
+        dup2(from, to);
+    }
+}
+
+static void close_all_except(int *keep, int n) {
+    for (int i = 1; i < n; i++) {  // insertion sort: n is tiny
+        for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+            int t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    }
+    unsigned int from = 0;
+    for (int i = 0; i < n; i++) {
+        if (keep[i] < 0) continue;
+        if ((unsigned int)keep[i] > from) syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
+        from = (unsigned int)keep[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0U, 0);
+}
+
+/// Becomes the program: limits, descriptors, identity, exec. Never returns.
+static void exec_program(const child_context *ctx) {
+    const hf_spec *spec = ctx->spec;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (spec->cpu_seconds > 0) {
+        rlim_t cpu = (rlim_t)(spec->cpu_seconds + 0.999);
+        set_limit(RLIMIT_CPU, cpu, cpu + 1);
+    }
+    if (spec->memory_bytes > 0) set_limit(RLIMIT_AS, (rlim_t)spec->memory_bytes, (rlim_t)spec->memory_bytes);
+    if (spec->file_size_bytes > 0)
+        set_limit(RLIMIT_FSIZE, (rlim_t)spec->file_size_bytes, (rlim_t)spec->file_size_bytes);
+    if (spec->open_files > 0) set_limit(RLIMIT_NOFILE, (rlim_t)spec->open_files, (rlim_t)spec->open_files);
+    if (spec->processes > 0) set_limit(RLIMIT_NPROC, (rlim_t)spec->processes, (rlim_t)spec->processes);
+    set_limit(RLIMIT_CORE, 0, 0);
+
+    move_fd(ctx->stdin_read, 0);
+    move_fd(ctx->out_write, 1);
+    move_fd(ctx->err_write, 2);
+    int last_kept = 2;
+    if (spec->report_fd >= 3 && ctx->report_write >= 0) {
+        move_fd(ctx->report_write, spec->report_fd);
+        if (spec->report_fd > 3) syscall(SYS_close_range, 3, spec->report_fd - 1, 0);
+        last_kept = spec->report_fd;
+    }
+    syscall(SYS_close_range, last_kept + 1, ~0U, 0);
+
+    if (spec->uid != 0 && geteuid() == 0) {
+        if (setgroups(0, NULL) != 0 || setgid(spec->gid) != 0 || setuid(spec->uid) != 0) {
+            const char *msg = "halo-forge sandbox: cannot drop identity\n";
+            write_all(2, msg, strlen(msg));
+            _exit(121);
+        }
+    }
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    // Ignored signals and the blocked mask survive exec: hand the program a clean slate.
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (chdir(spec->workdir) != 0) {
+        const char *msg = "halo-forge sandbox: cannot enter the working directory\n";
+        write_all(2, msg, strlen(msg));
+        _exit(122);
+    }
+    execve(spec->argv[0], (char *const *)spec->argv, (char *const *)spec->envp);
+    char msg[300] = "halo-forge sandbox: cannot execute ";
+    append(msg, sizeof msg, spec->argv[0]);
+    append(msg, sizeof msg, ": ");
+    append(msg, sizeof msg, strerror(errno));
+    append(msg, sizeof msg, "\n");
+    write_all(2, msg, strlen(msg));
+    _exit(127);
+}
+
+/// Builds the private root: a read-only tmpfs holding only the listed mounts,
+/// a fresh /proc for the new PID namespace and a minimal /dev.
+static void build_root(const child_context *ctx) {
+    const hf_spec *spec = ctx->spec;
+    if (spec->net_ns_fd >= 0 && setns(spec->net_ns_fd, CLONE_NEWNET) != 0) fail_setup(ctx, "setns", "net");
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) fail_setup(ctx, "private", "/");
+    if (mount("tmpfs", spec->root_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755") != 0)
+        fail_setup(ctx, "tmpfs", spec->root_dir);
+    for (int i = 0; i < spec->link_count; i++) {
+        if (symlink(spec->links[i].target, ctx->link_paths[i]) != 0) fail_setup(ctx, "symlink", ctx->link_paths[i]);
+    }
+    for (int i = 0; i < spec->mount_count; i++) {
+        bind_path(ctx, spec->mounts[i].source, ctx->mount_targets[i], spec->mounts[i].writable ? 1 : 0);
+    }
+    if (make_dirs(ctx->proc_path) != 0) fail_setup(ctx, "mkdir", ctx->proc_path);
+    if (mount("proc", ctx->proc_path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        fail_setup(ctx, "mount", ctx->proc_path);
+    if (make_dirs(ctx->dev_path) != 0) fail_setup(ctx, "mkdir", ctx->dev_path);
+    if (mount("tmpfs", ctx->dev_path, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=16k,mode=755") != 0)
+        fail_setup(ctx, "tmpfs", ctx->dev_path);
+    for (int i = 0; i < 5; i++) {
+        char source[32] = "/dev/";
+        append(source, sizeof source, dev_names[i]);
+        bind_path(ctx, source, ctx->dev_nodes[i], 2);
+    }
+    if (mount(NULL, spec->root_dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        fail_setup(ctx, "remount read-only", spec->root_dir);
+    if (chdir(spec->root_dir) != 0 || chroot(".") != 0) fail_setup(ctx, "chroot", spec->root_dir);
+}
+
+/// PID 1 of the jail: sets it up, starts the program, reports how it ended.
+/// When it exits, the kernel kills every process left in the namespace.
+static int jail_init(void *arg) {
+    const child_context *ctx = arg;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Other threads' pipes were copied in by clone(): keep only ours, or their
+    // readers would wait on us for end-of-file.
+    int keep[6] = {ctx->stdin_read, ctx->out_write, ctx->err_write, ctx->report_write, ctx->status_write,
+                   ctx->spec->net_ns_fd};
+    close_all_except(keep, 6);
+    build_root(ctx);
+    pid_t program = fork();
+    if (program < 0) fail_setup(ctx, "fork", NULL);
+    if (program == 0) exec_program(ctx);
+    close(ctx->stdin_read);
+    close(ctx->out_write);
+    close(ctx->err_write);
+    if (ctx->report_write >= 0) close(ctx->report_write);
+
+    init_report report;
+    memset(&report, 0, sizeof report);
+    for (;;) {
+        int status;
+        struct rusage usage;
+        pid_t pid = wait4(-1, &status, 0, &usage);
+        if (pid < 0 && errno == EINTR) continue;
+        if (pid < 0) fail_setup(ctx, "wait", NULL);
+        if (pid != program) continue;
+        report.wait_status = status;
+        report.utime_us = usage.ru_utime.tv_sec * 1000000L + usage.ru_utime.tv_usec;
+        report.stime_us = usage.ru_stime.tv_sec * 1000000L + usage.ru_stime.tv_usec;
+        report.max_rss_kb = usage.ru_maxrss;
+        break;
+    }
+    write_all(ctx->status_write, &report, sizeof report);
+    _exit(0);
+}
+
+/// Without namespaces: a process group, rlimits and a dedicated uid.
+static void fallback_child(const child_context *ctx) {
+    setpgid(0, 0);
+    exec_program(ctx);
+}
+
+/// Kills every process of a dedicated uid: catches daemons that left the process group.
+static void kill_uid(uid_t uid) {
+    if (uid == 0 || geteuid() != 0) return;
+    pid_t killer = fork();
+    if (killer == 0) {
+        if (setuid(uid) == 0) kill(-1, SIGKILL);
+        _exit(0);
+    }
+    if (killer > 0) waitpid(killer, NULL, 0);
+}
+
+// --- parent side ---
+
+typedef struct buffer {
+    char *data;
+    size_t len;
+    size_t cap;
+} buffer;
+
+/// Appends up to `limit` bytes; returns 1 when the data did not fit.
+static int buffer_append(buffer *b, const char *data, size_t n, size_t limit) {
+    size_t room = limit > b->len ? limit - b->len : 0;
+    size_t take = n < room ? n : room;
+    if (take > 0) {
+        if (b->len + take + 1 > b->cap) {
+            size_t cap = b->cap ? b->cap : 4096;
+            while (cap < b->len + take + 1) cap *= 2;
+            char *grown = realloc(b->data, cap);
+            if (!grown) return 1;
+            b->data = grown;
+            b->cap = cap;
+        }
+        memcpy(b->data + b->len, data, take);
+        b->len += take;
+        b->data[b->len] = 0;
+    }
+    return take < n;
+}
+
+static void free_context(child_context *ctx) {
+    if (ctx->mount_targets) {
+        for (int i = 0; i < ctx->spec->mount_count; i++) free(ctx->mount_targets[i]);
+        free(ctx->mount_targets);
+    }
+    if (ctx->link_paths) {
+        for (int i = 0; i < ctx->spec->link_count; i++) free(ctx->link_paths[i]);
+        free(ctx->link_paths);
+    }
+    free(ctx->proc_path);
+    free(ctx->dev_path);
+    for (int i = 0; i < 5; i++) free(ctx->dev_nodes[i]);
+}
+
+static int prepare_paths(child_context *ctx) {
+    const hf_spec *spec = ctx->spec;
+    ctx->mount_targets = calloc((size_t)spec->mount_count + 1, sizeof(char *));
+    ctx->link_paths = calloc((size_t)spec->link_count + 1, sizeof(char *));
+    if (!ctx->mount_targets || !ctx->link_paths) return -1;
+    for (int i = 0; i < spec->mount_count; i++) {
+        if (!(ctx->mount_targets[i] = join_path(spec->root_dir, spec->mounts[i].target))) return -1;
+    }
+    for (int i = 0; i < spec->link_count; i++) {
+        if (!(ctx->link_paths[i] = join_path(spec->root_dir, spec->links[i].path))) return -1;
+    }
+    ctx->proc_path = join_path(spec->root_dir, "proc");
+    ctx->dev_path = join_path(spec->root_dir, "dev");
+    if (!ctx->proc_path || !ctx->dev_path) return -1;
+    for (int i = 0; i < 5; i++) {
+        char rel[32] = "dev/";
+        append(rel, sizeof rel, dev_names[i]);
+        if (!(ctx->dev_nodes[i] = join_path(spec->root_dir, rel))) return -1;
+    }
+    return 0;
+}
+
+int hf_run(const hf_spec *spec, hf_result *result) {
+    memset(result, 0, sizeof *result);
+    // A program that exits without reading its stdin must not kill us with SIGPIPE.
+    signal(SIGPIPE, SIG_IGN);
+    child_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.spec = spec;
+    ctx.report_write = -1;
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, rep[2] = {-1, -1}, st[2] = {-1, -1};
+    char *stack = NULL;
+    int rc = -1;
+    pid_t pid = -1;
+
+    if (high_pipe(in) || high_pipe(out) || high_pipe(err) || high_pipe(st) ||
+        (spec->report_fd >= 0 && high_pipe(rep))) {
+        snprintf(result->error, sizeof result->error, "pipe: %s", strerror(errno));
+        goto done;
+    }
+    ctx.stdin_read = in[0];
+    ctx.out_write = out[1];
+    ctx.err_write = err[1];
+    ctx.report_write = rep[1];
+    ctx.status_write = st[1];
+
+    double started = now_seconds();
+    if (spec->isolate) {
+        if (prepare_paths(&ctx) != 0 || !(stack = malloc(HF_STACK_SIZE))) {
+            snprintf(result->error, sizeof result->error, "out of memory");
+            goto done;
+        }
+        int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
+        if (spec->net_ns_fd < 0) flags |= CLONE_NEWNET;
+        pid = clone(jail_init, stack + HF_STACK_SIZE, flags, &ctx);
+    } else {
+        pid = fork();
+        if (pid == 0) fallback_child(&ctx);
+        if (pid > 0) setpgid(pid, pid);
+    }
+    if (pid < 0) {
+        snprintf(result->error, sizeof result->error, "cannot start the sandbox: %s", strerror(errno));
+        goto done;
+    }
+    close_fd(&in[0]);
+    close_fd(&out[1]);
+    close_fd(&err[1]);
+    close_fd(&rep[1]);
+    close_fd(&st[1]);
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    if (spec->stdin_len == 0) close_fd(&in[1]);
+
+    buffer bout = {0}, berr = {0}, brep = {0}, bstatus = {0};
+    size_t stdin_sent = 0;
+    int ended_by = -1;
+    double deadline = started + (spec->wall_seconds > 0 ? spec->wall_seconds : 1e9);
+    size_t report_limit = 1 << 20;
+    int fallback_status = 0, fallback_reaped = 0;
+    struct rusage usage;
+    memset(&usage, 0, sizeof usage);
+
+    for (;;) {
+        struct pollfd fds[5];
+        int which[5];
+        int n = 0;
+        int sources[4] = {out[0], err[0], rep[0], st[0]};
+        for (int i = 0; i < 4; i++) {
+            if (sources[i] >= 0) {
+                fds[n] = (struct pollfd){sources[i], POLLIN, 0};
+                which[n++] = i;
+            }
+        }
+        if (in[1] >= 0) {
+            fds[n] = (struct pollfd){in[1], POLLOUT, 0};
+            which[n++] = 4;
+        }
+        if (n == 0) break;
+        double left = deadline - now_seconds();
+        if (left <= 0) {
+            ended_by = HF_END_WALL_TIME;
+            break;
+        }
+        int wait_ms = (int)(left * 1000) + 1;
+        if (!spec->isolate && wait_ms > 20) wait_ms = 20;
+        int ready = poll(fds, (nfds_t)n, wait_ms);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) break;
+        int over = 0;
+        for (int i = 0; i < n; i++) {
+            if (!fds[i].revents) continue;
+            if (which[i] == 4) {
+                ssize_t w = write(in[1], spec->stdin_data + stdin_sent, spec->stdin_len - stdin_sent);
+                if (w > 0) stdin_sent += (size_t)w;
+                if (w < 0 && errno != EAGAIN && errno != EINTR) stdin_sent = spec->stdin_len;
+                if (stdin_sent >= spec->stdin_len) close_fd(&in[1]);
+                continue;
+            }
+            char chunk[65536];
+            int *fd = which[i] == 0 ? &out[0] : which[i] == 1 ? &err[0] : which[i] == 2 ? &rep[0] : &st[0];
+            ssize_t got = read(*fd, chunk, sizeof chunk);
+            if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            if (got <= 0) {
+                close_fd(fd);
+                continue;
+            }
+            if (which[i] == 0) over |= buffer_append(&bout, chunk, (size_t)got, spec->output_limit);
+            if (which[i] == 1) over |= buffer_append(&berr, chunk, (size_t)got, spec->output_limit);
+            if (which[i] == 2) over |= buffer_append(&brep, chunk, (size_t)got, report_limit);
+            if (which[i] == 3) buffer_append(&bstatus, chunk, (size_t)got, sizeof(init_report));
+        }
+        if (over) {
+            ended_by = HF_END_OUTPUT_LIMIT;
+            break;
+        }
+        // Fallback mode has no init: the program's own exit ends the run even if
+        // a child it left behind still holds the pipes open.
+        if (!spec->isolate && wait4(pid, &fallback_status, WNOHANG, &usage) == pid) {
+            fallback_reaped = 1;
+            break;
+        }
+    }
+    if (ended_by >= 0) kill(spec->isolate ? pid : -pid, SIGKILL);
+
+    int status = 0;
+    if (fallback_reaped) {
+        status = fallback_status;
+    } else {
+        while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+        }
+    }
+    if (!spec->isolate) {
+        kill(-pid, SIGKILL);
+        kill_uid(spec->uid);
+    }
+    result->wall_seconds = now_seconds() - started;
+
+    if (spec->isolate) {
+        init_report report;
+        memset(&report, 0, sizeof report);
+        if (bstatus.len == sizeof report) memcpy(&report, bstatus.data, sizeof report);
+        if (report.setup_failed) {
+            snprintf(result->error, sizeof result->error, "sandbox set-up failed: %s", report.message);
+            ended_by = HF_END_INTERNAL_ERROR;
+        } else if (bstatus.len == sizeof report) {
+            status = report.wait_status;
+            result->cpu_seconds = (double)(report.utime_us + report.stime_us) / 1e6;
+            result->max_rss_kb = report.max_rss_kb;
+        } else if (ended_by < 0) {
+            snprintf(result->error, sizeof result->error, "the sandbox's init ended without a report");
+            ended_by = HF_END_INTERNAL_ERROR;
+        }
+    } else {
+        result->cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                              (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+        result->max_rss_kb = usage.ru_maxrss;
+    }
+    if (ended_by < 0) {
+        if (WIFSIGNALED(status)) {
+            ended_by = HF_END_SIGNALED;
+            result->term_signal = WTERMSIG(status);
+        } else {
+            ended_by = HF_END_EXITED;
+            result->exit_code = WEXITSTATUS(status);
+        }
+    }
+    result->ended_by = ended_by;
+    result->out = bout.data;
+    result->out_len = bout.len;
+    result->err = berr.data;
+    result->err_len = berr.len;
+    result->report = brep.data;
+    result->report_len = brep.len;
+    free(bstatus.data);
+    rc = ended_by == HF_END_INTERNAL_ERROR ? -1 : 0;
+
+done:
+    close_fd(&in[0]);
+    close_fd(&in[1]);
+    close_fd(&out[0]);
+    close_fd(&out[1]);
+    close_fd(&err[0]);
+    close_fd(&err[1]);
+    close_fd(&rep[0]);
+    close_fd(&rep[1]);
+    close_fd(&st[0]);
+    close_fd(&st[1]);
+    free(stack);
+    free_context(&ctx);
+    if (rc != 0 && result->ended_by != HF_END_INTERNAL_ERROR) result->ended_by = HF_END_INTERNAL_ERROR;
+    return rc;
+}
+
+void hf_result_free(hf_result *result) {
+    free(result->out);
+    free(result->err);
+    free(result->report);
+    result->out = result->err = result->report = NULL;
+}
+
+int hf_make_net_namespace(char *error, size_t error_size) {
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) {
+        snprintf(error, error_size, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid_t holder = fork();
+    if (holder == 0) {
+        char ok = unshare(CLONE_NEWNET) == 0 ? 1 : 0;
+        write_all(ready[1], &ok, 1);
+        pause();
+        _exit(0);
+    }
+    close(ready[1]);
+    char ok = 0;
+    if (holder < 0 || read(ready[0], &ok, 1) != 1 || !ok) {
+        snprintf(error, error_size, "cannot create a network namespace: %s", holder < 0 ? strerror(errno) : "unshare failed");
+        close(ready[0]);
+        if (holder > 0) {
+            kill(holder, SIGKILL);
+            waitpid(holder, NULL, 0);
+        }
+        return -1;
+    }
+    close(ready[0]);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)holder);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) snprintf(error, error_size, "open %s: %s", path, strerror(errno));
+    kill(holder, SIGKILL);
+    waitpid(holder, NULL, 0);
+    return fd;
+}

@@ -1,0 +1,55 @@
+public import Foundation
+
+/// Reads a file or a pipe line by line on its own thread, so a slow producer
+/// never blocks the cooperative pool.
+public enum JSONLines {
+    public struct Line: Sendable {
+        public var number: Int
+        public var text: Data
+    }
+
+    /// Lines of `handle`, numbered from 1; blank lines are skipped.
+    public static func lines(of handle: FileHandle) -> AsyncStream<Line> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Line.self, bufferingPolicy: .unbounded)
+        let fd = handle.fileDescriptor
+        let thread = Thread {
+            var pending = Data()
+            var number = 0
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            func emit(_ line: Data) {
+                number += 1
+                var text = line
+                if text.last == UInt8(ascii: "\r") { text.removeLast() }
+                if text.contains(where: { !($0 == 32 || $0 == 9) }) {
+                    continuation.yield(Line(number: number, text: text))
+                }
+            }
+            while true {
+                let n = read(fd, &buffer, buffer.count)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                pending.append(contentsOf: buffer[0..<n])
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    emit(pending[pending.startIndex..<newline])
+                    pending.removeSubrange(pending.startIndex...newline)
+                }
+            }
+            if !pending.isEmpty { emit(pending) }
+            continuation.finish()
+        }
+        thread.start()
+        return stream
+    }
+
+    /// Parses one line into a JSON object, with a line-numbered error.
+    public static func object(_ line: Line) throws -> [String: JSONValue] {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(line.text)
+        } catch {
+            throw RecordError(line: line.number, "invalid JSON")
+        }
+        guard let object = value.objectValue else { throw RecordError(line: line.number, "expected a JSON object") }
+        return object
+    }
+}

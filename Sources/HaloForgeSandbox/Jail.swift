@@ -1,0 +1,316 @@
+internal import CSandbox
+public import Foundation
+internal import Synchronization
+
+/// How untrusted programs are confined.
+public enum Isolation: String, Sendable, CaseIterable {
+    /// PID, mount, network, IPC and UTS namespaces, a private read-only root, a dedicated uid, rlimits.
+    case namespaces
+    /// rlimits, a process group and a dedicated uid only: no network or filesystem isolation.
+    case fallback
+}
+
+/// Where and how the jail runs programs.
+public struct JailConfiguration: Sendable {
+    /// nil: namespaces when the host allows them, else the fallback (announced loudly).
+    public var isolation: Isolation?
+    /// Host folders visible read-only inside the jail at the same path (toolchain prefixes).
+    public var readOnlyPaths: [String]
+    /// Host paths visible read-only inside the jail at another path: (host, jail).
+    public var readOnlyMounts: [(String, String)]
+    /// First uid of the pool of dedicated identities (one per concurrent run).
+    public var uidBase: UInt32
+    /// Parent folder of the per-sample scratch folders.
+    public var scratchRoot: String
+
+    public init(
+        isolation: Isolation? = nil, readOnlyPaths: [String] = [], readOnlyMounts: [(String, String)] = [],
+        uidBase: UInt32 = 61_000,
+        scratchRoot: String = FileManager.default.temporaryDirectory.path + "/halo-forge-\(getpid())"
+    ) {
+        self.isolation = isolation
+        self.readOnlyPaths = readOnlyPaths
+        self.readOnlyMounts = readOnlyMounts
+        self.uidBase = uidBase
+        self.scratchRoot = scratchRoot
+    }
+}
+
+/// A fresh folder for one sample, owned by the sample's dedicated identity.
+public struct Scratch: Sendable {
+    /// The folder on the host.
+    public let hostPath: String
+    /// The same folder as the program sees it.
+    public let path: String
+    public let uid: UInt32
+
+    /// Writes a file the program can read but not change.
+    public func write(_ name: String, _ contents: String) throws {
+        try Data(contents.utf8).write(to: URL(fileURLWithPath: hostPath + "/" + name))
+    }
+
+    public func remove(_ name: String) {
+        unlink(hostPath + "/" + name)
+    }
+
+    public func exists(_ name: String) -> Bool {
+        FileManager.default.fileExists(atPath: hostPath + "/" + name)
+    }
+}
+
+public struct JailError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The one way halo-forge runs an untrusted command.
+public final class Jail: Sendable {
+    public let isolation: Isolation
+    /// Why the fallback is in use, when it is.
+    public let fallbackReason: String?
+    public let configuration: JailConfiguration
+    private let netNamespace: Int32
+    private let rootDir: String
+    private let baseMounts: [(String, String)]
+    private let links: [(String, String)]
+    private let freeSlots = Mutex<(free: [UInt32], next: UInt32)>(([], 0))
+    private let scratchCounter = Atomic<Int>(0)
+
+    /// The environment every program gets: nothing of the caller's leaks in.
+    public static let environment: [String: String] = [
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+    ]
+
+    public init(_ configuration: JailConfiguration = JailConfiguration()) throws {
+        self.configuration = configuration
+        let fm = FileManager.default
+        rootDir = configuration.scratchRoot + "/.root"
+        do {
+            try fm.createDirectory(atPath: rootDir, withIntermediateDirectories: true)
+            chmod(configuration.scratchRoot, 0o711)
+        } catch {
+            throw JailError("cannot create the scratch folder \(configuration.scratchRoot): \(error.localizedDescription)")
+        }
+        var mounts: [(String, String)] = [("/usr", "/usr"), ("/etc", "/etc")]
+        var links: [(String, String)] = []
+        for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
+            if let target = try? fm.destinationOfSymbolicLink(atPath: top) {
+                links.append((target, top))
+            } else if fm.fileExists(atPath: top) {
+                mounts.append((top, top))
+            }
+        }
+        for path in configuration.readOnlyPaths where !mounts.contains(where: { path.hasPrefix($0.1 + "/") || path == $0.1 }) {
+            mounts.append((path, path))
+        }
+        mounts += configuration.readOnlyMounts
+        baseMounts = mounts
+        self.links = links
+
+        var reason: String?
+        var netFD: Int32 = -1
+        if configuration.isolation != .fallback {
+            var error = [CChar](repeating: 0, count: 256)
+            netFD = hf_make_net_namespace(&error, error.count)
+            if netFD < 0 { reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        }
+        netNamespace = netFD
+        var chosen = configuration.isolation ?? (reason == nil ? Isolation.namespaces : .fallback)
+        if chosen == .namespaces, let reason {
+            throw JailError("namespaces are not available: \(reason)")
+        }
+        if chosen == .namespaces {
+            // Prove the whole set-up once, so a host that forbids part of it is found now.
+            let probe = Jail.runBlocking(
+                spec: JailSpec(
+                    argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: true, rootDir: rootDir,
+                    mounts: mounts.map { ($0.0, $0.1, false) }, links: links, netFD: netFD, uid: configuration.uidBase,
+                    limits: Limits(wallSeconds: 10), stdin: Data(), reportFD: -1))
+            if probe.status != .ok {
+                if configuration.isolation == .namespaces {
+                    throw JailError("namespaces are not available: \(probe.summary)")
+                }
+                chosen = .fallback
+                reason = probe.summary
+            }
+        }
+        isolation = chosen
+        fallbackReason = chosen == .fallback ? (reason ?? "requested") : nil
+    }
+
+    deinit {
+        if netNamespace >= 0 { close(netNamespace) }
+    }
+
+    /// A one-line account of the active protections.
+    public var featureSummary: String {
+        switch isolation {
+        case .namespaces:
+            "namespaces (pid, mount, net, ipc, uts), private read-only root, uid drop, rlimits"
+        case .fallback:
+            "FALLBACK: rlimits, process group and "
+                + (geteuid() == 0 ? "a dedicated uid" : "the caller's own uid")
+                + "; no network or filesystem isolation (\(fallbackReason ?? ""))"
+        }
+    }
+
+    /// Leases a dedicated identity and a fresh scratch folder for `body`, then removes the folder.
+    public func withScratch<T: Sendable>(_ body: (Scratch) async throws -> T) async throws -> T {
+        let uid = leaseUID()
+        defer { releaseUID(uid) }
+        let n = scratchCounter.add(1, ordering: .relaxed).newValue
+        let hostPath = configuration.scratchRoot + "/s\(n)"
+        guard mkdir(hostPath, 0o700) == 0 else {
+            throw JailError("cannot create scratch folder \(hostPath): \(String(cString: strerror(errno)))")
+        }
+        if geteuid() == 0 { chown(hostPath, uid, uid) }
+        defer { try? FileManager.default.removeItem(atPath: hostPath) }
+        let scratch = Scratch(hostPath: hostPath, path: isolation == .namespaces ? "/box" : hostPath, uid: uid)
+        return try await body(scratch)
+    }
+
+    /// Runs `argv` in the jail with `scratch` as its working folder. Never throws: a
+    /// failure of the sandbox itself is a record with status `internalError`.
+    public func run(
+        _ argv: [String], in scratch: Scratch, limits: Limits, stdin: Data = Data(), reportFD: Int32? = nil,
+        environment: [String: String] = Jail.environment
+    ) async -> RunRecord {
+        var env = environment
+        if isolation == .fallback {
+            env["TMPDIR"] = scratch.hostPath
+            env["HOME"] = scratch.hostPath
+        }
+        let mounts = baseMounts.map { ($0.0, $0.1, false) } + [
+            (scratch.hostPath, "/box", true), (scratch.hostPath, "/tmp", true),
+        ]
+        let spec = JailSpec(
+            argv: argv, environment: env, workdir: scratch.path, isolate: isolation == .namespaces, rootDir: rootDir,
+            mounts: mounts, links: links, netFD: netNamespace, uid: geteuid() == 0 ? scratch.uid : 0, limits: limits,
+            stdin: stdin, reportFD: reportFD ?? -1)
+        return await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: Jail.runBlocking(spec: spec)) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    private func leaseUID() -> UInt32 {
+        freeSlots.withLock { slots in
+            if let uid = slots.free.popLast() { return uid }
+            slots.next += 1
+            return configuration.uidBase + slots.next
+        }
+    }
+
+    private func releaseUID(_ uid: UInt32) {
+        freeSlots.withLock { $0.free.append(uid) }
+    }
+
+    static func runBlocking(spec: JailSpec) -> RunRecord {
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { strings.forEach { free($0) } }
+        func c(_ s: String) -> UnsafePointer<CChar> {
+            let p = strdup(s)!
+            strings.append(p)
+            return UnsafePointer(p)
+        }
+        let argv: [UnsafePointer<CChar>?] = spec.argv.map(c) + [nil]
+        let envp: [UnsafePointer<CChar>?] = spec.environment.sorted { $0.key < $1.key }.map { c("\($0.key)=\($0.value)") } + [nil]
+        let mounts = spec.mounts.map { hf_mount(source: c($0.0), target: c($0.1), writable: $0.2 ? 1 : 0) }
+        let links = spec.links.map { hf_link(target: c($0.0), path: c($0.1)) }
+        let workdir = c(spec.workdir)
+        let rootDir = c(spec.rootDir)
+        let limits = spec.limits
+        var result = hf_result()
+        let stdinBytes = [UInt8](spec.stdin)
+        argv.withUnsafeBufferPointer { argvBuf in
+            envp.withUnsafeBufferPointer { envBuf in
+                mounts.withUnsafeBufferPointer { mountBuf in
+                    links.withUnsafeBufferPointer { linkBuf in
+                        stdinBytes.withUnsafeBufferPointer { stdinBuf in
+                            var cspec = hf_spec()
+                            cspec.argv = argvBuf.baseAddress
+                            cspec.envp = envBuf.baseAddress
+                            cspec.workdir = workdir
+                            cspec.isolate = spec.isolate ? 1 : 0
+                            cspec.root_dir = rootDir
+                            cspec.mounts = mountBuf.baseAddress
+                            cspec.mount_count = Int32(mountBuf.count)
+                            cspec.links = linkBuf.baseAddress
+                            cspec.link_count = Int32(linkBuf.count)
+                            cspec.net_ns_fd = spec.netFD
+                            cspec.uid = spec.uid
+                            cspec.gid = spec.uid
+                            cspec.wall_seconds = limits.wallSeconds
+                            cspec.cpu_seconds = limits.cpuSeconds
+                            cspec.memory_bytes = Int64(limits.memoryMiB) << 20
+                            cspec.file_size_bytes = Int64(limits.fileSizeMiB) << 20
+                            cspec.processes = limits.processes
+                            cspec.open_files = limits.openFiles
+                            cspec.output_limit = limits.outputKiB << 10
+                            cspec.stdin_data = stdinBuf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+                            cspec.stdin_len = stdinBuf.count
+                            cspec.report_fd = spec.reportFD
+                            _ = hf_run(&cspec, &result)
+                        }
+                    }
+                }
+            }
+        }
+        defer { hf_result_free(&result) }
+        func data(_ p: UnsafeMutablePointer<CChar>?, _ n: Int) -> Data {
+            guard let p, n > 0 else { return Data() }
+            return Data(bytes: p, count: n)
+        }
+        var record = RunRecord(
+            status: .ok, exitCode: result.exit_code, signal: result.term_signal, wallSeconds: result.wall_seconds,
+            cpuSeconds: result.cpu_seconds, maxRSSKiB: result.max_rss_kb, stdout: data(result.out, result.out_len),
+            stderr: data(result.err, result.err_len), report: data(result.report, result.report_len),
+            error: withUnsafeBytes(of: result.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+        record.status = classify(result: result, record: record, limits: limits)
+        return record
+    }
+
+    /// Names the limit a run hit, from how it ended and what it left behind.
+    static func classify(result: hf_result, record: RunRecord, limits: Limits) -> RunStatus {
+        switch Int32(result.ended_by) {
+        case Int32(HF_END_WALL_TIME.rawValue): return .wallTimeLimit
+        case Int32(HF_END_OUTPUT_LIMIT.rawValue): return .outputLimit
+        case Int32(HF_END_INTERNAL_ERROR.rawValue): return .internalError
+        default: break
+        }
+        if result.ended_by == Int32(HF_END_SIGNALED.rawValue) {
+            if result.term_signal == SIGXCPU || (result.term_signal == SIGKILL && record.cpuSeconds >= limits.cpuSeconds) {
+                return .cpuTimeLimit
+            }
+            if result.term_signal == SIGXFSZ { return .fileSizeLimit }
+        }
+        if result.ended_by == Int32(HF_END_EXITED.rawValue) && result.exit_code == 0 { return .ok }
+        let tail = String(decoding: record.stderr.suffix(4096), as: UTF8.self)
+        for marker in ["MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory", "memory exhausted"]
+        where tail.contains(marker) {
+            return .memoryLimit
+        }
+        return result.ended_by == Int32(HF_END_SIGNALED.rawValue) ? .signaled : .runtimeError
+    }
+}
+
+/// Everything one run needs, as plain values.
+struct JailSpec: Sendable {
+    var argv: [String]
+    var environment: [String: String]
+    var workdir: String
+    var isolate: Bool
+    var rootDir: String
+    var mounts: [(String, String, Bool)]
+    var links: [(String, String)]
+    var netFD: Int32
+    var uid: UInt32
+    var limits: Limits
+    var stdin: Data
+    var reportFD: Int32
+}

@@ -1,0 +1,177 @@
+import Foundation
+@testable import HaloForgeSandbox
+import Testing
+
+/// One jail for the whole suite: namespaces where the host has them.
+let sharedJail: Jail = {
+    do { return try Jail() } catch { fatalError("cannot build the jail: \(error)") }
+}()
+
+/// Compiles `source` with the host's gcc into the scratch folder as `prog`.
+func compile(_ source: String, in scratch: Scratch) throws {
+    try scratch.write("prog.c", source)
+    let gcc = Process()
+    gcc.executableURL = URL(fileURLWithPath: "/usr/bin/gcc")
+    gcc.arguments = ["-O1", "-o", scratch.hostPath + "/prog", scratch.hostPath + "/prog.c"]
+    try gcc.run()
+    gcc.waitUntilExit()
+    #expect(gcc.terminationStatus == 0, "gcc failed on the attack program")
+}
+
+func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeconds: 2)) async throws -> RunRecord {
+    try await sharedJail.withScratch { scratch in
+        try compile(source, in: scratch)
+        return await sharedJail.run([scratch.path + "/prog"], in: scratch, limits: limits)
+    }
+}
+
+@Suite struct JailAttackTests {
+    @Test func plainProgramRunsAndExitsZero() async throws {
+        let record = try await runAttack("#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }")
+        #expect(record.status == .ok)
+        #expect(record.stdoutText == "hello\n")
+    }
+
+    @Test func exitStatusAndSignalAreReported() async throws {
+        let exited = try await runAttack("int main(void) { return 3; }")
+        #expect(exited.status == .runtimeError)
+        #expect(exited.summary == "exit 3")
+        let crashed = try await runAttack("int main(void) { volatile int *p = 0; return *p; }")
+        #expect(crashed.status == .signaled)
+        #expect(crashed.summary == "signal 11 (SIGSEGV)")
+    }
+
+    @Test func busyLoopHitsTheCPULimit() async throws {
+        let record = try await runAttack("int main(void) { for (;;) {} }", limits: Limits(wallSeconds: 5, cpuSeconds: 1))
+        #expect(record.status == .cpuTimeLimit)
+    }
+
+    @Test func sleeperHitsTheWallLimit() async throws {
+        let record = try await runAttack(
+            "#include <unistd.h>\nint main(void) { sleep(100); }", limits: Limits(wallSeconds: 1, cpuSeconds: 5))
+        #expect(record.status == .wallTimeLimit)
+        #expect(record.wallSeconds < 3)
+    }
+
+    @Test func forkBombIsContained() async throws {
+        let record = try await runAttack(#"""
+            #include <unistd.h>
+            #include <stdio.h>
+            int main(void) { int made = 0; for (int i = 0; i < 10000; i++) { pid_t p = fork(); if (p == 0) { for (;;) pause(); } if (p > 0) made++; }
+              printf("%d\n", made); return 0; }
+            """#, limits: Limits(wallSeconds: 5, cpuSeconds: 5, processes: 32))
+        #expect(record.status == .ok)
+        let made = Int(record.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        #expect(made >= 0 && made < 32, "the process limit let \(made) children through")
+    }
+
+    @Test func memoryHogIsStopped() async throws {
+        let record = try await runAttack(#"""
+            #include <stdlib.h>
+            #include <string.h>
+            #include <stdio.h>
+            int main(void) { for (int i = 0; i < 4096; i++) { char *p = malloc(1 << 20); if (!p) { fputs("Cannot allocate memory\n", stderr); return 1; } memset(p, 1, 1 << 20); } return 0; }
+            """#, limits: Limits(wallSeconds: 5, cpuSeconds: 5, memoryMiB: 128))
+        #expect(record.status == .memoryLimit)
+    }
+
+    @Test func hugeFileIsStopped() async throws {
+        let record = try await runAttack(#"""
+            #include <stdio.h>
+            int main(void) { FILE *f = fopen("big", "w"); static char block[1 << 16]; for (int i = 0; i < 100000; i++) fwrite(block, 1, sizeof block, f); fclose(f); return 0; }
+            """#, limits: Limits(wallSeconds: 5, cpuSeconds: 5, fileSizeMiB: 4))
+        #expect(record.status == .fileSizeLimit)
+    }
+
+    @Test func endlessOutputIsCappedWithoutDeadlock() async throws {
+        let record = try await runAttack(#"""
+            #include <stdio.h>
+            int main(void) { for (;;) { fputs("spam spam spam spam\n", stdout); fputs("eggs\n", stderr); } }
+            """#, limits: Limits(wallSeconds: 5, cpuSeconds: 5, outputKiB: 64))
+        #expect(record.status == .outputLimit)
+        #expect(record.stdout.count <= 64 << 10)
+    }
+
+    @Test func networkIsUnreachable() async throws {
+        try #require(sharedJail.isolation == .namespaces, "network isolation needs namespaces")
+        let record = try await runAttack(#"""
+            #include <arpa/inet.h>
+            #include <stdio.h>
+            #include <sys/socket.h>
+            #include <unistd.h>
+            int main(void) { int s = socket(AF_INET, SOCK_STREAM, 0); struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons(53);
+              inet_pton(AF_INET, "1.1.1.1", &a.sin_addr); int rc = connect(s, (struct sockaddr *)&a, sizeof a);
+              struct sockaddr_in l = {0}; l.sin_family = AF_INET; l.sin_port = htons(22); inet_pton(AF_INET, "127.0.0.1", &l.sin_addr);
+              int s2 = socket(AF_INET, SOCK_STREAM, 0); int rc2 = connect(s2, (struct sockaddr *)&l, sizeof l);
+              printf("%d %d\n", rc, rc2); return 0; }
+            """#)
+        #expect(record.stdoutText == "-1 -1\n")
+    }
+
+    @Test func nothingOutsideScratchIsWritable() async throws {
+        let record = try await runAttack(#"""
+            #include <stdio.h>
+            int main(void) { const char *paths[] = {"/etc/hf-pwned", "/usr/hf-pwned", "/hf-pwned", "/var/tmp/hf-pwned", "/dev/shm/hf-pwned", "/root/hf-pwned", "scratch-ok"};
+              for (int i = 0; i < 7; i++) { FILE *f = fopen(paths[i], "w"); printf("%d", f != NULL); if (f) fclose(f); } puts(""); return 0; }
+            """#)
+        #expect(record.stdoutText == "0000001\n")
+        for path in ["/etc/hf-pwned", "/usr/hf-pwned", "/hf-pwned", "/var/tmp/hf-pwned", "/dev/shm/hf-pwned", "/root/hf-pwned"] {
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    @Test func rootOnlyFilesAndHomesAreUnreadable() async throws {
+        let secret = FileManager.default.temporaryDirectory.path + "/hf-secret-\(getpid())"
+        try "top secret".write(toFile: secret, atomically: true, encoding: .utf8)
+        chmod(secret, 0o600)
+        defer { unlink(secret) }
+        let record = try await runAttack(#"""
+            #include <stdio.h>
+            int main(void) { const char *paths[] = {"/etc/shadow", "\#(secret)", "/root/.bashrc", "/etc/passwd"};
+              for (int i = 0; i < 4; i++) { FILE *f = fopen(paths[i], "r"); printf("%d", f != NULL); if (f) fclose(f); } puts(""); return 0; }
+            """#)
+        #expect(record.stdoutText == "0001\n")
+    }
+
+    @Test func killMinusOneCannotReachTheOrchestrator() async throws {
+        let record = try await runAttack(#"""
+            #include <signal.h>
+            #include <stdio.h>
+            #include <unistd.h>
+            int main(void) { int a = kill(-1, SIGKILL); int b = kill(getppid(), SIGKILL); int c = kill(0, SIGTERM); printf("%d %d %d\n", a, b, c); return 0; }
+            """#)
+        // We are still here to check; the program may have killed only itself.
+        #expect(record.status != .internalError)
+        #expect(kill(getpid(), 0) == 0)
+    }
+
+    @Test func daemonDoesNotOutliveTheRun() async throws {
+        let marker = "hf-daemon-\(UInt32.random(in: 0..<UInt32.max))"
+        let record = try await runAttack(#"""
+            #include <unistd.h>
+            #include <stdio.h>
+            #include <string.h>
+            int main(int argc, char **argv) { if (fork() == 0) { setsid(); if (fork() == 0) { close(1); close(2);
+              char *args[] = {"/bin/sleep", "30", "\#(marker)", NULL}; execv(args[0], args); } _exit(0); } puts("parent done"); return 0; }
+            """#)
+        #expect(record.status == .ok)
+        try await Task.sleep(for: .milliseconds(200))
+        let ps = Process()
+        ps.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        ps.arguments = ["-f", marker]
+        ps.standardOutput = FileHandle.nullDevice
+        try ps.run()
+        ps.waitUntilExit()
+        #expect(ps.terminationStatus == 1, "a daemon outlived its sandbox")
+    }
+
+    @Test func environmentIsScrubbed() async throws {
+        setenv("HF_SECRET_TOKEN", "leak", 1)
+        let record = try await runAttack(#"""
+            #include <stdio.h>
+            #include <stdlib.h>
+            int main(void) { printf("%s|%s\n", getenv("HF_SECRET_TOKEN") ? "leaked" : "clean", getenv("PATH")); return 0; }
+            """#)
+        #expect(record.stdoutText == "clean|/usr/local/bin:/usr/bin:/bin\n")
+    }
+}
