@@ -37,7 +37,7 @@ let package = Package(
                 "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .testTarget(name: "HaloForgeCoreTests", dependencies: ["HaloForgeCore"]),
         .testTarget(name: "HaloForgeSandboxTests", dependencies: ["HaloForgeSandbox"]),

@@ -187,16 +187,6 @@ static void close_all_except(int *keep, int n) {
 static void exec_program(const child_context *ctx) {
     const hf_spec *spec = ctx->spec;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (spec->cpu_seconds > 0) {
-        rlim_t cpu = (rlim_t)(spec->cpu_seconds + 0.999);
-        set_limit(RLIMIT_CPU, cpu, cpu + 1);
-    }
-    if (spec->memory_bytes > 0) set_limit(RLIMIT_AS, (rlim_t)spec->memory_bytes, (rlim_t)spec->memory_bytes);
-    if (spec->file_size_bytes > 0)
-        set_limit(RLIMIT_FSIZE, (rlim_t)spec->file_size_bytes, (rlim_t)spec->file_size_bytes);
-    if (spec->open_files > 0) set_limit(RLIMIT_NOFILE, (rlim_t)spec->open_files, (rlim_t)spec->open_files);
-    if (spec->processes > 0) set_limit(RLIMIT_NPROC, (rlim_t)spec->processes, (rlim_t)spec->processes);
-    set_limit(RLIMIT_CORE, 0, 0);
 
     move_fd(ctx->stdin_read, 0);
     move_fd(ctx->out_write, 1);
@@ -208,6 +198,17 @@ static void exec_program(const child_context *ctx) {
         last_kept = spec->report_fd;
     }
     syscall(SYS_close_range, last_kept + 1, ~0U, 0);
+    // After the descriptor moves: RLIMIT_NOFILE would forbid dup2 onto a high report fd.
+    if (spec->cpu_seconds > 0) {
+        rlim_t cpu = (rlim_t)(spec->cpu_seconds + 0.999);
+        set_limit(RLIMIT_CPU, cpu, cpu + 1);
+    }
+    if (spec->memory_bytes > 0) set_limit(RLIMIT_AS, (rlim_t)spec->memory_bytes, (rlim_t)spec->memory_bytes);
+    if (spec->file_size_bytes > 0)
+        set_limit(RLIMIT_FSIZE, (rlim_t)spec->file_size_bytes, (rlim_t)spec->file_size_bytes);
+    if (spec->open_files > 0) set_limit(RLIMIT_NOFILE, (rlim_t)spec->open_files, (rlim_t)spec->open_files);
+    if (spec->processes > 0) set_limit(RLIMIT_NPROC, (rlim_t)spec->processes, (rlim_t)spec->processes);
+    set_limit(RLIMIT_CORE, 0, 0);
 
     if (spec->uid != 0 && geteuid() == 0) {
         if (setgroups(0, NULL) != 0 || setgid(spec->gid) != 0 || setuid(spec->uid) != 0) {

@@ -1,0 +1,136 @@
+internal import Foundation
+
+/// Builds the C/C++ test program: the candidate, then a harness main() compiled after
+/// it in the same program, with an assert the candidate cannot replace and a finish
+/// hook that reports counts and the run's token through raw system calls.
+enum CHarness {
+    /// Source of the program and the number of assert statements in the test.
+    static func program(candidate: String, test: String, evidence: Evidence) -> (source: String, asserts: Int) {
+        let n = evidence.names
+        var text = "#define main hf_\(n)_candidate_main\n"
+        text += "#line 1 \"solution\"\n"
+        text += candidate
+        if !candidate.hasSuffix("\n") { text += "\n" }
+        text += "#undef main\n#undef assert\n"
+        for name in definedMacros(candidate) { text += "#undef \(name)\n" }
+        text += prelude(evidence: evidence)
+        let cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            isAssertInclude(line) ? "" : line
+        }.joined(separator: "\n")
+        text += "#line 1 \"test\"\n" + cleanedTest + "\n"
+        return (text, countAsserts(in: test))
+    }
+
+    /// Macro names the candidate defines: undefined before the harness so they cannot
+    /// rewrite it (`#define issame(a, b) true`).
+    static func definedMacros(_ source: String) -> [String] {
+        let joined = source.replacingOccurrences(of: "\\\n", with: "")
+        var names: [String] = []
+        for line in joined.split(separator: "\n") {
+            var rest = line.drop { $0 == " " || $0 == "\t" }
+            if rest.hasPrefix("#") {
+                rest = rest.dropFirst()
+            } else if rest.hasPrefix("%:") {
+                rest = rest.dropFirst(2)
+            } else {
+                continue
+            }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            guard rest.hasPrefix("define") else { continue }
+            rest = rest.dropFirst("define".count)
+            guard rest.first == " " || rest.first == "\t" else { continue }
+            let name = rest.drop { $0 == " " || $0 == "\t" }.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if !name.isEmpty && !names.contains(String(name)) { names.append(String(name)) }
+        }
+        return names
+    }
+
+    static func isAssertInclude(_ line: Substring) -> Bool {
+        let compact = line.filter { $0 != " " && $0 != "\t" }
+        return compact.hasPrefix("#include<assert.h>") || compact.hasPrefix("#include<cassert>")
+            || compact.hasPrefix("#include\"assert.h\"")
+    }
+
+    static func countAsserts(in test: String) -> Int {
+        var count = 0
+        var rest = Substring(test)
+        while let range = rest.range(of: "assert") {
+            let before = range.lowerBound == rest.startIndex ? nil : rest[rest.index(before: range.lowerBound)]
+            let after = rest[range.upperBound...].drop { $0 == " " || $0 == "\t" }
+            let isWord = before.map { !($0.isLetter || $0.isNumber || $0 == "_") } ?? true
+            if isWord && after.first == "(" { count += 1 }
+            rest = rest[range.upperBound...]
+        }
+        return count
+    }
+
+    static func prelude(evidence: Evidence) -> String {
+        let n = evidence.names
+        return """
+            #line 1 "harness"
+            #include <sys/syscall.h>
+            static unsigned long hf_\(n)_ok, hf_\(n)_failed;
+            static long hf_\(n)_sys(long nr, long a, long b, long c) {
+            #if defined(__x86_64__)
+                long r;
+                __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+                return r;
+            #elif defined(__aarch64__)
+                register long x8 __asm__("x8") = nr;
+                register long x0 __asm__("x0") = a;
+                register long x1 __asm__("x1") = b;
+                register long x2 __asm__("x2") = c;
+                __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+                return x0;
+            #else
+            #error "halo-forge harness: unsupported architecture"
+            #endif
+            }
+            static void hf_\(n)_put(const char *s) {
+                long len = 0;
+                while (s[len]) len++;
+                hf_\(n)_sys(SYS_write, \(evidence.reportFD), (long)s, len);
+            }
+            static void hf_\(n)_put_number(unsigned long v) {
+                char digits[24];
+                int i = 23;
+                digits[i] = 0;
+                do { digits[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+                hf_\(n)_put(digits + i);
+            }
+            static void hf_\(n)_check(int ok, const char *expr, int line) {
+                if (ok) { hf_\(n)_ok++; return; }
+                hf_\(n)_failed++;
+                char text[160];
+                int i = 0;
+                while (expr[i] && i < 150) { text[i] = expr[i] == '\\n' ? ' ' : expr[i]; i++; }
+                text[i] = 0;
+                hf_\(n)_put("A 0 ");
+                hf_\(n)_put_number((unsigned long)line);
+                hf_\(n)_put(" assert(");
+                hf_\(n)_put(text);
+                hf_\(n)_put(") failed\\n");
+            }
+            /* Runs when main returns or anybody calls exit(): the counts show whether every assert ran. */
+            __attribute__((destructor)) static void hf_\(n)_finish(void) {
+                char token[72];
+                long got = 0;
+                while (got < 64) {
+                    long r = hf_\(n)_sys(SYS_read, 0, (long)(token + got), 64 - got);
+                    if (r <= 0) break;
+                    got += r;
+                }
+                token[got] = 0;
+                hf_\(n)_put("DONE ");
+                hf_\(n)_put(token);
+                hf_\(n)_put(" ");
+                hf_\(n)_put_number(hf_\(n)_ok);
+                hf_\(n)_put(" ");
+                hf_\(n)_put_number(hf_\(n)_ok + hf_\(n)_failed);
+                hf_\(n)_put("\\n");
+            }
+            #define assert(...) hf_\(n)_check((__VA_ARGS__) ? 1 : 0, #__VA_ARGS__, __LINE__)
+
+            """
+    }
+}

@@ -1,0 +1,148 @@
+internal import Foundation
+internal import HaloForgeCore
+internal import HaloForgeSandbox
+
+/// Python: compile, import, then HumanEval/MBPP asserts, pytest or unittest, all
+/// through halo-forge's driver in the jail, which reports on its own channel.
+///
+/// The Python ladder: 0.0 does not compile (SyntaxError) or importing raises/hangs;
+/// 0.3 compiles with SyntaxWarning/DeprecationWarning and verification stops there;
+/// 0.5 compiles and imports clean; 0.7 runs (or its tests run) without crashing;
+/// 0.7–1.0 by the fraction of tests passed; 1.0 every test passed.
+struct PythonVerifier {
+    let configuration: VerifierConfiguration
+    let toolchains: Toolchains
+    let jail: Jail
+    /// Where the driver and the pytest plugin are, as the jail sees them.
+    let harnessDir: String
+
+    func verify(_ sample: Sample, source: String, in scratch: Scratch) async -> Verdict {
+        guard let python = toolchains.python else {
+            return Verdict(reward: 0, outcome: .error, detail: toolchains.problems.first ?? "no Python")
+        }
+        do {
+            try scratch.write("solution.py", source)
+        } catch {
+            return Verdict(reward: 0, outcome: .error, detail: "cannot write the source: \(error)")
+        }
+        if !sample.io.isEmpty {
+            return await verifyIO(sample, python: python, in: scratch)
+        }
+        let evidence = Evidence()
+        let mode: String
+        var argv = [python.path, "-I", "-S", harnessDir + "/hf_driver.py"]
+        switch (sample.test, sample.testFramework) {
+        case (nil, _): mode = configuration.runWithoutTests ? "run" : "import"
+        case (_?, .asserts): mode = "tests"
+        case (_?, .unittest): mode = "unittest"
+        case (let test?, .pytest):
+            mode = "pytest"
+            do {
+                try scratch.write("test_solution.py", test)
+            } catch {
+                return Verdict(reward: 0, outcome: .error, detail: "cannot write the test: \(error)")
+            }
+            // pytest swaps fd 0 for /dev/null before plugins start: hand the payload over on a pipe.
+            let script = """
+                import os, sys
+                sys.path.insert(0, '\(harnessDir)')
+                payload = sys.stdin.buffer.read()
+                r, w = os.pipe()
+                os.write(w, payload); os.close(w)
+                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+                os.environ['HF_PAYLOAD_FD'] = str(r)
+                import pytest
+                sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'hf_pytest_plugin', 'test_solution.py']))
+                """
+            argv = [python.path, "-I", "-c", script]
+        }
+        let payload: [String: JSONValue] = [
+            "token": .string(evidence.token), "report_fd": .int(Int(evidence.reportFD)), "mode": .string(mode),
+            "code_path": .string(scratch.path + "/solution.py"),
+            "test": mode == "pytest" ? .null : sample.test.map(JSONValue.string) ?? .null,
+            "entry_point": sample.entryPoint.map(JSONValue.string) ?? .null,
+            "site_paths": .array(toolchains.pythonSitePaths.map(JSONValue.string)), "names": .string(evidence.names),
+        ]
+        let record = await jail.run(
+            argv, in: scratch, limits: configuration.runLimits, stdin: Data(JSONValue.object(payload).serialized.utf8),
+            reportFD: evidence.reportFD)
+        if record.status == .internalError {
+            return Verdict(reward: 0, outcome: .error, runEnd: record.summary, detail: record.summary)
+        }
+        let report = evidence.parse(record.reportText)
+        if let error = report.internalError {
+            return Verdict(reward: 0, outcome: .error, runEnd: record.summary, detail: "driver: " + error)
+        }
+        if let syntax = report.syntaxError {
+            return Verdict(reward: Reward.syntaxError, outcome: .syntaxError, runSeconds: record.wallSeconds, runEnd: record.summary, detail: syntax)
+        }
+        let rung = CompileRung(seconds: 0, warnings: report.warnings)
+        if mode == "pytest" {
+            // pytest imports the candidate while collecting; its report decides.
+            return TestVerdict.make(report: report, record: record, staticTotal: 0, rung: rung)
+        }
+        guard report.compiled else {
+            var verdict = rung.failedRun(record, context: "before compiling")
+            verdict.reward = 0
+            verdict.outcome = .error
+            return verdict
+        }
+        if !report.imported {
+            if mode == "run", let error = report.importError {
+                return Verdict(reward: rung.reward, outcome: .crashed, runSeconds: record.wallSeconds, runEnd: record.summary, detail: error)
+            }
+            let why = report.importError ?? "importing ended: \(record.summary)"
+            return Verdict(reward: Reward.syntaxError, outcome: .importError, runSeconds: record.wallSeconds, runEnd: record.summary, detail: why)
+        }
+        switch mode {
+        case "import":
+            guard report.done != nil else { return rung.failedRun(record) }
+            var verdict = rung.verdict
+            verdict.runSeconds = record.wallSeconds
+            verdict.detail = rung.warnings.isEmpty ? "compiled and imported clean" : verdict.detail
+            return verdict
+        case "run":
+            guard report.done != nil, record.status == .ok else { return rung.failedRun(record) }
+            return Verdict(reward: Reward.ran, outcome: .ran, runSeconds: record.wallSeconds, runEnd: record.summary, detail: "ran to the end")
+        default:
+            // The driver counts assert statements from the test's syntax tree.
+            return TestVerdict.make(report: report, record: record, staticTotal: 0, rung: rung)
+        }
+    }
+
+    /// I/O cases run the file as a script; compile checks come first from the driver.
+    private func verifyIO(_ sample: Sample, python: Tool, in scratch: Scratch) async -> Verdict {
+        let compiled = await compileOnly(python: python, in: scratch)
+        if let failure = compiled.failure { return failure }
+        return await IOTests.run(
+            sample.io, argv: [python.path, "-I", scratch.path + "/solution.py"], jail: jail, scratch: scratch,
+            limits: configuration.runLimits, compile: compiled.rung)
+    }
+
+    /// Byte-compiles without running: a syntax error ends the sample, warnings are kept.
+    private func compileOnly(python: Tool, in scratch: Scratch) async -> (rung: CompileRung, failure: Verdict?) {
+        let script = """
+            import sys, warnings
+            src = open('solution.py', encoding='utf-8').read()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter('always')
+                try:
+                    compile(src, 'solution.py', 'exec')
+                except (SyntaxError, ValueError) as e:
+                    print('S', f'{type(e).__name__}: {e}'.replace('\\n', ' ')); sys.exit(0)
+            for w in caught:
+                print('W', f'line {w.lineno}: {w.category.__name__}: {w.message}'.replace('\\n', ' '))
+            print('C')
+            """
+        let record = await jail.run([python.path, "-I", "-S", "-c", script], in: scratch, limits: configuration.compileLimits)
+        let lines = record.stdoutText.split(separator: "\n")
+        if let syntax = lines.first(where: { $0.hasPrefix("S ") }) {
+            return (CompileRung(seconds: record.wallSeconds, warnings: []), Verdict(reward: 0, outcome: .syntaxError, compileSeconds: record.wallSeconds, detail: String(syntax.dropFirst(2))))
+        }
+        guard record.status == .ok, lines.contains("C") else {
+            return (CompileRung(seconds: 0, warnings: []), Verdict(reward: 0, outcome: .error, runEnd: record.summary, detail: "compile check failed: \(record.summary)"))
+        }
+        let warnings = lines.filter { $0.hasPrefix("W ") }.map { String($0.dropFirst(2)) }
+        return (CompileRung(seconds: record.wallSeconds, warnings: warnings), nil)
+    }
+}

@@ -1,0 +1,92 @@
+public import Foundation
+public import HaloForgeCore
+public import HaloForgeSandbox
+
+/// Verifies samples: the one entry point to the verifiers and their jail.
+public final class Verifier: Sendable {
+    public let configuration: VerifierConfiguration
+    public let toolchains: Toolchains
+    public let jail: Jail
+    private let harnessDir: String
+    private let customCommands: [String: CustomLanguage]
+
+    public init(configuration: VerifierConfiguration = VerifierConfiguration()) throws {
+        var configuration = configuration
+        toolchains = Toolchains.discover(configuration)
+        var jailConfiguration = configuration.jail
+        jailConfiguration.readOnlyPaths += toolchains.jailPaths
+
+        // Custom commands name a program by PATH: resolve it on the host, expose its prefix.
+        var commands: [String: CustomLanguage] = [:]
+        for var language in configuration.customLanguages {
+            func resolve(_ template: String?) throws -> String? {
+                guard let template else { return nil }
+                var words = CustomVerifier.split(template)
+                guard let first = words.first else { throw JailError("custom language \(language.name): empty command") }
+                if !first.hasPrefix("{") {
+                    guard let tool = Toolchains.tool(first) else {
+                        throw JailError("custom language \(language.name): \(first) not found on PATH")
+                    }
+                    words[0] = tool.path
+                    if !jailConfiguration.readOnlyPaths.contains(tool.prefix) { jailConfiguration.readOnlyPaths.append(tool.prefix) }
+                }
+                return words.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+            }
+            language.compile = try resolve(language.compile)
+            language.run = try resolve(language.run)
+            commands[language.name] = language
+        }
+        customCommands = commands
+
+        let hostHarness = jailConfiguration.scratchRoot + "/.harness"
+        try Verifier.installHarness(to: hostHarness)
+        jailConfiguration.readOnlyMounts.append((hostHarness, "/hf"))
+        configuration.jail = jailConfiguration
+        self.configuration = configuration
+        jail = try Jail(jailConfiguration)
+        harnessDir = jail.isolation == .namespaces ? "/hf" : hostHarness
+    }
+
+    /// Copies the Python driver and pytest plugin where the jail can read them.
+    static func installHarness(to folder: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        chmod(folder, 0o755)
+        for name in ["hf_driver.py", "hf_pytest_plugin.py"] {
+            guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources")
+                ?? Bundle.module.url(forResource: name, withExtension: nil)
+            else {
+                throw JailError("the harness file \(name) is missing from the halo-forge build: rebuild halo-forge")
+            }
+            let target = folder + "/" + name
+            try? fm.removeItem(atPath: target)
+            try fm.copyItem(atPath: url.path, toPath: target)
+            chmod(target, 0o644)
+        }
+    }
+
+    /// Judges one sample. Never throws: problems become `error` verdicts with a detail.
+    public func verify(_ sample: Sample) async -> Verdict {
+        let source = CodeExtraction.source(of: sample.candidate, language: sample.language)
+        do {
+            return try await jail.withScratch { scratch in
+                switch sample.language {
+                case .c, .cpp:
+                    return await CFamilyVerifier(configuration: configuration, toolchains: toolchains, jail: jail)
+                        .verify(sample, source: source, in: scratch)
+                case .python:
+                    return await PythonVerifier(configuration: configuration, toolchains: toolchains, jail: jail, harnessDir: harnessDir)
+                        .verify(sample, source: source, in: scratch)
+                case .custom(let name):
+                    guard let language = customCommands[name] else {
+                        return Verdict(reward: 0, outcome: .error, detail: "no verifier for language \(name)")
+                    }
+                    return await CustomVerifier(language: language, configuration: configuration, jail: jail)
+                        .verify(sample, source: source, in: scratch)
+                }
+            }
+        } catch {
+            return Verdict(reward: 0, outcome: .error, detail: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import HaloForgeCore
+import HaloForgeData
+
+struct DataCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Work with the built-in datasets.",
+        subcommands: [Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a dataset's problems with their reference (or negative-control) code as `verify` input.")
+
+        @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var dataset: DatasetName
+
+        @Option(help: "Candidates: canonical (reference solutions) or return-none (bodies replaced: a negative control).")
+        var candidates: CandidateSource = .canonical
+
+        @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS or ../shared/datasets).")
+        var datasets: String?
+
+        @Option(name: [.short, .long], help: "Output JSONL file, or - for standard output.")
+        var output: String = "-"
+
+        func run() async throws {
+            let (samples, skipped) = try Datasets.load(dataset, folder: datasets ?? Datasets.defaultFolder(), candidates: candidates)
+            let text = samples.map(Datasets.jsonLine).joined(separator: "\n") + "\n"
+            if output == "-" {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            } else {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+            }
+            Terminal.note("\(dataset.rawValue): \(samples.count) records" + (skipped.isEmpty ? "" : "; skipped \(skipped.joined(separator: ", "))"))
+        }
+    }
+}
+
+extension DatasetName: ExpressibleByArgument {}
+extension CandidateSource: ExpressibleByArgument {}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct HaloForge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "halo-forge",
+        abstract: "Make code models better with rewards from compilers and tests (RAFT).",
+        discussion: """
+            Samples are verified in a sandbox and scored on a graduated ladder: syntax error 0.0,
+            compiles with warnings 0.3, compiles clean 0.5, runs without crashing 0.7, correct 1.0.
+            """,
+        subcommands: [VerifyCommand.self, BenchCommand.self, DataCommand.self, SelfTestCommand.self]
+    )
+}

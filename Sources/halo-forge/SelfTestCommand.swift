@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import HaloForgeCore
+import HaloForgeSandbox
+import HaloForgeVerify
+
+struct SelfTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Check this installation: toolchains, sandbox features, and each verifier on a good and a bad sample.")
+
+    enum Level: String, ExpressibleByArgument, CaseIterable {
+        case smoke
+    }
+
+    @Option(help: "How much to check: smoke (no model).")
+    var level: Level = .smoke
+
+    @OptionGroup var options: VerifierOptions
+
+    init() {}
+
+    func run() async throws {
+        var failures = 0
+        func line(_ ok: Bool, _ name: String, _ detail: String, seconds: Double? = nil) {
+            if !ok { failures += 1 }
+            let time = seconds.map { String(format: " (%.2f s)", $0) } ?? ""
+            print("\(ok ? "✓" : "✗") \(name)\(time) — \(detail)")
+        }
+        let verifier: Verifier
+        do {
+            verifier = try options.makeVerifier(quiet: true)
+        } catch {
+            line(false, "sandbox", "\(error)")
+            throw ExitCode.failure
+        }
+        let tc = verifier.toolchains
+        line(tc.cc != nil, "C compiler", tc.cc?.path ?? "missing")
+        line(tc.cxx != nil, "C++ compiler", tc.cxx?.path ?? "missing")
+        line(tc.python != nil, "Python", tc.python?.path ?? "missing")
+        line(verifier.jail.isolation == .namespaces, "sandbox", verifier.jail.featureSummary)
+
+        for check in SmokeChecks.all {
+            let start = Date()
+            let verdict = await verifier.verify(check.sample)
+            let ok = check.expect(verdict)
+            line(ok, check.name, "\(verdict.outcome.rawValue) \(String(format: "%.2f", verdict.reward)): \(verdict.detail)", seconds: Date().timeIntervalSince(start))
+        }
+        print(failures == 0 ? "all checks passed" : "\(failures) check(s) failed")
+        if failures > 0 { throw ExitCode.failure }
+    }
+}
+
+/// One known-good and one known-bad sample per verifier.
+enum SmokeChecks {
+    struct Check {
+        var name: String
+        var sample: Sample
+        var expect: @Sendable (Verdict) -> Bool
+    }
+
+    static let all: [Check] = [
+        Check(name: "C: good program passes its I/O test",
+              sample: Sample(id: "c-good", language: .c, candidate: .code("#include <stdio.h>\nint main(void){int a,b;if(scanf(\"%d %d\",&a,&b)!=2)return 1;printf(\"%d\\n\",a+b);return 0;}\n"), io: [IOCase(stdin: "2 3\n", stdout: "5\n")]),
+              expect: { $0.reward == 1.0 }),
+        Check(name: "C: syntax error scores 0",
+              sample: Sample(id: "c-bad", language: .c, candidate: .code("int main(void) { return 0 }\n")),
+              expect: { $0.outcome == .syntaxError && $0.reward == 0 }),
+        Check(name: "C++: good harness passes",
+              sample: Sample(id: "cpp-good", language: .cpp, candidate: .code("int twice(int x) { return 2 * x; }\n"), test: "#include <cassert>\nint main() { assert(twice(2) == 4); assert(twice(0) == 0); }\n"),
+              expect: { $0.reward == 1.0 }),
+        Check(name: "C++: wrong answer fails its harness",
+              sample: Sample(id: "cpp-bad", language: .cpp, candidate: .code("int twice(int x) { return x + 1; }\n"), test: "#include <cassert>\nint main() { assert(twice(2) == 4); assert(twice(0) == 0); }\n"),
+              expect: { $0.outcome == .failedTests && $0.reward < 1.0 }),
+        Check(name: "Python: HumanEval-style check passes",
+              sample: Sample(id: "py-good", language: .python, candidate: .code("def add(a, b):\n    return a + b\n"), test: "def check(candidate):\n    assert candidate(2, 3) == 5\n", entryPoint: "add"),
+              expect: { $0.reward == 1.0 }),
+        Check(name: "Python: exit(0) before the tests does not pass",
+              sample: Sample(id: "py-bad", language: .python, candidate: .code("import sys\ndef add(a, b):\n    return 0\nsys.exit(0)\n"), test: "assert add(2, 3) == 5\n"),
+              expect: { $0.reward < 1.0 }),
+        Check(name: "pytest: passing test file passes",
+              sample: Sample(id: "pytest-good", language: .python, candidate: .code("def inc(x):\n    return x + 1\n"), test: "from solution import inc\n\ndef test_inc():\n    assert inc(1) == 2\n", testFramework: .pytest),
+              expect: { $0.reward == 1.0 }),
+        Check(name: "pytest: zero tests collected is not a pass",
+              sample: Sample(id: "pytest-bad", language: .python, candidate: .code("def inc(x):\n    return x + 1\n"), test: "from solution import inc\n", testFramework: .pytest),
+              expect: { $0.reward < 1.0 }),
+        Check(name: "unittest: passing TestCase passes",
+              sample: Sample(id: "unittest-good", language: .python, candidate: .code("def inc(x):\n    return x + 1\n"), test: "import unittest\nfrom solution import inc\nclass T(unittest.TestCase):\n    def test_inc(self):\n        self.assertEqual(inc(1), 2)\n", testFramework: .unittest),
+              expect: { $0.reward == 1.0 }),
+        Check(name: "unittest: failing TestCase fails",
+              sample: Sample(id: "unittest-bad", language: .python, candidate: .code("def inc(x):\n    return x\n"), test: "import unittest\nfrom solution import inc\nclass T(unittest.TestCase):\n    def test_inc(self):\n        self.assertEqual(inc(1), 2)\n", testFramework: .unittest),
+              expect: { $0.outcome == .failedTests }),
+        Check(name: "sandbox: a busy loop is stopped",
+              sample: Sample(id: "busy", language: .c, candidate: .code("int main(void){for(;;){}}\n"), io: [IOCase(stdin: "", stdout: "")]),
+              expect: { $0.outcome == .timedOut }),
+    ]
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import HaloForgeCore
+import HaloForgeSandbox
+import HaloForgeVerify
+
+/// Flags shared by every command that verifies.
+struct VerifierOptions: ParsableArguments {
+    @Option(help: "Samples verified at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Wall-clock limit for one program run, in seconds.")
+    var timeout: Double = 10
+
+    @Option(help: "CPU-time limit for one program run, in seconds (default: the --timeout).")
+    var cpuTime: Double?
+
+    @Option(help: "Address-space limit for one program run, in MiB.")
+    var memory: Int = 1024
+
+    @Option(help: "Wall-clock limit for one compile, in seconds.")
+    var compileTimeout: Double = 30
+
+    @Option(help: "Captured output per stream and run, in KiB; more ends the run.")
+    var outputLimit: Int = 1024
+
+    @Option(help: "Process and thread limit for one run.")
+    var processes: Int = 64
+
+    @Option(help: "Largest file a run may write, in MiB.")
+    var fileSize: Int = 64
+
+    @Option(help: "C/C++ compiler family: gcc or clang.")
+    var compiler: CompilerFamily = .gcc
+
+    @Option(help: "C standard (-std=).")
+    var cStd: String = "gnu17"
+
+    @Option(help: "C++ standard (-std=).")
+    var cppStd: String = "gnu++17"
+
+    @Option(help: "Optimisation flag for C and C++.")
+    var optimization: String = "-O2"
+
+    @Option(help: "Warning flags for C and C++, space-separated (default: -Wall -Wextra minus style-only warnings).")
+    var warnings: String?
+
+    @Option(help: "Extra compiler flags for C and C++, space-separated.")
+    var cflags: String = ""
+
+    @Option(help: "Python interpreter (a name on PATH or a path).")
+    var python: String = "python3"
+
+    @Flag(help: "Run samples that have no tests (exit 0 scores 0.7) instead of stopping at compiling.")
+    var run = false
+
+    @Option(help: "Sandbox: namespaces, or fallback (rlimits + uid only). Default: namespaces when the host allows them.")
+    var sandbox: Isolation?
+
+    @Option(
+        name: .customLong("custom"),
+        help: ArgumentHelp(
+            "A custom language, LANG:EXT:COMPILE[:RUN]; templates use {file} and {output}.",
+            discussion: "Example: --custom 'rust:rs:rustc -O {file} -o {output}'. Repeatable."))
+    var custom: [String] = []
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive (seconds)") }
+        if memory < 16 { throw ValidationError("--memory must be at least 16 (MiB)") }
+        for spec in custom where spec.split(separator: ":", maxSplits: 3).count < 3 {
+            throw ValidationError("--custom '\(spec)': expected LANG:EXT:COMPILE[:RUN]")
+        }
+    }
+
+    var configuration: VerifierConfiguration {
+        var c = VerifierConfiguration()
+        c.compiler = compiler
+        c.cStandard = cStd
+        c.cppStandard = cppStd
+        c.optimization = optimization
+        if let warnings { c.warnings = warnings.split(separator: " ").map(String.init) }
+        c.extraFlags = cflags.split(separator: " ").map(String.init)
+        c.python = python
+        c.runLimits = Limits(
+            wallSeconds: timeout, cpuSeconds: cpuTime ?? timeout, memoryMiB: memory, fileSizeMiB: fileSize,
+            processes: processes, openFiles: 256, outputKiB: outputLimit)
+        c.compileLimits.wallSeconds = compileTimeout
+        c.compileLimits.cpuSeconds = compileTimeout
+        c.runWithoutTests = run
+        c.jail.isolation = sandbox
+        c.customLanguages = custom.map { spec in
+            let parts = spec.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+            return CustomLanguage(
+                name: parts[0], fileExtension: parts[1], compile: parts[2].isEmpty ? nil : parts[2],
+                run: parts.count > 3 ? parts[3] : nil)
+        }
+        return c
+    }
+
+    /// Builds the verifier and says loudly what protects the host.
+    func makeVerifier(quiet: Bool = false) throws -> Verifier {
+        let verifier: Verifier
+        do {
+            verifier = try Verifier(configuration: configuration)
+        } catch {
+            throw CommandError("\(error)")
+        }
+        for problem in verifier.toolchains.problems { Terminal.warn("warning: \(problem)") }
+        if verifier.jail.isolation == .fallback {
+            Terminal.warn("WARNING: sandbox running in FALLBACK mode — \(verifier.jail.featureSummary)")
+        } else if !quiet {
+            Terminal.note("sandbox: \(verifier.jail.featureSummary)")
+        }
+        return verifier
+    }
+}
+
+extension CompilerFamily: ExpressibleByArgument {}
+extension Isolation: ExpressibleByArgument {}
