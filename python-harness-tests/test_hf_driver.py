@@ -161,6 +161,29 @@ def test_function_named_like_a_builtin(tmp_path):
 # --- gaming: none of these may yield a full pass ---------------------------------------------
 
 WRONG = "def square(x):\n    return x + 1\n"
+# a generic search for the token: 32-hex strings in every frame and every gc-tracked container
+SCAN_TOKEN = """
+import gc, os, re, sys
+def found(v):
+    if isinstance(v, bytes):
+        v = v.decode("latin-1")
+    if isinstance(v, str) and re.search("[0-9a-f]{32}", v):
+        for fd in range(3, 64):
+            try:
+                os.write(fd, ("DONE %s 9 9\\n" % re.search("[0-9a-f]{32}", v).group()).encode())
+            except OSError:
+                pass
+def square(x):
+    f = sys._getframe()
+    while f:
+        for v in list(f.f_locals.values()):
+            found(v)
+        f = f.f_back
+    for o in gc.get_objects():
+        for v in (list(o.values()) if isinstance(o, dict) else list(o) if isinstance(o, (list, tuple)) else []):
+            found(v)
+    return x + 1
+"""
 GAMING = {
     "sys_exit_module": "import sys\nsys.exit(0)\n",
     "os_exit_in_function": "import os\ndef square(x):\n    os._exit(0)\n",
@@ -203,6 +226,10 @@ GAMING = {
     "read_test_from_disk": "import glob\ndef square(x):\n    for f in glob.glob('**/*test*', recursive=True):\n"
                            "        print(open(f).read())\n    return x + 1\n",
     "defines_check": WRONG + "def check(candidate):\n    pass\n",
+    "patched_math": "import math\nmath.fabs = lambda x: 0.0\ndef square(x):\n    math.isclose = lambda *a, **k: True\n    return 0\n",
+    "fake_math_module": "import sys, types\nm = types.ModuleType('math')\nm.fabs = lambda x: 0.0\n"
+                        "m.isclose = lambda *a, **k: True\nsys.modules['math'] = m\ndef square(x):\n    return 0\n",
+    "token_scan": SCAN_TOKEN,
 }
 
 
@@ -212,7 +239,14 @@ def test_gaming(tmp_path, name, style):
     test, entry = (HE_TEST, "square") if style == "humaneval" else (MBPP_TEST + "assert abs(square(1.5) - 2.25) < 1e-9\n", None)
     rc, lines, out, _ = drive(tmp_path, GAMING[name], test=test, entry=entry)
     assert not full_pass(lines), (lines, out)
-    assert TOKEN not in out
+    assert name == "forged_stdout" or TOKEN not in out
+
+
+@pytest.mark.parametrize("name", ["patched_math", "fake_math_module"])
+def test_gaming_stdlib_used_by_tests(tmp_path, name):
+    test = "def check(candidate):\n    import math\n    assert math.fabs(candidate(2) - 4) < 1e-9\n    assert math.isclose(candidate(3), 9)\n"
+    _, lines, _, _ = drive(tmp_path, GAMING[name], test=test, entry="square")
+    assert done(lines) == (0, 2), lines
 
 
 def test_numpy_values_are_plain_but_object_arrays_are_not(tmp_path):
@@ -342,5 +376,6 @@ def test_pytest_plugin_fail_skip_xfail(tmp_path):
 
 def test_pytest_plugin_zero_collected(tmp_path):
     assert run_pytest(tmp_path, "x = 1\n", "import solution\n") == [f"DONE {TOKEN} 0 0"]
-    lines = run_pytest(tmp_path, "raise SystemExit(0)\n", PT_TEST)
-    assert done(lines) == (0, 0) and any("collection error" in l for l in lines)
+    lines = run_pytest(tmp_path, "raise ValueError(5)\n", PT_TEST)
+    assert done(lines) == (0, 0) and "A 0 test_solution.py collection error: ValueError: 5" in lines
+    assert done(run_pytest(tmp_path, "raise SystemExit(0)\n", PT_TEST)) == (0, 0)

@@ -11,8 +11,8 @@ public enum JSONLines {
     /// Lines of `handle`, numbered from 1; blank lines are skipped.
     public static func lines(of handle: FileHandle) -> AsyncStream<Line> {
         let (stream, continuation) = AsyncStream.makeStream(of: Line.self, bufferingPolicy: .unbounded)
-        let fd = handle.fileDescriptor
         let thread = Thread {
+            let fd = handle.fileDescriptor  // the closure keeps the handle, and so the fd, open
             var pending = Data()
             var number = 0
             var buffer = [UInt8](repeating: 0, count: 1 << 16)

@@ -9,12 +9,24 @@ public final class Verifier: Sendable {
     public let jail: Jail
     private let harnessDir: String
     private let customCommands: [String: CustomLanguage]
+    /// The folder holding this verifier's scratch folders, jail root and harness.
+    public let folder: String
 
     public init(configuration: VerifierConfiguration = VerifierConfiguration()) throws {
         var configuration = configuration
         toolchains = Toolchains.discover(configuration)
         var jailConfiguration = configuration.jail
         jailConfiguration.readOnlyPaths += toolchains.jailPaths
+        // Each verifier owns a folder of its own, so several can live in one process.
+        try FileManager.default.createDirectory(atPath: jailConfiguration.scratchRoot, withIntermediateDirectories: true)
+        chmod(jailConfiguration.scratchRoot, 0o711)
+        var template = Array((jailConfiguration.scratchRoot + "/verifier-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw JailError("cannot create a folder under \(jailConfiguration.scratchRoot): \(String(cString: strerror(errno)))")
+        }
+        jailConfiguration.scratchRoot = String(cString: made)
+        chmod(made, 0o711)
+        folder = jailConfiguration.scratchRoot
 
         // Custom commands name a program by PATH: resolve it on the host, expose its prefix.
         var commands: [String: CustomLanguage] = [:]
@@ -45,6 +57,10 @@ public final class Verifier: Sendable {
         self.configuration = configuration
         jail = try Jail(jailConfiguration)
         harnessDir = jail.isolation == .namespaces ? "/hf" : hostHarness
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// Copies the Python driver and pytest plugin where the jail can read them.

@@ -1,16 +1,13 @@
 """Trusted driver for halo-forge: compiles, runs and tests one candidate program in this process.
 
-Run as `python3 -I -S hf_driver.py`. stdin carries one JSON payload; report lines go to the private
-fd `report_fd`, one os.write per line: W (compile warning), C (compiled), S (syntax error),
-X (module code raised), I (module code ran), A (failed check), DONE <token> <passed> <total>,
-E (driver bug). The candidate is hostile: it may exit early, patch builtins or stdlib classes,
-print fake results, or return objects whose __eq__ is always True. So the token lives only in
-function locals, patched stdlib state is put back after every call into candidate code,
-candidate functions seen by the tests must return plain values, and the driver always leaves
-with os._exit, so atexit hooks and the candidate's exit codes never count.
+`python3 -I -S hf_driver.py`, one JSON payload on stdin; one report line per os.write to the
+private fd report_fd: W, C, S, X, I, A, DONE <token> <passed> <total>, E. The candidate is
+hostile (exits early, patches builtins, prints fake results, returns objects whose __eq__ is
+always True), so: the token lives only in function locals, patched stdlib state is put back
+after each call into candidate code, tests only see plain values from candidate functions, and
+the driver leaves with os._exit, so atexit hooks and the candidate's exit status never count.
 """
-import ast, builtins, functools, json, math, os, sys, types, warnings
-import numbers
+import ast, builtins, functools, json, math, operator, os, sys, types, warnings
 from collections import Counter, OrderedDict, defaultdict, deque
 from decimal import Decimal
 from fractions import Fraction
@@ -69,23 +66,25 @@ def record_class(cls):
 def pins(extra=()):
     """Snapshots of the state a candidate could patch to fool the checks (builtins, math,
     sys.modules, this module, the classes plain() trusts, unittest in that mode)."""
-    mods = {k: v for k, v in sys.modules.items() if k != "__main__"}
-    out = [(sys.modules.get, sys.modules.__setitem__, tuple(mods.items()))]
-    for o in (builtins.__dict__, globals(), math.__dict__, Counter, *Fraction.__mro__, *extra):
+    out = []
+    for o in (sys.modules, builtins.__dict__, globals(), math.__dict__, Counter, *Fraction.__mro__, *extra):
         if type(o) is dict:
-            out.append((o.get, o.__setitem__, tuple(o.items())))
+            out.append((o, o.__setitem__, tuple(o), tuple(o.values())))
         elif o.__flags__ & HEAP:
-            out.append((vars(o).get, functools.partial(setattr, o), tuple(vars(o).items())))
+            out.append((vars(o), functools.partial(setattr, o), tuple(vars(o)), tuple(vars(o).values())))
     return out
 
 
 def restorer(snapshots):
-    miss = object()
+    miss, len_, all_, map_, zip_, is_ = object(), len, all, map, zip, operator.is_
 
-    def restore():  # uses no globals: those may be the patched thing
-        for get, put, items in snapshots:
-            for k, v in items:
-                if get(k, miss) is not v:
+    def restore():  # only locals: any global may be the patched thing
+        for d, put, keys, values in snapshots:
+            # fast path in C: a dict keeps its order, so same values in place = nothing changed
+            if len_(d) >= len_(values) and all_(map_(is_, d.values(), values)):
+                continue
+            for k, v in zip_(keys, values):
+                if d.get(k, miss) is not v:
                     put(k, v)
     return restore
 
@@ -135,9 +134,8 @@ class Asserts(ast.NodeTransformer):
 
     def visit_Assert(self, node):
         self.count += 1
-        noargs = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
-        args = [ast.Lambda(noargs, node.test), ast.Constant(node.lineno),
-                ast.Constant(ast.unparse(node.test)[:200])]
+        thunk = ast.Lambda(ast.arguments([], [], None, [], [], None, []), node.test)
+        args = [thunk, ast.Constant(node.lineno), ast.Constant(ast.unparse(node.test)[:200])]
         return ast.copy_location(ast.Expr(ast.Call(ast.Name(self.rec, ast.Load()), args, [])), node)
 
 
@@ -172,26 +170,32 @@ def print_tb(e, files):
         pass
 
 
-def flush():
-    for f in (sys.stdout, sys.stderr):
-        try:
-            f.flush()
-        except BaseException:
-            pass
+def hide(token):
+    """The token as two random-looking byte strings: a candidate scanning frames for a 32-hex
+    string finds nothing (a candidate that reads this file can still dig it out)."""
+    key = os.urandom(len(token))
+    return bytes(a ^ b for a, b in zip(token.encode(), key)), key
 
 
-def run(p, token, fd):
+def run(p, masked, key, fd):
     write, exit_, fstat = os.write, os._exit, os.fstat  # before the candidate can patch os
     fd_id = fstat(fd).st_ino, fstat(fd).st_dev
 
     def report(line):
         write(fd, line.translate(ONE_LINE)[:1000].encode("utf-8", "backslashreplace") + b"\n")
 
+    def leave(status, last):  # never a normal exit: the candidate's atexit hooks must not run
+        for f in (sys.stdout, sys.stderr):  # the candidate's output comes before our last line
+            try:
+                f.flush()
+            except BaseException:
+                pass
+        if (fstat(fd).st_ino, fstat(fd).st_dev) == fd_id:  # the candidate did not swap the fd
+            report(last)
+        exit_(status)
+
     def done(passed, total):
-        flush()  # the candidate's output comes before DONE
-        if (fstat(fd).st_ino, fstat(fd).st_dev) == fd_id:  # not redirected by the candidate
-            report(f"DONE {token} {passed} {total}")
-        exit_(0)
+        leave(0, f"DONE {bytes(a ^ b for a, b in zip(masked, key)).decode()} {passed} {total}")
 
     mode, path, entry, names = p["mode"], p["code_path"], p.get("entry_point"), p["names"]
     if mode not in ("import", "run", "tests", "unittest") or not (names.isascii() and names.isalnum()):
@@ -209,25 +213,22 @@ def run(p, token, fd):
         report(f"W {TYPE_NAME(w.category)}: {w.message} (line {w.lineno})")
     if err is not None:
         line = getattr(err, "lineno", None)
-        report(f"S {TYPE_NAME(type(err))}: {getattr(err, 'msg', err)}" + (f" (line {line})" if line else ""))
-        flush()
-        exit_(0)
+        leave(0, f"S {TYPE_NAME(type(err))}: {getattr(err, 'msg', err)}" + (f" (line {line})" if line else ""))
     report("C")
 
-    # Compile the test before the candidate runs, then drop its text: less for the candidate to find.
-    extra, rec_name = [], f"__hf_assert_{names}__"  # trailing __: no name mangling in class bodies
+    # Compile the test before the candidate runs and drop its text: less for the candidate to find.
+    rec_name = f"__hf_assert_{names}__"  # trailing __: not name-mangled inside class bodies
+    rewrite, extra = Asserts(rec_name), []
     if mode in ("tests", "unittest"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the test's warnings are not the candidate's
-            tree = ast.parse(p["test"], TEST_FILE)
+            tree = ast.parse(p.pop("test"), TEST_FILE)
             called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-            rewrite = Asserts(rec_name)
-            if mode == "tests":
-                tree = ast.fix_missing_locations(rewrite.visit(tree))
+            tree = ast.fix_missing_locations(rewrite.visit(tree)) if mode == "tests" else tree
             test_code = compile(tree, TEST_FILE, "exec", dont_inherit=True)
-        p["test"] = tree = None
+        del tree
     if mode == "unittest":
-        import unittest  # before the candidate, so its classes can be pinned
+        import unittest  # before the candidate, so that its classes can be pinned
         mods = [m for k, m in list(sys.modules.items()) if k.split(".")[0] == "unittest"]
         extra = [vars(m) for m in mods] + [c for m in mods for c in vars(m).values()
                                            if type(c) is type and c.__module__.startswith("unittest")]
@@ -241,10 +242,8 @@ def run(p, token, fd):
         exec(code, mod.__dict__)
     except BaseException as e:  # SystemExit too: leaving early is not passing
         restore()
-        report(f"X {describe(e)}" + (f" (line {line_in(e, path)})" if line_in(e, path) else ""))
         print_tb(e, {path})
-        flush()
-        exit_(1)
+        leave(1, f"X {describe(e)}" + (f" (line {line_in(e, path)})" if line_in(e, path) else ""))
     restore()
     report("I")
     if mode in ("import", "run"):
@@ -257,7 +256,7 @@ def run(p, token, fd):
     if mode == "unittest":
         run_unittest(ns, path, test_code, pristine, restore, report, done)
 
-    calls = passed = failed = 0
+    calls = passed = 0
 
     def rec(thunk, line, src):  # counters live here, out of the tests' reach
         nonlocal calls, passed
@@ -278,7 +277,7 @@ def run(p, token, fd):
 
     target = ns.get(entry) if entry else None
     ns.update({"__name__": "__main__", "__builtins__": pristine, rec_name: rec})
-    err, what = None, "test raised"
+    what = "test raised"
     try:
         exec(test_code, ns)
         if entry:
@@ -286,14 +285,13 @@ def run(p, token, fd):
             if target is None:
                 raise NameError(f"entry point {entry!r} is not defined")
             ns["check"](target)
-    except BaseException as e:
-        err = e
+    except BaseException as e:  # counts as one more failed check
+        restore()
+        calls += 1
+        report(f"A 0 {line_in(e, TEST_FILE)} {what} {describe(e)}")
+        print_tb(e, {path, TEST_FILE})
     restore()
-    if err is not None:
-        failed = 1
-        report(f"A 0 {line_in(err, TEST_FILE)} {what} {describe(err)}")
-        print_tb(err, {path, TEST_FILE})
-    done(passed, max(rewrite.count, calls + failed))
+    done(passed, max(rewrite.count, calls))
 
 
 def run_unittest(ns, path, test_code, pristine, restore, report, done):
@@ -301,10 +299,9 @@ def run_unittest(ns, path, test_code, pristine, restore, report, done):
     view = types.ModuleType("solution")  # what `from solution import *` gets: guarded names
     view.__dict__.update(ns)
     view.__file__ = path
-    sys.modules["solution"] = view
     tmod = types.ModuleType("test_solution")
     tmod.__builtins__ = pristine
-    sys.modules["test_solution"] = tmod
+    sys.modules.update(solution=view, test_solution=tmod)
     total = 0
     try:
         exec(test_code, tmod.__dict__)
@@ -320,7 +317,7 @@ def run_unittest(ns, path, test_code, pristine, restore, report, done):
     restore()
     for test, err in result.failures + result.errors:
         lines = [s for s in err.splitlines() if s.strip()] or ["?"]
-        report(f"A 0 {test.id()} {lines[-1][:200]}")  # the last line holds the exception
+        report(f"A 0 {test.id()} {lines[-1][:200]}")  # the last line names the exception
     bad = (len(result.failures) + len(result.errors) + len(result.skipped)
            + len(result.expectedFailures) + len(result.unexpectedSuccesses))
     done(max(0, result.testsRun - bad), max(total, result.testsRun))
@@ -338,7 +335,7 @@ def main():
         p = json.loads(data)
         del data
         fd = p["report_fd"]
-        run(p, p.pop("token"), fd)
+        run(p, *hide(p.pop("token")), fd)
     except BaseException as e:  # only driver bugs get here: candidate errors are handled in run()
         write(fd, f"E {describe(e)}".translate(ONE_LINE)[:1000].encode("utf-8", "backslashreplace") + b"\n")
         exit_(3)

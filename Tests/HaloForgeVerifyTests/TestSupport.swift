@@ -1,0 +1,76 @@
+import Foundation
+import HaloForgeCore
+import HaloForgeSandbox
+@testable import HaloForgeVerify
+
+/// One verifier for the suite, with short limits so attack tests end quickly.
+let verifier: Verifier = {
+    var configuration = VerifierConfiguration()
+    configuration.runLimits = Limits(wallSeconds: 3, cpuSeconds: 2, memoryMiB: 512)
+    configuration.customLanguages = [
+        CustomLanguage(name: "shell", fileExtension: "sh", compile: "sh -n {file}", run: "sh {file}"),
+    ]
+    do { return try Verifier(configuration: configuration) } catch { fatalError("cannot build the verifier: \(error)") }
+}()
+
+/// A verifier that runs samples without tests.
+let runningVerifier: Verifier = {
+    var configuration = VerifierConfiguration()
+    configuration.runLimits = Limits(wallSeconds: 3, cpuSeconds: 2, memoryMiB: 512)
+    configuration.runWithoutTests = true
+    do { return try Verifier(configuration: configuration) } catch { fatalError("cannot build the verifier: \(error)") }
+}()
+
+/// Admits as many verifications at once as the machine has cores, as the real pool
+/// does: the test runner starts every test at once, and time limits would fire.
+actor Slots {
+    static let shared = Slots(ProcessInfo.processInfo.activeProcessorCount)
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = count }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+func verify(
+    _ language: Language, _ code: String, test: String? = nil, entryPoint: String? = nil, io: [IOCase] = [],
+    framework: TestFramework = .asserts, using: Verifier = verifier
+) async -> Verdict {
+    await verify(
+        Sample(id: "t", language: language, candidate: .code(code), test: test, entryPoint: entryPoint, io: io, testFramework: framework),
+        using: using)
+}
+
+func verify(_ sample: Sample, using: Verifier = verifier) async -> Verdict {
+    await Slots.shared.acquire()
+    let verdict = await using.verify(sample)
+    await Slots.shared.release()
+    return verdict
+}
+
+let cTwiceTest = """
+    #include <assert.h>
+    int main() {
+        assert(twice(2) == 4);
+        assert(twice(0) == 0);
+        assert(twice(-3) == -6);
+    }
+    """
+
+let pyCheck = """
+    def check(candidate):
+        assert candidate(2) == 4
+        assert candidate(0) == 0
+        assert candidate(-3) == -6
+    """
