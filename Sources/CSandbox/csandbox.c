@@ -279,7 +279,9 @@ static int jail_init(void *arg) {
                    ctx->spec->net_ns_fd};
     close_all_except(keep, 6);
     build_root(ctx);
-    pid_t program = fork();
+    // A raw fork: this process was cloned from a multithreaded parent, so a glibc
+    // lock (malloc's, stdio's) may be held forever here and glibc's fork() would wait on it.
+    pid_t program = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (program < 0) fail_setup(ctx, "fork", NULL);
     if (program == 0) exec_program(ctx);
     close(ctx->stdin_read);
@@ -443,6 +445,7 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     double deadline = started + (spec->wall_seconds > 0 ? spec->wall_seconds : 1e9);
     size_t report_limit = 1 << 20;
     int fallback_status = 0, fallback_reaped = 0;
+    double drain_until = 0;
     struct rusage usage;
     memset(&usage, 0, sizeof usage);
 
@@ -463,7 +466,12 @@ int hf_run(const hf_spec *spec, hf_result *result) {
         }
         if (n == 0) break;
         double left = deadline - now_seconds();
-        if (left <= 0) {
+        if (drain_until > 0) {
+            // The program has ended: take what its pipes still hold, but do not wait on
+            // a copy of a write end that some other process may have inherited.
+            left = drain_until - now_seconds();
+            if (left <= 0) break;
+        } else if (left <= 0) {
             ended_by = HF_END_WALL_TIME;
             break;
         }
@@ -493,7 +501,13 @@ int hf_run(const hf_spec *spec, hf_result *result) {
             if (which[i] == 0) over |= buffer_append(&bout, chunk, (size_t)got, spec->output_limit);
             if (which[i] == 1) over |= buffer_append(&berr, chunk, (size_t)got, spec->output_limit);
             if (which[i] == 2) over |= buffer_append(&brep, chunk, (size_t)got, report_limit);
-            if (which[i] == 3) buffer_append(&bstatus, chunk, (size_t)got, sizeof(init_report));
+            if (which[i] == 3) {
+                buffer_append(&bstatus, chunk, (size_t)got, sizeof(init_report));
+                if (bstatus.len == sizeof(init_report) && drain_until == 0) {
+                    drain_until = now_seconds() + 0.5;
+                    close_fd(&in[1]);
+                }
+            }
         }
         if (over) {
             ended_by = HF_END_OUTPUT_LIMIT;

@@ -53,7 +53,7 @@ struct CFamilyVerifier {
             return await IOTests.run(sample.io, argv: argvRun, jail: jail, scratch: scratch, limits: configuration.runLimits, compile: rung)
         }
         let record = await jail.run(
-            argvRun, in: scratch, limits: configuration.runLimits, stdin: sample.test == nil ? Data() : Data(evidence.token.utf8),
+            argvRun, in: scratch, limits: configuration.runLimits, stdin: sample.test == nil ? Data() : Data((evidence.token + "\n").utf8),
             reportFD: sample.test == nil ? nil : evidence.reportFD)
         if record.status == .internalError {
             return Verdict(reward: 0, outcome: .error, compileSeconds: rung.seconds, runEnd: record.summary, detail: record.summary)

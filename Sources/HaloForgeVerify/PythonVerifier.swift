@@ -45,12 +45,16 @@ struct PythonVerifier {
             // pytest swaps fd 0 for /dev/null before plugins start: hand the payload over on a pipe.
             let script = """
                 import os, sys
+                def handover():
+                    # Local names only: the candidate can import __main__ and read its globals.
+                    payload = sys.stdin.buffer.readline()
+                    r, w = os.pipe()
+                    os.write(w, payload); os.close(w)
+                    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+                    os.environ['HF_PAYLOAD_FD'] = str(r)
                 sys.path.insert(0, '\(harnessDir)')
-                payload = sys.stdin.buffer.read()
-                r, w = os.pipe()
-                os.write(w, payload); os.close(w)
-                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-                os.environ['HF_PAYLOAD_FD'] = str(r)
+                handover()
+                del handover
                 import pytest
                 sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'hf_pytest_plugin', 'test_solution.py']))
                 """
@@ -64,7 +68,7 @@ struct PythonVerifier {
             "site_paths": .array(toolchains.pythonSitePaths.map(JSONValue.string)), "names": .string(evidence.names),
         ]
         let record = await jail.run(
-            argv, in: scratch, limits: configuration.runLimits, stdin: Data(JSONValue.object(payload).serialized.utf8),
+            argv, in: scratch, limits: configuration.runLimits, stdin: Data((JSONValue.object(payload).serialized + "\n").utf8),
             reportFD: evidence.reportFD)
         if record.status == .internalError {
             return Verdict(reward: 0, outcome: .error, runEnd: record.summary, detail: record.summary)

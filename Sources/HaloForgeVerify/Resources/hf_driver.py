@@ -327,7 +327,9 @@ def main():
     write, exit_, fd = os.write, os._exit, 2
     try:
         data = b""
-        while chunk := os.read(0, 1 << 16):
+        # One JSON line: a newline, not end-of-file, ends it, so a stray copy of the
+        # pipe's write end elsewhere can never stall us.
+        while not data.endswith(b"\n") and (chunk := os.read(0, 1 << 16)):
             data += chunk
         null = os.open(os.devnull, os.O_RDONLY)  # the candidate must not read the payload
         os.dup2(null, 0)
