@@ -28,8 +28,8 @@ struct CFamilyVerifier {
         }
         let willRun = sample.hasTests || configuration.runWithoutTests
         var argv = [compiler.path, "-std=" + (cplusplus ? configuration.cppStandard : configuration.cStandard)]
-        argv += [configuration.optimization, "-pipe", "-fdiagnostics-color=never"]
-        argv += configuration.warnings + configuration.extraFlags
+        argv += [willRun ? configuration.optimization : "-O0", "-pipe", "-fdiagnostics-color=never"]
+        argv += configuration.warnings + (cplusplus ? configuration.cppWarnings : []) + configuration.extraFlags
         argv += willRun ? ["-o", "prog", fileName] + configuration.libraries : ["-c", "-o", "prog.o", fileName]
         let compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
         if compiled.status == .internalError {

@@ -31,7 +31,8 @@ public struct CustomLanguage: Sendable, Equatable {
 public struct VerifierConfiguration: Sendable {
     public var compiler: CompilerFamily = .gcc
     public var cStandard = "gnu17"
-    public var cppStandard = "gnu++17"
+    public var cppStandard = "gnu++20"
+    /// Optimisation for programs that will run; compile-only checks use -O0 (faster, same errors).
     public var optimization = "-O2"
     /// -Wall -Wextra minus the style-only warnings that say nothing about correctness.
     public static let defaultWarnings = [
@@ -39,6 +40,8 @@ public struct VerifierConfiguration: Sendable {
         "-Wno-unused-but-set-variable", "-Wno-unused-function", "-Wno-tautological-compare",
     ]
     public var warnings = VerifierConfiguration.defaultWarnings
+    /// Added for C++ only (gcc warns about C++-only flags given to C).
+    public var cppWarnings = ["-Wno-reorder"]
     /// Extra flags for every C and C++ compile.
     public var extraFlags: [String] = []
     /// Libraries linked into every program.

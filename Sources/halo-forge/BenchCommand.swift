@@ -128,8 +128,8 @@ struct BareTools {
             let file = dir + (cpp ? "/t.cpp" : "/t.c")
             try? Data((code + "\n" + (sample.test ?? "")).utf8).write(to: URL(fileURLWithPath: file))
             let willRun = sample.test != nil || !sample.io.isEmpty || c.runWithoutTests
-            var argv = ["-std=" + (cpp ? c.cppStandard : c.cStandard), c.optimization, "-pipe", "-fdiagnostics-color=never"]
-            argv += c.warnings + c.extraFlags
+            var argv = ["-std=" + (cpp ? c.cppStandard : c.cStandard), willRun ? c.optimization : "-O0", "-pipe", "-fdiagnostics-color=never"]
+            argv += c.warnings + (cpp ? c.cppWarnings : []) + c.extraFlags
             argv += willRun ? ["-o", dir + "/prog", file] + c.libraries : ["-c", "-o", dir + "/prog.o", file]
             guard await BareTools.spawn(compiler.path, argv, cwd: dir) == 0 else { return false }
             return willRun ? await BareTools.spawn(dir + "/prog", [], cwd: dir) == 0 : true

@@ -37,9 +37,9 @@ struct VerifierOptions: ParsableArguments {
     var cStd: String = "gnu17"
 
     @Option(help: "C++ standard (-std=).")
-    var cppStd: String = "gnu++17"
+    var cppStd: String = "gnu++20"
 
-    @Option(help: "Optimisation flag for C and C++.")
+    @Option(help: "Optimisation flag for C and C++ programs that run (compile-only checks use -O0).")
     var optimization: String = "-O2"
 
     @Option(help: "Warning flags for C and C++, space-separated (default: -Wall -Wextra minus style-only warnings).")
