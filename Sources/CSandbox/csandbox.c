@@ -210,8 +210,11 @@ static void exec_program(const child_context *ctx) {
     if (spec->processes > 0) set_limit(RLIMIT_NPROC, (rlim_t)spec->processes, (rlim_t)spec->processes);
     set_limit(RLIMIT_CORE, 0, 0);
 
+    // Raw system calls: glibc's setuid() would try to sync the parent's other threads,
+    // whose bookkeeping was copied into this single-threaded process, and can hang.
     if (spec->uid != 0 && geteuid() == 0) {
-        if (setgroups(0, NULL) != 0 || setgid(spec->gid) != 0 || setuid(spec->uid) != 0) {
+        if (syscall(SYS_setgroups, 0, NULL) != 0 || syscall(SYS_setgid, spec->gid) != 0 ||
+            syscall(SYS_setuid, spec->uid) != 0) {
             const char *msg = "halo-forge sandbox: cannot drop identity\n";
             write_all(2, msg, strlen(msg));
             _exit(121);
@@ -319,7 +322,7 @@ static void kill_uid(uid_t uid) {
     if (uid == 0 || geteuid() != 0) return;
     pid_t killer = fork();
     if (killer == 0) {
-        if (setuid(uid) == 0) kill(-1, SIGKILL);
+        if (syscall(SYS_setuid, uid) == 0) kill(-1, SIGKILL);
         _exit(0);
     }
     if (killer > 0) waitpid(killer, NULL, 0);
