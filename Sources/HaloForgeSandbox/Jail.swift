@@ -71,6 +71,8 @@ public final class Jail: Sendable {
     public let configuration: JailConfiguration
     private let netNamespace: Int32
     private let rootDir: String
+    /// This jail's own folder: the root mount point and the scratch folders.
+    public let folder: String
     private let baseMounts: [(String, String)]
     private let links: [(String, String)]
     private let freeSlots = Mutex<(free: [UInt32], next: UInt32)>(([], 0))
@@ -88,13 +90,21 @@ public final class Jail: Sendable {
     public init(_ configuration: JailConfiguration = JailConfiguration()) throws {
         self.configuration = configuration
         let fm = FileManager.default
-        rootDir = configuration.scratchRoot + "/.root"
+        // A folder of its own, so several jails can share one scratch root.
         do {
-            try fm.createDirectory(atPath: rootDir, withIntermediateDirectories: true)
-            chmod(configuration.scratchRoot, 0o711)
+            try fm.createDirectory(atPath: configuration.scratchRoot, withIntermediateDirectories: true)
         } catch {
             throw JailError("cannot create the scratch folder \(configuration.scratchRoot): \(error.localizedDescription)")
         }
+        chmod(configuration.scratchRoot, 0o711)
+        var template = Array((configuration.scratchRoot + "/jail-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw JailError("cannot create a folder under \(configuration.scratchRoot): \(String(cString: strerror(errno)))")
+        }
+        folder = String(cString: made)
+        chmod(folder, 0o711)
+        rootDir = folder + "/.root"
+        guard mkdir(rootDir, 0o755) == 0 else { throw JailError("cannot create \(rootDir)") }
         var mounts: [(String, String)] = [("/usr", "/usr"), ("/etc", "/etc")]
         var links: [(String, String)] = []
         for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
@@ -144,6 +154,7 @@ public final class Jail: Sendable {
 
     deinit {
         if netNamespace >= 0 { close(netNamespace) }
+        try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// A one-line account of the active protections.
@@ -163,7 +174,7 @@ public final class Jail: Sendable {
         let uid = leaseUID()
         defer { releaseUID(uid) }
         let n = scratchCounter.add(1, ordering: .relaxed).newValue
-        let hostPath = configuration.scratchRoot + "/s\(n)"
+        let hostPath = folder + "/s\(n)"
         guard mkdir(hostPath, 0o700) == 0 else {
             throw JailError("cannot create scratch folder \(hostPath): \(String(cString: strerror(errno)))")
         }
