@@ -18,14 +18,15 @@ public struct JailConfiguration: Sendable {
     public var readOnlyPaths: [String]
     /// Host paths visible read-only inside the jail at another path: (host, jail).
     public var readOnlyMounts: [(String, String)]
-    /// First uid of the pool of dedicated identities (one per concurrent run).
+    /// First uid of the pool of dedicated identities (one per concurrent run). The
+    /// default depends on the process id, so two halo-forge processes never share one.
     public var uidBase: UInt32
     /// Parent folder of the per-sample scratch folders.
     public var scratchRoot: String
 
     public init(
         isolation: Isolation? = nil, readOnlyPaths: [String] = [], readOnlyMounts: [(String, String)] = [],
-        uidBase: UInt32 = 61_000,
+        uidBase: UInt32 = 1_000_000 + UInt32(getpid() % 100_000) * 1024,
         scratchRoot: String = FileManager.default.temporaryDirectory.path + "/halo-forge-\(getpid())"
     ) {
         self.isolation = isolation
@@ -75,7 +76,6 @@ public final class Jail: Sendable {
     public let folder: String
     private let baseMounts: [(String, String)]
     private let links: [(String, String)]
-    private let freeSlots = Mutex<(free: [UInt32], next: UInt32)>(([], 0))
     private let scratchCounter = Atomic<Int>(0)
 
     /// The environment every program gets: nothing of the caller's leaks in.
@@ -209,16 +209,21 @@ public final class Jail: Sendable {
         }
     }
 
+    /// Identities are leased process-wide: two jails must never hand out the same uid,
+    /// or one's clean-up (kill every process of the uid) would hit the other's runs.
+    private static let leasedUIDs = Mutex<Set<UInt32>>([])
+
     private func leaseUID() -> UInt32 {
-        freeSlots.withLock { slots in
-            if let uid = slots.free.popLast() { return uid }
-            slots.next += 1
-            return configuration.uidBase + slots.next
+        Jail.leasedUIDs.withLock { leased in
+            var uid = configuration.uidBase + 1
+            while leased.contains(uid) { uid += 1 }
+            leased.insert(uid)
+            return uid
         }
     }
 
     private func releaseUID(_ uid: UInt32) {
-        freeSlots.withLock { $0.free.append(uid) }
+        _ = Jail.leasedUIDs.withLock { $0.remove(uid) }
     }
 
     static func runBlocking(spec: JailSpec) -> RunRecord {

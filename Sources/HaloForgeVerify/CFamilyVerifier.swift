@@ -8,6 +8,8 @@ struct CFamilyVerifier {
     let configuration: VerifierConfiguration
     let toolchains: Toolchains
     let jail: Jail
+    /// g++'s precompiled bits/stdc++.h and where the jail sees it.
+    let precompiledHeaders: (PrecompiledHeaders, String)?
 
     func verify(_ sample: Sample, source: String, in scratch: Scratch) async -> Verdict {
         let cplusplus = sample.language == .cpp
@@ -28,8 +30,13 @@ struct CFamilyVerifier {
         }
         let willRun = sample.hasTests || configuration.runWithoutTests
         var argv = [compiler.path, "-std=" + (cplusplus ? configuration.cppStandard : configuration.cStandard)]
-        argv += [willRun ? configuration.optimization : "-O0", "-pipe", "-fdiagnostics-color=never"]
-        argv += configuration.warnings + (cplusplus ? configuration.cppWarnings : []) + configuration.extraFlags
+        argv += [willRun ? configuration.optimization : "-O0"] + configuration.extraFlags
+        if cplusplus, let (pch, dir) = precompiledHeaders, PrecompiledHeaders.wants(source),
+            pch.ready(compiler: compiler.path, flags: Array(argv.dropFirst()))
+        {
+            argv += ["-I", dir]
+        }
+        argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
         argv += willRun ? ["-o", "prog", fileName] + configuration.libraries : ["-c", "-o", "prog.o", fileName]
         let compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
         if compiled.status == .internalError {

@@ -1,6 +1,6 @@
 internal import Foundation
-public import HaloForgeCore
-public import HaloForgeSandbox
+internal import HaloForgeCore
+internal import HaloForgeSandbox
 
 /// The compile rung a sample reached, carried into later verdicts.
 struct CompileRung {

@@ -1,5 +1,5 @@
-public import Foundation
-public import HaloForgeCore
+internal import Foundation
+internal import HaloForgeCore
 
 /// A compiler or interpreter found on the host, with the folder the jail must expose.
 public struct Tool: Sendable, Equatable {

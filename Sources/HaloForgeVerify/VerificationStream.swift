@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 public import HaloForgeCore
 
 /// Verifies a stream of JSONL records concurrently and hands back results in input order.

@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 public import HaloForgeCore
 public import HaloForgeSandbox
 
@@ -8,6 +8,8 @@ public final class Verifier: Sendable {
     public let toolchains: Toolchains
     public let jail: Jail
     private let harnessDir: String
+    private let precompiledHeaders: PrecompiledHeaders
+    private let pchDir: String
     private let customCommands: [String: CustomLanguage]
     /// The folder holding this verifier's scratch folders, jail root and harness.
     public let folder: String
@@ -53,10 +55,14 @@ public final class Verifier: Sendable {
         let hostHarness = jailConfiguration.scratchRoot + "/.harness"
         try Verifier.installHarness(to: hostHarness)
         jailConfiguration.readOnlyMounts.append((hostHarness, "/hf"))
+        let pch = try PrecompiledHeaders(folder: jailConfiguration.scratchRoot + "/pch")
+        jailConfiguration.readOnlyMounts.append((pch.folder, "/pch"))
+        precompiledHeaders = pch
         configuration.jail = jailConfiguration
         self.configuration = configuration
         jail = try Jail(jailConfiguration)
         harnessDir = jail.isolation == .namespaces ? "/hf" : hostHarness
+        pchDir = jail.isolation == .namespaces ? "/pch" : pch.folder
     }
 
     deinit {
@@ -88,7 +94,9 @@ public final class Verifier: Sendable {
             return try await jail.withScratch { scratch in
                 switch sample.language {
                 case .c, .cpp:
-                    return await CFamilyVerifier(configuration: configuration, toolchains: toolchains, jail: jail)
+                    return await CFamilyVerifier(
+                        configuration: configuration, toolchains: toolchains, jail: jail,
+                        precompiledHeaders: configuration.compiler == .gcc ? (precompiledHeaders, pchDir) : nil)
                         .verify(sample, source: source, in: scratch)
                 case .python:
                     return await PythonVerifier(configuration: configuration, toolchains: toolchains, jail: jail, harnessDir: harnessDir)

@@ -1,4 +1,4 @@
-public import HaloForgeCore
+internal import HaloForgeCore
 public import HaloForgeSandbox
 
 /// The C compiler family used for C and C++.

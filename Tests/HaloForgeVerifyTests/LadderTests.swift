@@ -1,4 +1,5 @@
 import HaloForgeCore
+import Foundation
 @testable import HaloForgeVerify
 import Testing
 
@@ -210,5 +211,24 @@ import Testing
 
     @Test func argumentSplittingKeepsQuotes() {
         #expect(CustomVerifier.split("rustc -O '{file}' -o \"{output} x\"") == ["rustc", "-O", "{file}", "-o", "{output} x"])
+    }
+}
+
+@Suite struct PrecompiledHeaderTests {
+    @Test func stdcppHeaderVerdictIsTheSameWithThePrecompiledHeader() async throws {
+        let pch = try PrecompiledHeaders(folder: FileManager.default.temporaryDirectory.path + "/hf-pch-test-\(getpid())")
+        defer { try? FileManager.default.removeItem(atPath: pch.folder) }
+        let flags = ["-std=gnu++20", "-O0"]
+        let gxx = try #require(Toolchains.tool("g++"))
+        #expect(!pch.ready(compiler: gxx.path, flags: flags))
+        for _ in 0..<300 where !pch.ready(compiler: gxx.path, flags: flags) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(pch.ready(compiler: gxx.path, flags: flags))
+        #expect(FileManager.default.fileExists(atPath: pch.folder + "/bits/stdc++.h.gch/\(PrecompiledHeaders.key(flags)).gch"))
+        let code = "#include <bits/stdc++.h>\nusing namespace std;\nint main() { vector<int> v{3, 1, 2}; sort(v.begin(), v.end()); cout << v[0]; }\n"
+        let first = await verify(.cpp, code)
+        let second = await verify(.cpp, code)
+        #expect(first.outcome == .compiled && second.outcome == .compiled, "\(first.detail) / \(second.detail)")
     }
 }

@@ -13,6 +13,11 @@ let verifier: Verifier = {
     do { return try Verifier(configuration: configuration) } catch { fatalError("cannot build the verifier: \(error)") }
 }()
 
+/// Default limits, as users get them: for the reference solutions of the datasets.
+let datasetVerifier: Verifier = {
+    do { return try Verifier() } catch { fatalError("cannot build the verifier: \(error)") }
+}()
+
 /// A verifier that runs samples without tests.
 let runningVerifier: Verifier = {
     var configuration = VerifierConfiguration()
