@@ -207,6 +207,12 @@ import Testing
         #expect(compiled.outcome == .compiled)
         let io = await verify(.custom("shell"), "read a b\necho $((a + b))\n", io: [IOCase(stdin: "2 3\n", stdout: "5\n")])
         #expect(io.reward == 1.0, "\(io.detail)")
+        let wrong = await verify(.custom("shell"), "read a b\necho $((a - b))\n", io: [IOCase(stdin: "2 3\n", stdout: "5\n"), IOCase(stdin: "0 0\n", stdout: "0\n")])
+        #expect(wrong.outcome == .failedTests && abs(wrong.reward - 0.85) < 1e-9)
+        let crash = await verify(.custom("shell"), "exit 3\n", io: [IOCase(stdin: "", stdout: "")])
+        #expect(crash.outcome == .crashed && crash.reward == 0.5)
+        let noisy = await verify(.custom("noisy"), "hello\n")
+        #expect(noisy.outcome == .compiledWithWarnings && noisy.reward == 0.3)
     }
 
     @Test func argumentSplittingKeepsQuotes() {

@@ -9,6 +9,7 @@ let verifier: Verifier = {
     configuration.runLimits = Limits(wallSeconds: 3, cpuSeconds: 2, memoryMiB: 512)
     configuration.customLanguages = [
         CustomLanguage(name: "shell", fileExtension: "sh", compile: "sh -n {file}", run: "sh {file}"),
+        CustomLanguage(name: "noisy", fileExtension: "txt", compile: "sh -c 'echo warning: odd style in {file}'", run: "cat {file}"),
     ]
     do { return try Verifier(configuration: configuration) } catch { fatalError("cannot build the verifier: \(error)") }
 }()
