@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds halo-forge and runs the main job: the installation self-test, then every
-# reference solution of HumanEval, MBPP and HumanEval-X C++ (and a negative control)
-# through the sandboxed verifier, with a summary table for each.
+# reference solution of HumanEval, MBPP and HumanEval-X C++, the CodeForces responses
+# (compile-only: they have no tests) and a negative control through the sandboxed
+# verifier, with a summary table for each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release
@@ -10,7 +11,7 @@ datasets=${HALO_FORGE_DATASETS:-../shared/datasets}
 out=${HALO_FORGE_OUT:-runs/demo}
 mkdir -p "$out"
 "$bin" test --level smoke --timeout 2
-for set in humaneval mbpp humaneval-x-cpp; do
+for set in humaneval mbpp humaneval-x-cpp codeforces; do
     "$bin" data export --dataset "$set" --datasets "$datasets" -o "$out/$set.jsonl"
     echo "== $set: reference solutions"
     "$bin" verify "$out/$set.jsonl" -o "$out/$set.verified.jsonl"
