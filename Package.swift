@@ -31,10 +31,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "HaloForgeData", dependencies: ["HaloForgeCore"], swiftSettings: strictSettings),
+        .target(name: "HaloForgeEngine", dependencies: ["HaloForgeCore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "halo-forge",
             dependencies: [
-                "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData",
+                "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
@@ -42,5 +43,6 @@ let package = Package(
         .testTarget(name: "HaloForgeCoreTests", dependencies: ["HaloForgeCore"]),
         .testTarget(name: "HaloForgeSandboxTests", dependencies: ["HaloForgeSandbox"]),
         .testTarget(name: "HaloForgeVerifyTests", dependencies: ["HaloForgeVerify", "HaloForgeData"]),
+        .testTarget(name: "HaloForgeEngineTests", dependencies: ["HaloForgeEngine"]),
     ]
 )

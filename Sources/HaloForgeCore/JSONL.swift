@@ -6,6 +6,11 @@ public enum JSONLines {
     public struct Line: Sendable {
         public var number: Int
         public var text: Data
+
+        public init(number: Int, text: Data) {
+            self.number = number
+            self.text = text
+        }
     }
 
     /// Lines of `handle`, numbered from 1; blank lines are skipped.

@@ -118,3 +118,28 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// Decodes a value (snake_case keys) into a Decodable type.
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(T.self, from: Data(serialized.utf8))
+    }
+
+    public var intValue: Int? {
+        switch self {
+        case .int(let i): i
+        case .double(let d): Int(exactly: d)
+        default: nil
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        default: nil
+        }
+    }
+}

