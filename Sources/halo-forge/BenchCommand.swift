@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed.",
-        subcommands: [VerifyBench.self])
+        subcommands: [VerifyBench.self, GenerateBench.self, TrainBench.self])
 
     struct VerifyBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
