@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test: the Swift package (sandbox, verifiers, attacks) and the Python harness.
+# Runs every test: the Swift package (sandbox, verifiers, attacks, model engine), the
+# verifier's Python harness and the model worker's Python tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
+# The worker's environment (torch, transformers, peft), created by halo-forge itself.
+.build/debug/halo-forge model setup
+venv_python="${HALO_FORGE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/halo-forge}/venv/bin/python"
+if [ -n "${HALO_FORGE_PYTHON:-}" ]; then venv_python="$HALO_FORGE_PYTHON"; fi
+"$venv_python" -m pytest --version >/dev/null 2>&1 || "$venv_python" -m pip install --quiet pytest
 swift test --skip-build
 if ! python3 -m pytest --version >/dev/null 2>&1; then
     python3 -m pip install --quiet pytest
 fi
 python3 -m pytest python-harness-tests -q -p no:cacheprovider
+"$venv_python" -m pytest python/tests -q -p no:cacheprovider
