@@ -31,20 +31,9 @@ import Testing
     @Test func daemonIsKilledWithItsUid() async throws {
         try #require(geteuid() == 0, "the fallback's dedicated uid needs root")
         let marker = "hf-fallback-daemon-\(UInt32.random(in: 0..<UInt32.max))"
-        let record = try await run(#"""
-            #include <unistd.h>
-            int main(void) { if (fork() == 0) { setsid(); if (fork() == 0) { close(1); close(2);
-              char *args[] = {"/bin/sleep", "30", "\#(marker)", 0}; execv(args[0], args); } _exit(0); } return 0; }
-            """#)
+        let record = try await run(daemonProgram(marker: marker))
         #expect(record.status == .ok)
-        try await Task.sleep(for: .milliseconds(200))
-        let ps = Process()
-        ps.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        ps.arguments = ["-f", marker]
-        ps.standardOutput = FileHandle.nullDevice
-        try ps.run()
-        ps.waitUntilExit()
-        #expect(ps.terminationStatus == 1, "a daemon outlived its sandbox")
+        #expect(try await processesMatching(marker) == 0, "a daemon outlived its sandbox")
     }
 
     @Test func forkBombIsBoundedByTheUidProcessLimit() async throws {

@@ -20,12 +20,18 @@ import Testing
         }
     }
 
+    /// Verifies every sample and names the first few that do not reach 1.0.
+    func expectAllPass(_ samples: [Sample]) async {
+        let verdicts = await verifyAll(samples)
+        #expect(verdicts.count == samples.count)
+        let failing = verdicts.filter { $0.value.reward != 1.0 }.map { "\($0.key): \($0.value.detail)" }
+        #expect(failing.isEmpty, "\(failing.prefix(5))")
+    }
+
     @Test func humanEvalReferenceSolutionsAllPass() async throws {
         let (samples, _) = try Datasets.load(.humaneval, folder: folder)
         #expect(samples.count == 164)
-        let verdicts = await verifyAll(samples)
-        let failing = verdicts.filter { $0.value.reward != 1.0 }.map { "\($0.key): \($0.value.detail)" }
-        #expect(failing.isEmpty, "\(failing.prefix(5))")
+        await expectAllPass(samples)
     }
 
     @Test func humanEvalReturnNoneNeverPasses() async throws {
@@ -38,18 +44,14 @@ import Testing
     @Test func mbppReferenceSolutionsAllPass() async throws {
         let (samples, _) = try Datasets.load(.mbpp, folder: folder)
         #expect(samples.count == 974)
-        let verdicts = await verifyAll(samples)
-        let failing = verdicts.filter { $0.value.reward != 1.0 }.map { "\($0.key): \($0.value.detail)" }
-        #expect(failing.isEmpty, "\(failing.prefix(5))")
+        await expectAllPass(samples)
     }
 
     @Test func humanEvalXCppReferenceSolutionsAllPass() async throws {
         let (samples, skipped) = try Datasets.load(.humanevalXCpp, folder: folder)
         #expect(samples.count + skipped.count == 164)
         #expect(samples.count >= 161)
-        let verdicts = await verifyAll(samples)
-        let failing = verdicts.filter { $0.value.reward != 1.0 }.map { "\($0.key): \($0.value.detail)" }
-        #expect(failing.isEmpty, "\(failing.prefix(5))")
+        await expectAllPass(samples)
     }
 
     @Test func codeforcesResponsesCompileExceptTheSixBrokenOnes() async throws {

@@ -2,6 +2,7 @@
 
 Used by the tests and for trying the RAFT loop end to end without downloading anything.
 """
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,11 +42,20 @@ def corpus_blocks():
 
 
 def build_tokenizer(vocab_size):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
+    from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
 
+    # The folder's config.json says qwen2, and AutoTokenizer rebuilds any qwen2 tokenizer as
+    # Qwen2Tokenizer with Qwen's normalizer and pre-tokenizer, whatever tokenizer_config.json says
+    # (transformers 5 ignores tokenizer_class for qwen2). Train with exactly that pipeline so the
+    # reloaded tokenizer gives the same ids; tests check the round trip.
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.normalizer = normalizers.NFC()
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(PRETOKENIZE_REGEX), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size, special_tokens=SPECIALS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
@@ -84,13 +94,10 @@ def build_model(cfg: TinyConfig, tok):
 
 def save_tokenizer(tok, path):
     tok.save_pretrained(path)
-    # The folder's config.json says qwen2, so AutoTokenizer would rebuild this as Qwen2Tokenizer with
-    # Qwen's own pre-tokenizer regex, silently changing every id. Pin the generic fast class.
-    import json
-
+    # Name the class AutoTokenizer will pick anyway, so the folder says what it is.
     cfg_path = os.path.join(path, "tokenizer_config.json")
     with open(cfg_path) as f:
         cfg = json.load(f)
-    cfg["tokenizer_class"] = "PreTrainedTokenizerFast"
+    cfg["tokenizer_class"] = "Qwen2Tokenizer"
     with open(cfg_path, "w") as f:
         json.dump(cfg, f, indent=2)
