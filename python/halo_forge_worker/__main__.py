@@ -1,0 +1,34 @@
+"""python -m halo_forge_worker: say hello, then answer requests one at a time until shutdown or EOF."""
+import sys
+import traceback
+
+from .protocol import Channel, BadRequest, error, parse_request
+
+
+def main():
+    chan = Channel()  # first, so that anything printed while importing torch goes to stderr
+    from .model import Worker
+
+    worker = Worker(chan.send)
+    chan.send(worker.hello())
+    while (line := chan.read()) is not None:
+        if not line.strip():
+            continue
+        rid, op = None, None
+        try:
+            rid, op, args = parse_request(line)
+            result = worker.handle(rid, op, args)
+            chan.send({"id": rid, "ok": True, "result": result})
+        except Exception as e:
+            if isinstance(e, BadRequest):
+                rid = getattr(e, "id", rid)
+            else:
+                traceback.print_exc(file=sys.stderr)
+            chan.send(error(rid, e))
+        if op == "shutdown":
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

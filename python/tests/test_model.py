@@ -1,0 +1,208 @@
+"""The worker's ops in-process, on the tiny model: tokenizer, generation, training, saving."""
+import math
+import os
+
+import pytest
+import torch
+from peft import PeftModel
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from halo_forge_worker.model import TrainConfig, atomic_save, collate, lr_at, make_batches, tokenize_examples
+from halo_forge_worker.tiny import build_tokenizer
+
+CODE = 'int add(int a, int b) {\n    return a + b;  // sum\n}\n\ndef f(x):\n\treturn "é" * x\r\n'
+PROMPTS = [{"id": i, "prompt": p} for i, p in enumerate(["int max(int a, int b) {", "def add(a, b):", "x", "// sort"])]
+
+
+def greedy(model, tok, prompt, n=24):
+    ids = tok(prompt, return_tensors="pt")
+    out = model.generate(**ids, do_sample=False, max_new_tokens=n, pad_token_id=tok.pad_token_id)
+    return tok.decode(out[0, ids["input_ids"].shape[1]:])
+
+
+def test_tokenizer_ids_round_trip_through_autotokenizer(tiny_dir):
+    built = build_tokenizer(2048)  # deterministic: the same tokenizer init_tiny saved
+    loaded = AutoTokenizer.from_pretrained(tiny_dir)
+    for text in [CODE, "<|im_start|>user\nhi<|im_end|>\n", "  x  \n\n\n  y", "a<|endoftext|>b"]:
+        assert loaded(text)["input_ids"] == built(text)["input_ids"], text
+    assert loaded.decode(loaded(CODE)["input_ids"]) == CODE
+    assert len(loaded("<|im_start|><|im_end|>")["input_ids"]) == 2  # chat markers are single tokens
+    assert loaded.eos_token == "<|endoftext|>" and loaded.pad_token == "<|pad|>"
+    chat = loaded.apply_chat_template([{"role": "user", "content": "hi"}], add_generation_prompt=True, tokenize=False)
+    assert chat == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+
+
+def test_generate_32_samples_with_counts_and_determinism(worker):
+    args = {"prompts": PROMPTS, "n": 8, "max_new_tokens": 16, "seed": 3, "chat": False}
+    a = worker.handle(1, "generate", args)
+    assert len(a["samples"]) == 32
+    assert a["tokens"] == sum(s["completion_tokens"] + (s["finish_reason"] == "eos") for s in a["samples"])
+    assert len({s["completion"] for s in a["samples"]}) > 8  # sampling: the 8 samples of a prompt differ
+    assert worker.handle(2, "generate", args)["samples"] == a["samples"]
+    assert worker.handle(3, "generate", dict(args, seed=4))["samples"] != a["samples"]
+    one_by_one = worker.handle(4, "generate", dict(args, batch_size=1))["samples"]  # another batching, same shape
+    assert [(s["id"], s["sample"]) for s in one_by_one] == [(s["id"], s["sample"]) for s in a["samples"]]
+    assert any(m.get("event") == "progress" for m in worker.sent)
+
+
+def test_temperature_zero_is_greedy(worker):
+    r = worker.handle(1, "generate", {"prompts": PROMPTS, "n": 3, "temperature": 0, "max_new_tokens": 12, "chat": False})
+    for i, p in enumerate(PROMPTS):
+        mine = r["samples"][3 * i:3 * i + 3]
+        assert len({s["completion"] for s in mine}) == 1
+        assert greedy(worker.model, worker.tok, p["prompt"], 12).startswith(mine[0]["completion"])
+
+
+def test_prompt_is_prefilled_once_per_batch(worker):
+    """8 samples of 4 prompts: the prompts go through the model once, not once per sample."""
+    seen = []
+    hook = worker.model.model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw["input_ids"].shape), with_kwargs=True)
+    try:
+        worker.handle(1, "generate", {"prompts": PROMPTS, "n": 8, "max_new_tokens": 5, "chat": False})
+    finally:
+        hook.remove()
+    prompt_len = max(len(worker.tok(p["prompt"])["input_ids"]) for p in PROMPTS)
+    assert seen[0] == (4, prompt_len - 1)  # every prompt token but the last, once per prompt
+    assert all(s[0] == 32 and s[1] == 1 for s in seen[1:])  # then one token per sample per step
+
+
+def test_lr_schedule_never_zero_when_it_matters():
+    cfg = TrainConfig(examples=[], learning_rate=1.0, min_lr_ratio=0.1)
+    assert lr_at(1, 1, cfg) == 1.0  # a single step runs at the full LR
+    assert lr_at(1, 2, cfg) == 1.0 and lr_at(2, 2, cfg) == pytest.approx(0.1)
+    lrs = [lr_at(s, 20, cfg) for s in range(1, 21)]
+    assert lrs[:3] == [pytest.approx(1 / 3), pytest.approx(2 / 3), 1.0]  # 2 warmup steps, then the peak
+    assert min(lrs) >= 0.1 - 1e-9 and lrs[-1] == pytest.approx(0.1)
+    assert all(a >= b for a, b in zip(lrs[2:], lrs[3:]))
+    for schedule in ("linear", "constant"):
+        assert min(lr_at(s, 5, TrainConfig(examples=[], schedule=schedule)) for s in range(1, 6)) > 0
+
+
+def test_dynamic_padding_and_completion_only_labels(worker):
+    tok = worker.tok
+    examples = [{"prompt": "p" * (i % 7 + 1), "completion": "c" * (i % 5 + 1)} for i in range(40)]
+    seqs = tokenize_examples(tok, examples, False, 1024)
+    lengths = [len(s[0]) for s in seqs]
+    import random
+
+    batches = make_batches(lengths, 64, None, random.Random(0))
+    assert sorted(i for b in batches for i in b) == list(range(len(seqs)))
+    for b in batches:
+        assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 64
+        x, m, y = collate(seqs, b, tok.pad_token_id, None, "cpu")
+        assert x.shape[1] == max(lengths[i] for i in b)  # padded to the batch's longest, never further
+        for r, i in enumerate(b):
+            ids, n_prompt = seqs[i]
+            assert (y[r, :n_prompt] == -100).all() and (y[r, len(ids):] == -100).all()
+            assert y[r, n_prompt:len(ids)].tolist() == ids[n_prompt:]
+            assert ids[-1] == tok.eos_token_id
+
+
+def test_lora_train_save_and_reload_changes_output(worker, tiny_dir, tmp_path):
+    tok = worker.tok
+    prompt = "int max(int a, int b) {"
+    base_out = greedy(worker.model, tok, prompt)
+    examples = [{"prompt": prompt, "completion": " zebra zebra zebra zebra"}] * 4
+    r = worker.handle(1, "train", {"examples": examples, "steps": 20, "learning_rate": 1e-2, "chat": False,
+                                   "save_to": str(tmp_path / "adapter")})
+    losses = [s["loss"] for s in r["steps"]]
+    assert len(losses) == 20 and all(math.isfinite(x) for x in losses) and losses[-1] < losses[0]
+    assert all(s["lr"] > 0 and s["grad_norm"] >= 0 and s["tokens"] > 0 for s in r["steps"])
+    assert [m["data"]["step"] for m in worker.sent if m.get("event") == "progress"] == list(range(1, 21))
+    assert r["saved"] == str(tmp_path / "adapter")
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_dir)
+    assert greedy(base, tok, prompt) == base_out
+    tuned = PeftModel.from_pretrained(base, str(tmp_path / "adapter"))
+    tuned_out = greedy(tuned, tok, prompt)
+    assert tuned_out != base_out and "zebra" in tuned_out
+    # the worker's own model is the trained one
+    g = worker.handle(2, "generate", {"prompts": [{"id": 0, "prompt": prompt}], "n": 1, "temperature": 0,
+                                      "max_new_tokens": 24, "chat": False})
+    assert tuned_out.startswith(g["samples"][0]["completion"])
+
+    # merging gives the same outputs from a plain model
+    worker.handle(3, "merge_export", {"path": str(tmp_path / "merged")})
+    merged = AutoModelForCausalLM.from_pretrained(str(tmp_path / "merged"))
+    assert greedy(merged, AutoTokenizer.from_pretrained(str(tmp_path / "merged")), prompt) == tuned_out
+    assert worker.handle(4, "health", {})["adapter"] is None
+
+
+def test_load_with_adapter_and_keep_training(worker, tiny_dir, tmp_path):
+    examples = [{"prompt": "a", "completion": "b c d"}] * 4
+    worker.handle(1, "train", {"examples": examples, "steps": 2, "save_to": str(tmp_path / "ad")})
+    r = worker.handle(2, "load", {"model": tiny_dir, "adapter": str(tmp_path / "ad")})
+    assert 0 < r["trainable_parameters"] < r["parameters"]
+    r = worker.handle(3, "train", {"examples": examples, "steps": 2})
+    assert len(r["steps"]) == 2 and worker.handle(4, "health", {})["adapter"] == str(tmp_path / "ad")
+
+
+def test_full_fine_tune(worker, tmp_path):
+    examples = [{"prompt": "int f(void) {", "completion": " return 7; }"}] * 6
+    r = worker.handle(1, "train", {"examples": examples, "mode": "full", "steps": 6, "learning_rate": 1e-3,
+                                   "grad_accum": 2, "schedule": "linear"})
+    assert r["steps"][-1]["loss"] < r["steps"][0]["loss"]
+    assert sum(p.requires_grad for p in worker.model.parameters()) == len(list(worker.model.parameters()))
+    assert worker.handle(2, "save", {"path": str(tmp_path / "full")})["kind"] == "model"
+    reloaded = AutoModelForCausalLM.from_pretrained(str(tmp_path / "full"))
+    x = torch.tensor([[1, 2, 3]])
+    assert torch.allclose(reloaded(x).logits, worker.model(x).logits, atol=1e-5)
+
+
+def test_atomic_save_replaces_only_on_success(tmp_path):
+    target = tmp_path / "adapter"
+    target.mkdir()
+    (target / "old.txt").write_text("previous adapter")
+
+    def fail(d):
+        open(os.path.join(d, "half.bin"), "w").write("partial")
+        raise RuntimeError("killed mid-save")
+
+    with pytest.raises(RuntimeError):
+        atomic_save(str(target), fail)
+    assert (target / "old.txt").read_text() == "previous adapter"
+    assert os.listdir(tmp_path) == ["adapter"]  # no temporary folder left behind
+
+    atomic_save(str(target), lambda d: open(os.path.join(d, "new.txt"), "w").write("new"))
+    assert os.listdir(target) == ["new.txt"] and os.listdir(tmp_path) == ["adapter"]
+
+
+def test_init_tiny_with_pretraining_learns(tmp_path):
+    from halo_forge_worker.model import Worker
+
+    r = Worker(lambda m: None).handle(1, "init_tiny", {"path": str(tmp_path / "t"), "pretrain_steps": 15, "layers": 2})
+    assert r["pretrain_loss"] is not None and r["pretrain_loss"] < 6.5  # log(vocab) ~ 7.1 at the start
+    assert AutoModelForCausalLM.from_pretrained(str(tmp_path / "t")).config.num_hidden_layers == 2
+
+
+def test_benches_report_ratios(worker):
+    g = worker.handle(1, "bench_generate", {"prompts": ["int f(", "def g("], "n": 4, "max_new_tokens": 8})
+    assert g["worker"]["tokens"] > 0 and g["naive"]["tokens"] > 0 and g["ratio"] > 0
+    examples = [{"prompt": "p " * (i % 9), "completion": "c " * (i % 4 + 1)} for i in range(12)]
+    t = worker.handle(2, "bench_train", {"examples": examples, "steps": 1, "pad_to": 256})
+    assert t["dynamic"]["tokens"] > 0 and t["padded"]["tokens"] > 0 and t["ratio"] > 0
+    assert not hasattr(worker.model, "peft_config")  # the bench put the model back as it was
+
+
+def test_generate_backs_off_on_out_of_memory(worker, monkeypatch):
+    import halo_forge_worker.model as M
+
+    real, sizes = M._generate_batch, []
+
+    def small_memory(model, tok, batch_ids, *a):
+        sizes.append(len(batch_ids))
+        if len(batch_ids) > 1:
+            raise torch.OutOfMemoryError("pretend")
+        return real(model, tok, batch_ids, *a)
+
+    monkeypatch.setattr(M, "_generate_batch", small_memory)
+    r = worker.handle(1, "generate", {"prompts": PROMPTS, "n": 2, "max_new_tokens": 4})
+    assert len(r["samples"]) == 8 and sizes[0] == 4 and sizes[1] == 2 and sizes[-1] == 1
+
+
+def test_diverged_training_stops_before_the_bad_update(worker):
+    examples = [{"prompt": "a", "completion": "b c d e f"}] * 4
+    with pytest.raises(FloatingPointError):
+        worker.handle(1, "train", {"examples": examples, "steps": 6, "learning_rate": 1e30, "warmup_steps": 0,
+                                   "schedule": "constant", "mode": "full"})
+    assert all(torch.isfinite(p).all() for p in worker.model.parameters())
