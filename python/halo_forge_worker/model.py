@@ -256,8 +256,8 @@ def default_token_budget(model, device):
 
 
 def generate(model, tok, cfg: GenerateConfig, progress=lambda d: None):
-    if not cfg.prompts:
-        raise BadRequest("prompts is empty")
+    if not cfg.prompts or cfg.n < 1 or cfg.max_new_tokens < 1:
+        raise BadRequest("generate needs prompts, n >= 1 and max_new_tokens >= 1")
     for p in cfg.prompts:
         if not isinstance(p, dict) or not isinstance(p.get("prompt"), str):
             raise BadRequest('each prompt is {"id": ..., "prompt": "..."}')
@@ -316,7 +316,7 @@ def generate(model, tok, cfg: GenerateConfig, progress=lambda d: None):
             samples = []
             for k in range(rows):
                 s = _finish(tok, seqs[j * rows + k, L:].tolist(), ends, eos, cfg.stop)
-                tokens += s.pop("produced")
+                tokens += s["completion_tokens"]
                 s.update(id=cfg.prompts[i].get("id"), sample=k, prompt_tokens=len(ids[i]))
                 samples.append(s)
             if greedy:
@@ -359,15 +359,15 @@ def _generate_batch(model, tok, batch_ids, rows, gen_cfg, stop, report):
 
 
 def _finish(tok, gen, ends, eos, stop):
-    """One row of new tokens -> completion text, token count and why it ended."""
+    """One row of new tokens -> completion text, tokens generated for it (EOS included), why it ended."""
     e = next((i for i, t in enumerate(gen) if t in ends), len(gen))
     text = tok.decode(gen[:e], skip_special_tokens=True)
     cut = min((text.find(s) for s in stop if s in text), default=-1)
     if cut >= 0:
-        return {"completion": text[:cut], "completion_tokens": e, "finish_reason": "stop", "produced": e}
+        return {"completion": text[:cut], "completion_tokens": e, "finish_reason": "stop"}
     if e < len(gen) and gen[e] in eos:
-        return {"completion": text, "completion_tokens": e, "finish_reason": "eos", "produced": e + 1}
-    return {"completion": text, "completion_tokens": e, "finish_reason": "length", "produced": e}
+        return {"completion": text, "completion_tokens": e + 1, "finish_reason": "eos"}
+    return {"completion": text, "completion_tokens": e, "finish_reason": "length"}
 
 
 # -----------------------------------------------------------------------------
