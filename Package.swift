@@ -32,10 +32,15 @@ let package = Package(
         ),
         .target(name: "HaloForgeData", dependencies: ["HaloForgeCore"], swiftSettings: strictSettings),
         .target(name: "HaloForgeEngine", dependencies: ["HaloForgeCore"], swiftSettings: strictSettings),
+        .target(
+            name: "HaloForgeBench",
+            dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "halo-forge",
             dependencies: [
-                "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine",
+                "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine", "HaloForgeBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
@@ -44,5 +49,6 @@ let package = Package(
         .testTarget(name: "HaloForgeSandboxTests", dependencies: ["HaloForgeSandbox"]),
         .testTarget(name: "HaloForgeVerifyTests", dependencies: ["HaloForgeVerify", "HaloForgeData"]),
         .testTarget(name: "HaloForgeEngineTests", dependencies: ["HaloForgeEngine"]),
+        .testTarget(name: "HaloForgeBenchTests", dependencies: ["HaloForgeBench", "HaloForgeData", "HaloForgeVerify"]),
     ]
 )

@@ -78,7 +78,7 @@ public enum Datasets {
                 let imports = (object["test_imports"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: "\n")
                 let tests = (object["test_list"]?.arrayValue ?? []).compactMap(\.stringValue)
                 let code = candidates == .canonical ? try field("code") : returnNonePython(try field("code"))
-                samples.append(sample(id: id, language: .python, code: imports + "\n" + code, test: tests.joined(separator: "\n") + "\n"))
+                samples.append(sample(id: id, language: .python, code: code, test: imports + "\n" + tests.joined(separator: "\n") + "\n"))
             case .humanevalXCpp:
                 let id = try field("task_id")
                 let prompt = try field("prompt")

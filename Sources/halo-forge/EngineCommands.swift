@@ -19,6 +19,10 @@ struct EngineOptions: ParsableArguments {
 
     /// Starts the worker and loads the model.
     func loadedEngine() async throws -> (Engine, String) {
+        try await EngineOptions.loadedEngine(model: model, adapter: adapter, threads: threads, device: device)
+    }
+
+    static func loadedEngine(model: String, adapter: String?, threads: Int?, device: String = "auto") async throws -> (Engine, String) {
         let engine: Engine
         do {
             engine = try Engine.make(threads: threads) { Terminal.note($0) }

@@ -1,0 +1,118 @@
+internal import Foundation
+public import HaloForgeCore
+public import HaloForgeData
+public import HaloForgeVerify
+
+/// One problem's samples, scored.
+public struct ProblemResult: Sendable {
+    public var taskID: String
+    public var samples: Int
+    public var correct: Int
+    public var compiled: Int
+    public var meanReward: Double
+}
+
+/// A benchmark's numbers: pass@k, compile rate, mean reward, per problem.
+public struct BenchmarkSummary: Sendable {
+    public var dataset: String
+    public var passAtK: [(k: Int, value: Double)]
+    public var compileRate: Double
+    public var meanReward: Double
+    public var samples: Int
+    public var problems: [ProblemResult]
+    public var seconds: Double
+
+    public var json: JSONValue {
+        .object([
+            "dataset": .string(dataset),
+            "pass_at_k": .object(Dictionary(uniqueKeysWithValues: passAtK.map { ("pass@\($0.k)", JSONValue.double($0.value)) })),
+            "compile_rate": .double(compileRate), "mean_reward": .double(meanReward), "samples": .int(samples),
+            "problems": .int(problems.count), "seconds": .double(seconds),
+            "per_problem": .array(problems.map {
+                .object([
+                    "task_id": .string($0.taskID), "samples": .int($0.samples), "correct": .int($0.correct),
+                    "compiled": .int($0.compiled), "mean_reward": .double($0.meanReward),
+                ])
+            }),
+        ])
+    }
+
+    /// A short table a person can read.
+    public var table: String {
+        var rows = passAtK.map { ("pass@\($0.k)", String(format: "%.3f", $0.value)) }
+        rows += [
+            ("compile rate", String(format: "%.3f", compileRate)), ("mean reward", String(format: "%.3f", meanReward)),
+            ("problems", "\(problems.count)"), ("samples", "\(samples)"), ("time", String(format: "%.1f s", seconds)),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+    }
+}
+
+public enum Benchmark {
+    /// Verifies every completion of every task (up to `jobs` at a time) and scores them.
+    /// A sample is correct at reward 1.0 and compiled when it got past the compile rung.
+    public static func score(
+        dataset: String, tasks: [BenchmarkTask], completions: [String: [String]], verifier: Verifier, jobs: Int, ks: [Int],
+        progress: @escaping @Sendable (Verdict) -> Void = { _ in }
+    ) async -> BenchmarkSummary {
+        let started = Date()
+        var work: [(task: Int, sample: Sample)] = []
+        for (t, task) in tasks.enumerated() {
+            for (i, completion) in (completions[task.id] ?? []).enumerated() {
+                work.append((t, task.sample(completion: completion, index: i)))
+            }
+        }
+        let verdicts = await withTaskGroup(of: (Int, Verdict).self) { group in
+            var iterator = work.makeIterator()
+            for _ in 0..<max(1, jobs) {
+                guard let item = iterator.next() else { break }
+                group.addTask { (item.task, await verifier.verify(item.sample)) }
+            }
+            var all: [(Int, Verdict)] = []
+            while let result = await group.next() {
+                all.append(result)
+                progress(result.1)
+                if let item = iterator.next() { group.addTask { (item.task, await verifier.verify(item.sample)) } }
+            }
+            return all
+        }
+        var perTask = Array(repeating: [Verdict](), count: tasks.count)
+        for (t, verdict) in verdicts { perTask[t].append(verdict) }
+        let problems = tasks.enumerated().map { t, task in
+            let v = perTask[t]
+            return ProblemResult(
+                taskID: task.id, samples: v.count, correct: v.filter { $0.reward >= 1.0 }.count,
+                compiled: v.filter { ![.syntaxError, .importError, .error].contains($0.outcome) }.count,
+                meanReward: v.isEmpty ? 0 : v.map(\.reward).reduce(0, +) / Double(v.count))
+        }
+        let all = verdicts.map(\.1)
+        let counts = problems.filter { $0.samples > 0 }.map { (n: $0.samples, c: $0.correct) }
+        return BenchmarkSummary(
+            dataset: dataset, passAtK: ks.compactMap { k in PassAtK.mean(counts, k: k).map { (k, $0) } },
+            compileRate: all.isEmpty ? 0 : Double(problems.map(\.compiled).reduce(0, +)) / Double(all.count),
+            meanReward: all.isEmpty ? 0 : all.map(\.reward).reduce(0, +) / Double(all.count), samples: all.count,
+            problems: problems, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Completions from a JSONL file: `task_id` (or an `id` like "TASK#k") and `completion`
+    /// (or `code`), any number per task.
+    public static func readCompletions(_ path: String) throws -> [String: [String]] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError("cannot read \(path)") }
+        var completions: [String: [String]] = [:]
+        for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
+            guard let object = (try? JSONValue.parse(Data(line)))?.objectValue else {
+                throw DatasetError("\(path): line \(i + 1): invalid JSON")
+            }
+            let rawID = object["task_id"]?.stringValue ?? object["id"]?.stringValue
+            guard let id = rawID.map({ $0.split(separator: "#").first.map(String.init) ?? $0 }) else {
+                throw DatasetError("\(path): line \(i + 1): missing field 'task_id'")
+            }
+            guard let completion = object["completion"]?.stringValue ?? object["code"]?.stringValue else {
+                throw DatasetError("\(path): line \(i + 1): missing field 'completion'")
+            }
+            completions[id, default: []].append(completion)
+        }
+        return completions
+    }
+}

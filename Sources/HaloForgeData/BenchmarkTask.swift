@@ -1,0 +1,78 @@
+internal import Foundation
+public import HaloForgeCore
+
+/// A problem of a benchmark: what the model sees and how its answer is tested.
+public struct BenchmarkTask: Sendable {
+    public var id: String
+    public var language: Language
+    /// What the model is asked to continue (HumanEval) or solve (MBPP).
+    public var prompt: String
+    /// Completion-style tasks verify `prompt + completion`; others verify the completion alone.
+    public var completesPrompt: Bool
+    public var test: String?
+    public var entryPoint: String?
+    public var reference: String?
+
+    public init(
+        id: String, language: Language, prompt: String, completesPrompt: Bool, test: String?, entryPoint: String? = nil,
+        reference: String? = nil
+    ) {
+        self.id = id
+        self.language = language
+        self.prompt = prompt
+        self.completesPrompt = completesPrompt
+        self.test = test
+        self.entryPoint = entryPoint
+        self.reference = reference
+    }
+
+    /// The sample that verifies `completion` (raw model text) against this task's tests.
+    public func sample(completion: String, index: Int) -> Sample {
+        let id = "\(self.id)#\(index)"
+        var record: [String: JSONValue] = ["id": .string(id), "task_id": .string(self.id), "sample": .int(index), "completion": .string(completion)]
+        record["language"] = .string(language.description)
+        return Sample(
+            id: id, language: language, candidate: .completion(completion, prompt: completesPrompt ? prompt : nil), test: test,
+            entryPoint: entryPoint, record: record)
+    }
+}
+
+extension Datasets {
+    /// The problems of a dataset with tests, as a model would be asked them.
+    public static func tasks(_ dataset: DatasetName, folder: String) throws -> [BenchmarkTask] {
+        let (samples, _) = try load(dataset, folder: folder)
+        guard let data = FileManager.default.contents(atPath: folder + "/" + dataset.fileName) else {
+            throw DatasetError("cannot read \(folder)/\(dataset.fileName)")
+        }
+        var prompts: [String: (prompt: String, reference: String?)] = [:]
+        for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+            guard let object = (try? JSONValue.parse(Data(line)))?.objectValue else { continue }
+            switch dataset {
+            case .humaneval, .humanevalXCpp:
+                if let id = object["task_id"]?.stringValue, let prompt = object["prompt"]?.stringValue {
+                    prompts[id] = (prompt, object["canonical_solution"]?.stringValue)
+                }
+            case .mbpp:
+                let id = "MBPP/\(object["task_id"]?.serialized ?? "")"
+                let tests = (object["test_list"]?.arrayValue ?? []).compactMap(\.stringValue)
+                let text = object["text"]?.stringValue ?? ""
+                // The asserts fix the function name: show the model one of them.
+                prompts[id] = (text + (tests.first.map { "\nYour code should pass this test:\n" + $0 } ?? ""), object["code"]?.stringValue)
+            case .mbppSanitized:
+                let id = "MBPP-S/\(object["task_id"]?.serialized ?? "")"
+                let tests = (object["test_list"]?.arrayValue ?? []).compactMap(\.stringValue)
+                prompts[id] = ((object["prompt"]?.stringValue ?? "") + (tests.first.map { "\nYour code should pass this test:\n" + $0 } ?? ""), object["code"]?.stringValue)
+            case .codeforces:
+                break
+            }
+        }
+        guard dataset != .codeforces else { throw DatasetError("codeforces has no tests: it cannot be benchmarked") }
+        return samples.compactMap { sample in
+            guard let (prompt, reference) = prompts[sample.id] else { return nil }
+            let completes = dataset == .humaneval || dataset == .humanevalXCpp
+            return BenchmarkTask(
+                id: sample.id, language: sample.language, prompt: prompt, completesPrompt: completes, test: sample.test,
+                entryPoint: sample.entryPoint, reference: reference)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import HaloForgeBench
+import HaloForgeCore
+import HaloForgeData
+import HaloForgeEngine
+import HaloForgeVerify
+
+struct BenchmarkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "benchmark",
+        abstract: "Measure a model's quality: pass@k, compile rate, mean reward.",
+        subcommands: [Run.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score a model (or given completions) on a benchmark with the unbiased pass@k estimator.",
+            discussion: """
+                With --model, samples --samples completions per problem with the model engine; with
+                --completions FILE (JSONL: task_id, completion), scores those instead (replay).
+                """)
+
+        @Option(help: "Benchmark: humaneval, mbpp, mbpp-sanitized or humaneval-x-cpp.")
+        var dataset: DatasetName = .humaneval
+
+        @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS or ../shared/datasets).")
+        var datasets: String?
+
+        @Option(help: "Replay: score the completions in this JSONL file (task_id, completion) without a model.")
+        var completions: String?
+
+        @Option(help: "Samples per problem (with --model).")
+        var samples: Int = 10
+
+        @Option(help: "Values of k, comma-separated.")
+        var k: String = "1,5,10"
+
+        @Option(help: "Use only the first N problems (0: all).")
+        var limit: Int = 0
+
+        @Option(help: "Sampling temperature.")
+        var temperature: Double = 0.7
+
+        @Option(help: "Most new tokens per completion.")
+        var maxNewTokens: Int = 384
+
+        @Option(help: "Write the JSON summary (with per-problem results) here.")
+        var output: String?
+
+        @Option(help: "Model (with generation): a folder, a Hugging Face id, tiny or smollm2.")
+        var model: String?
+
+        @Option(help: "A LoRA adapter folder to load on the model.")
+        var adapter: String?
+
+        @OptionGroup var options: VerifierOptions
+
+        func validate() throws {
+            if (completions == nil) == (model == nil) { throw ValidationError("give exactly one of --model and --completions") }
+            if parsedK.isEmpty { throw ValidationError("--k: expected positive integers such as 1,5,10") }
+        }
+
+        var parsedK: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 } }
+
+        func run() async throws {
+            var tasks = try Datasets.tasks(dataset, folder: datasets ?? Datasets.defaultFolder())
+            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
+            var texts: [String: [String]]
+            if let completions {
+                texts = try Benchmark.readCompletions(completions)
+            } else {
+                let (engine, _) = try await EngineOptions.loadedEngine(model: model!, adapter: adapter, threads: nil)
+                var p = SamplingParameters()
+                p.n = samples
+                p.temperature = temperature
+                p.maxNewTokens = maxNewTokens
+                do {
+                    let result = try await engine.generate(tasks.map { (id: $0.id, prompt: $0.prompt) }, p, progress: progressPrinter("generate"))
+                    texts = Dictionary(grouping: result.samples, by: \.id).mapValues { $0.sorted { $0.sample < $1.sample }.map(\.completion) }
+                    Terminal.note(String(format: "\rgenerated %d samples (%.0f tokens/s)", result.samples.count, result.tokensPerSecond))
+                } catch {
+                    await engine.shutdown()
+                    throw CommandError("\(error)")
+                }
+                await engine.shutdown()
+            }
+            let verifier = try options.makeVerifier(quiet: true)
+            let total = tasks.reduce(0) { $0 + (texts[$1.id]?.count ?? 0) }
+            let progress = VerifyProgress(total: total)
+            let summary = await Benchmark.score(
+                dataset: dataset.rawValue, tasks: tasks, completions: texts, verifier: verifier, jobs: options.jobs, ks: parsedK,
+                progress: { progress.record($0) })
+            if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+            print(summary.table)
+            if let output {
+                try Data((summary.json.serialized + "\n").utf8).write(to: URL(fileURLWithPath: output))
+            }
+        }
+    }
+}
