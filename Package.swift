@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "HaloForgeCore", swiftSettings: strictSettings),
@@ -33,6 +35,14 @@ let package = Package(
         .target(name: "HaloForgeData", dependencies: ["HaloForgeCore"], swiftSettings: strictSettings),
         .target(name: "HaloForgeEngine", dependencies: ["HaloForgeCore"], swiftSettings: strictSettings),
         .target(
+            name: "HaloForgeRAFT",
+            dependencies: [
+                "HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "HaloForgeBench",
             dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData"],
             swiftSettings: strictSettings
@@ -40,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "halo-forge",
             dependencies: [
-                "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine", "HaloForgeBench",
+                "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine", "HaloForgeBench", "HaloForgeRAFT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
@@ -49,6 +59,7 @@ let package = Package(
         .testTarget(name: "HaloForgeSandboxTests", dependencies: ["HaloForgeSandbox"]),
         .testTarget(name: "HaloForgeVerifyTests", dependencies: ["HaloForgeVerify", "HaloForgeData"]),
         .testTarget(name: "HaloForgeEngineTests", dependencies: ["HaloForgeEngine"]),
+        .testTarget(name: "HaloForgeRAFTTests", dependencies: ["HaloForgeRAFT"]),
         .testTarget(name: "HaloForgeBenchTests", dependencies: ["HaloForgeBench", "HaloForgeData", "HaloForgeVerify"]),
     ]
 )

@@ -1,0 +1,182 @@
+internal import Foundation
+internal import HaloForgeCore
+public import HaloForgeData
+public import HaloForgeEngine
+public import HaloForgeVerify
+
+/// The RAFT cycle: generate n samples per prompt → verify each → filter per prompt →
+/// fine-tune on what was kept → next cycle. Every step is written to the run store as it
+/// happens, so running the same loop on the same run folder continues where it stopped,
+/// without losing or repeating a verified sample.
+public final class RAFTLoop: Sendable {
+    public let configuration: RAFTConfiguration
+    public let store: RunStore
+    public let engine: Engine
+    public let verifier: Verifier
+    public let tasks: [BenchmarkTask]
+    public let jobs: Int
+    private let log: @Sendable (String) -> Void
+    /// Prompts sent to the worker per generate request: each request's samples are stored
+    /// in one transaction, so a kill loses at most one chunk of generation.
+    private let promptsPerRequest = 4
+
+    public init(
+        configuration: RAFTConfiguration, store: RunStore, engine: Engine, verifier: Verifier, tasks: [BenchmarkTask], jobs: Int,
+        log: @escaping @Sendable (String) -> Void
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.engine = engine
+        self.verifier = verifier
+        self.tasks = tasks
+        self.jobs = jobs
+        self.log = log
+    }
+
+    /// Runs (or resumes) every cycle; returns one metrics record per cycle.
+    public func run() async throws -> [RunStore.CycleRecord] {
+        try store.storePrompts(tasks.map { task in
+            (id: task.id, split: "train", prompt: task.prompt, task: JSONValue.object([
+                "language": .string(task.language.description), "test": task.test.map(JSONValue.string) ?? .null,
+                "entry_point": task.entryPoint.map(JSONValue.string) ?? .null, "completes_prompt": .bool(task.completesPrompt),
+            ]))
+        })
+        let done = try store.cycles().filter { $0.phase == .done }
+        let modelPath = try await ModelCache.resolve(configuration.model, engine: engine, log: log)
+        let adapter = done.last(where: { $0.adapter != nil })?.adapter ?? configuration.adapter
+        try await engine.load(model: modelPath, adapter: adapter, threads: configuration.threads)
+        if !done.isEmpty { log("resuming after cycle \(done.count) of \(configuration.cycles)" + (adapter.map { " with \($0)" } ?? "")) }
+
+        for cycle in 0..<configuration.cycles {
+            let record = try store.cycles().first { $0.cycle == cycle }
+            if record?.phase == .done { continue }
+            if record == nil { try store.setPhase(cycle: cycle, .generate) }
+            let started = Date()
+            try await generate(cycle: cycle)
+            try store.setPhase(cycle: cycle, .verify)
+            try await verify(cycle: cycle)
+            try store.setPhase(cycle: cycle, .filter)
+            let kept = try filter(cycle: cycle)
+            try store.setPhase(cycle: cycle, .train)
+            try await train(cycle: cycle, kept: kept)
+            let metrics = try store.cycles().first { $0.cycle == cycle }?.metrics ?? [:]
+            try store.addMetrics(cycle: cycle, ["seconds": .double(Date().timeIntervalSince(started))])
+            log(summaryLine(cycle: cycle, metrics))
+        }
+        _ = try store.exportSamples(to: store.folder + "/samples.jsonl")
+        return try store.cycles()
+    }
+
+    private func generate(cycle: Int) async throws {
+        let have = try store.promptsWithSamples(cycle: cycle)
+        let missing = tasks.filter { !have.contains($0.id) }
+        guard !missing.isEmpty else { return }
+        var p = SamplingParameters()
+        p.n = configuration.samplesPerPrompt
+        p.temperature = Schedule.temperature(configuration, cycle: cycle)
+        p.topP = configuration.topP
+        p.maxNewTokens = configuration.maxNewTokens
+        let started = Date()
+        var tokens = 0
+        for start in stride(from: 0, to: missing.count, by: promptsPerRequest) {
+            let chunk = Array(missing[start..<min(start + promptsPerRequest, missing.count)])
+            // A seed per cycle and chunk start: a resumed cycle samples as the first try would have.
+            p.seed = configuration.seed + cycle * 100_003 + (tasks.firstIndex { $0.id == chunk[0].id } ?? start)
+            let result = try await engine.generate(chunk.map { (id: $0.id, prompt: $0.prompt) }, p)
+            try store.storeSamples(cycle: cycle, result.samples.map {
+                (promptID: $0.id, index: $0.sample, completion: $0.completion, tokens: $0.completionTokens, finishReason: $0.finishReason)
+            })
+            tokens += result.tokens
+            let done = start + chunk.count
+            let rate = Double(tokens) / max(Date().timeIntervalSince(started), 1e-6)
+            log(String(format: "cycle %d generate: %d/%d prompts, %.0f tokens/s", cycle + 1, done, missing.count, rate))
+        }
+    }
+
+    private func verify(cycle: Int) async throws {
+        let pending = try store.samples(cycle: cycle, unverifiedOnly: true)
+        guard !pending.isEmpty else { return }
+        let byID = Dictionary(uniqueKeysWithValues: tasks.map { ($0.id, $0) })
+        let started = Date()
+        let store = store
+        let verifier = verifier
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var iterator = pending.makeIterator()
+            func next() -> (@Sendable () async throws -> Void)? {
+                guard let sample = iterator.next(), let task = byID[sample.promptID] else { return nil }
+                return {
+                    let verdict = await verifier.verify(task.sample(completion: sample.completion, index: sample.index))
+                    try store.storeVerdict(sampleID: sample.id, verdict)
+                }
+            }
+            for _ in 0..<max(1, jobs) { if let work = next() { group.addTask(operation: work) } }
+            var finished = 0
+            while try await group.next() != nil {
+                finished += 1
+                if finished % 16 == 0 || finished == pending.count {
+                    let rate = Double(finished) / max(Date().timeIntervalSince(started), 1e-6)
+                    log(String(format: "cycle %d verify: %d/%d samples, %.1f samples/s", cycle + 1, finished, pending.count, rate))
+                }
+                if let work = next() { group.addTask(operation: work) }
+            }
+        }
+    }
+
+    private func filter(cycle: Int) throws -> [(prompt: String, completion: String)] {
+        let samples = try store.samples(cycle: cycle)
+        let candidates = samples.map { Candidate(promptID: $0.promptID, index: $0.index, completion: $0.completion, reward: $0.reward ?? 0) }
+        let (kept, report) = SampleFilter.select(candidates, configuration)
+        let ids = Dictionary(uniqueKeysWithValues: samples.map { ("\($0.promptID)#\($0.index)", $0.id) })
+        try store.markKept(cycle: cycle, sampleIDs: kept.compactMap { ids["\($0.promptID)#\($0.index)"] })
+        let rewards = samples.compactMap(\.reward)
+        let prompts = Dictionary(uniqueKeysWithValues: tasks.map { ($0.id, $0.prompt) })
+        let byPrompt = Dictionary(grouping: samples, by: \.promptID)
+        try store.addMetrics(cycle: cycle, [
+            "samples": .int(samples.count), "kept": .int(kept.count),
+            "mean_reward": .double(rewards.isEmpty ? 0 : rewards.reduce(0, +) / Double(rewards.count)),
+            "compile_rate": .double(rewards.isEmpty ? 0 : Double(rewards.filter { $0 >= 0.5 }.count) / Double(rewards.count)),
+            "pass_rate": .double(rewards.isEmpty ? 0 : Double(rewards.filter { $0 >= 1.0 }.count) / Double(rewards.count)),
+            "prompts_solved": .int(byPrompt.values.filter { $0.contains { ($0.reward ?? 0) >= 1.0 } }.count),
+            "temperature": .double(Schedule.temperature(configuration, cycle: cycle)),
+            "filter_note": report.note.map(JSONValue.string) ?? .null,
+        ])
+        return kept.map { (prompt: prompts[$0.promptID] ?? "", completion: $0.completion) }
+    }
+
+    private func train(cycle: Int, kept: [(prompt: String, completion: String)]) async throws {
+        guard !kept.isEmpty else {
+            let previous = try store.cycles().last { $0.cycle < cycle && $0.adapter != nil }?.adapter
+            try store.finishTraining(cycle: cycle, adapter: previous, steps: [], metrics: ["trained": .bool(false)])
+            log("cycle \(cycle + 1) train: nothing kept, no training")
+            return
+        }
+        var p = TrainingParameters()
+        p.mode = configuration.trainMode
+        p.rank = configuration.loraRank
+        p.alpha = configuration.loraRank * 2
+        p.learningRate = Schedule.learningRate(configuration, cycle: cycle)
+        p.steps = configuration.stepsPerCycle
+        p.batchTokens = configuration.batchTokens
+        p.seed = configuration.seed + cycle
+        let adapter = store.folder + "/adapters/cycle-\(cycle + 1)"
+        try FileManager.default.createDirectory(atPath: store.folder + "/adapters", withIntermediateDirectories: true)
+        let result = try await engine.train(kept, p, saveTo: adapter)
+        let last = result.steps.last
+        try store.finishTraining(
+            cycle: cycle, adapter: result.saved ?? adapter,
+            steps: result.steps.map { (step: $0.step, loss: $0.loss, gradNorm: $0.gradNorm, lr: $0.lr, tokens: $0.tokens, tokensPerSecond: $0.tokensPerSecond) },
+            metrics: [
+                "trained": .bool(true), "train_steps": .int(result.steps.count), "loss": last.map { .double($0.loss) } ?? .null,
+                "grad_norm": last.map { .double($0.gradNorm) } ?? .null, "learning_rate": .double(p.learningRate),
+                "train_tokens_per_second": .double(result.tokensPerSecond),
+            ])
+    }
+
+    private func summaryLine(cycle: Int, _ m: [String: JSONValue]) -> String {
+        func number(_ key: String) -> Double { m[key]?.doubleValue ?? 0 }
+        return String(
+            format: "cycle %d/%d: compile %.1f%%, pass %.1f%%, mean reward %.3f, kept %d, loss %.4f",
+            cycle + 1, configuration.cycles, 100 * number("compile_rate"), 100 * number("pass_rate"), number("mean_reward"),
+            Int(number("kept")), number("loss"))
+    }
+}

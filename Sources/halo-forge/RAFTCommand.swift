@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import HaloForgeCore
+import HaloForgeData
+import HaloForgeEngine
+import HaloForgeRAFT
+import HaloForgeVerify
+
+struct RAFTCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "raft",
+        abstract: "Reward-ranked fine-tuning: generate, verify, keep the best per prompt, fine-tune, repeat.",
+        subcommands: [Train.self])
+
+    struct Train: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run (or resume) RAFT cycles into a run folder.",
+            discussion: """
+                Settings come from --config (YAML) and flags; a flag that is given wins over the file,
+                and the file wins over the defaults. Running the same command again on the same
+                --output folder (or --resume RUN) continues where the run stopped.
+                """)
+
+        @Option(help: "Run folder (created, or resumed when it holds a run).")
+        var output: String?
+
+        @Option(help: "Resume the run in this folder with its stored settings.")
+        var resume: String?
+
+        @Option(help: "YAML settings file (keys: model, dataset, cycles, samples_per_prompt, learning_rate, …).")
+        var config: String?
+
+        @Option(help: "Model: a folder, a Hugging Face id, tiny or smollm2.")
+        var model: String?
+
+        @Option(help: "Dataset of prompts with tests: humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp.")
+        var dataset: String?
+
+        @Option(help: "Use only the first N prompts of the dataset (0: all).")
+        var limit: Int = 0
+
+        @Option(help: "RAFT cycles.")
+        var cycles: Int?
+
+        @Option(help: "Samples per prompt.")
+        var samplesPerPrompt: Int?
+
+        @Option(help: "Sampling temperature.")
+        var temperature: Double?
+
+        @Option(help: "Most new tokens per sample.")
+        var maxNewTokens: Int?
+
+        @Option(help: "Keep samples with at least this reward.")
+        var rewardThreshold: Double?
+
+        @Option(help: "Learning rate of the first cycle.")
+        var learningRate: Double?
+
+        @Option(help: "Optimizer steps per cycle (default: one epoch over the kept samples).")
+        var stepsPerCycle: Int?
+
+        @Option(help: "Random seed.")
+        var seed: Int?
+
+        @Option(help: "torch threads.")
+        var threads: Int?
+
+        @OptionGroup var options: VerifierOptions
+
+        var flagOverrides: RAFTOverrides {
+            var o = RAFTOverrides()
+            o.model = model
+            o.dataset = dataset
+            o.cycles = cycles
+            o.samplesPerPrompt = samplesPerPrompt
+            o.temperature = temperature
+            o.maxNewTokens = maxNewTokens
+            o.rewardThreshold = rewardThreshold
+            o.learningRate = learningRate
+            o.stepsPerCycle = stepsPerCycle
+            o.seed = seed
+            o.threads = threads
+            return o
+        }
+
+        func run() async throws {
+            guard let folder = resume ?? output else { throw ValidationError("give --output RUN (or --resume RUN)") }
+            let store: RunStore
+            do { store = try RunStore(folder: folder) } catch { throw CommandError("\(folder): \(error)") }
+            var settings: RAFTConfiguration
+            if let stored = try store.setting("config") {
+                settings = RAFTConfiguration().applying(try RAFTOverrides.parse(yaml: stored, file: folder + "/run.sqlite"))
+                Terminal.note("resuming \(folder) with its stored settings")
+            } else {
+                guard resume == nil else { throw CommandError("\(folder) holds no run to resume") }
+                settings = RAFTConfiguration()
+                if let config {
+                    guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw CommandError("cannot read \(config)") }
+                    do { settings = settings.applying(try RAFTOverrides.parse(yaml: text, file: config)) } catch { throw CommandError("\(error)") }
+                }
+                settings = settings.applying(flagOverrides)
+                do { try settings.validate(source: config ?? "--flags") } catch { throw CommandError("\(error)") }
+                try store.setSetting("config", settings.yaml)
+            }
+            guard let datasetName = DatasetName(rawValue: settings.dataset) else {
+                throw CommandError("dataset '\(settings.dataset)' is not known (humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp)")
+            }
+            var tasks = try Datasets.tasks(datasetName, folder: Datasets.defaultFolder())
+            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
+            let verifier = try options.makeVerifier(quiet: true)
+            let engine: Engine
+            do {
+                engine = try Engine.make(threads: settings.threads) { Terminal.note($0) }
+                _ = try await engine.start()
+            } catch {
+                throw CommandError("\(error)")
+            }
+            let loop = RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs) {
+                Terminal.note($0)
+            }
+            let cycles: [RunStore.CycleRecord]
+            do {
+                cycles = try await loop.run()
+            } catch {
+                await engine.shutdown()
+                throw CommandError("\(error)")
+            }
+            await engine.shutdown()
+            print("cycle  compile  pass    reward  kept  loss")
+            for c in cycles {
+                let m = c.metrics
+                print(String(format: "%5d  %6.1f%%  %5.1f%%  %6.3f  %4d  %.4f", c.cycle + 1, 100 * (m["compile_rate"]?.doubleValue ?? 0),
+                             100 * (m["pass_rate"]?.doubleValue ?? 0), m["mean_reward"]?.doubleValue ?? 0, m["kept"]?.intValue ?? 0, m["loss"]?.doubleValue ?? 0))
+            }
+            print("run: \(folder) (samples: \(folder)/samples.jsonl)")
+        }
+    }
+}
