@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "HaloForgeBench",
-            dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData"],
+            dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData", "HaloForgeRAFT"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

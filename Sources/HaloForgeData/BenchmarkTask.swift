@@ -76,3 +76,23 @@ extension Datasets {
         }
     }
 }
+
+extension Datasets {
+    /// Training and held-out tasks that never overlap. MBPP uses its published ranges
+    /// (train 601–974, test 11–510); other sets a seeded split by task id.
+    public static func split(_ tasks: [BenchmarkTask], dataset: String, heldOutFraction: Double = 0.25, seed: Int = 0) -> (train: [BenchmarkTask], heldOut: [BenchmarkTask]) {
+        if dataset == DatasetName.mbpp.rawValue {
+            func number(_ task: BenchmarkTask) -> Int { Int(task.id.split(separator: "/").last ?? "") ?? 0 }
+            return (tasks.filter { (601...974).contains(number($0)) }, tasks.filter { (11...510).contains(number($0)) })
+        }
+        func rank(_ id: String) -> UInt64 {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: seed)
+            for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return hash
+        }
+        let ordered = tasks.sorted { rank($0.id) < rank($1.id) }
+        let heldOutCount = max(1, Int((Double(tasks.count) * heldOutFraction).rounded()))
+        let heldOut = Set(ordered.prefix(heldOutCount).map(\.id))
+        return (tasks.filter { !heldOut.contains($0.id) }, tasks.filter { heldOut.contains($0.id) })
+    }
+}

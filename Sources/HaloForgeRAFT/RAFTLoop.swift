@@ -33,8 +33,12 @@ public final class RAFTLoop: Sendable {
         self.log = log
     }
 
-    /// Runs (or resumes) every cycle; returns one metrics record per cycle.
-    public func run() async throws -> [RunStore.CycleRecord] {
+    /// Runs (or resumes) every cycle; returns one metrics record per cycle. `ready` runs once
+    /// the model (and the latest adapter) is loaded, `afterCycle` after each finished cycle
+    /// (also for cycles finished before a resume, so evaluations can catch up).
+    public func run(
+        ready: @Sendable () async throws -> Void = {}, afterCycle: @Sendable (Int) async throws -> Void = { _ in }
+    ) async throws -> [RunStore.CycleRecord] {
         try store.storePrompts(tasks.map { task in
             (id: task.id, split: "train", prompt: task.prompt, task: JSONValue.object([
                 "language": .string(task.language.description), "test": task.test.map(JSONValue.string) ?? .null,
@@ -46,10 +50,14 @@ public final class RAFTLoop: Sendable {
         let adapter = done.last(where: { $0.adapter != nil })?.adapter ?? configuration.adapter
         try await engine.load(model: modelPath, adapter: adapter, threads: configuration.threads)
         if !done.isEmpty { log("resuming after cycle \(done.count) of \(configuration.cycles)" + (adapter.map { " with \($0)" } ?? "")) }
+        try await ready()
 
         for cycle in 0..<configuration.cycles {
             let record = try store.cycles().first { $0.cycle == cycle }
-            if record?.phase == .done { continue }
+            if record?.phase == .done {
+                try await afterCycle(cycle)
+                continue
+            }
             if record == nil { try store.setPhase(cycle: cycle, .generate) }
             let started = Date()
             try await generate(cycle: cycle)
@@ -62,6 +70,7 @@ public final class RAFTLoop: Sendable {
             let metrics = try store.cycles().first { $0.cycle == cycle }?.metrics ?? [:]
             try store.addMetrics(cycle: cycle, ["seconds": .double(Date().timeIntervalSince(started))])
             log(summaryLine(cycle: cycle, metrics))
+            try await afterCycle(cycle)
         }
         _ = try store.exportSamples(to: store.folder + "/samples.jsonl")
         return try store.cycles()

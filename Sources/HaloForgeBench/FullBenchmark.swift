@@ -1,0 +1,135 @@
+internal import Foundation
+public import HaloForgeCore
+public import HaloForgeData
+public import HaloForgeEngine
+public import HaloForgeRAFT
+public import HaloForgeVerify
+
+/// Baseline benchmark on held-out tasks → RAFT cycles on training tasks (held-out tasks are
+/// never trained on) → a benchmark after every cycle; a table, JSON, plots and an HTML page
+/// in the run folder. Every evaluation is stored in the run, so a resumed run skips it.
+public enum FullBenchmark {
+    public struct Settings: Sendable {
+        public var raft: RAFTConfiguration
+        public var evalSamples = 4
+        public var evalTemperature = 0.2
+        public var ks = [1]
+        public var jobs = 2
+
+        public init(raft: RAFTConfiguration) { self.raft = raft }
+    }
+
+    /// One line of the table: held-out scores after a stage, and the training that led there.
+    public struct Row: Sendable {
+        public var stage: String
+        public var heldOut: BenchmarkSummary
+        public var cycle: [String: JSONValue]
+    }
+
+    public static func run(
+        _ settings: Settings, store: RunStore, engine: Engine, verifier: Verifier, train: [BenchmarkTask], heldOut: [BenchmarkTask],
+        log: @escaping @Sendable (String) -> Void
+    ) async throws -> [Row] {
+        let trainIDs = Set(train.map(\.id))
+        precondition(heldOut.allSatisfy { !trainIDs.contains($0.id) }, "held-out tasks must not be trained on")
+        try store.setSetting("heldout_tasks", heldOut.map(\.id).joined(separator: "\n"))
+        let evaluate: @Sendable (String) async throws -> Void = { key in
+            if try store.setting("eval:" + key) != nil { return }
+            let summary = try await Evaluation.run(
+                label: key, tasks: heldOut, engine: engine, verifier: verifier, jobs: settings.jobs, samples: settings.evalSamples,
+                temperature: settings.evalTemperature, maxNewTokens: settings.raft.maxNewTokens, seed: settings.raft.seed + 999,
+                ks: settings.ks, log: log)
+            try store.setSetting("eval:" + key, summary.json.serialized)
+            log("\(key): held-out " + summary.passAtK.map { String(format: "pass@%d %.1f%%", $0.k, 100 * $0.value) }.joined(separator: ", ")
+                + String(format: ", compile %.1f%%, mean reward %.3f", 100 * summary.compileRate, summary.meanReward))
+        }
+        let loop = RAFTLoop(configuration: settings.raft, store: store, engine: engine, verifier: verifier, tasks: train, jobs: settings.jobs, log: log)
+        _ = try await loop.run(ready: { try await evaluate("baseline") }, afterCycle: { try await evaluate("cycle-\($0 + 1)") })
+        let rows = try self.rows(store: store, cycles: settings.raft.cycles)
+        try write(rows, settings: settings, folder: store.folder)
+        return rows
+    }
+
+    static func rows(store: RunStore, cycles: Int) throws -> [Row] {
+        let records = try store.cycles()
+        var rows: [Row] = []
+        for (i, key) in (["baseline"] + (1...max(cycles, 1)).map { "cycle-\($0)" }).enumerated() where i == 0 || i <= cycles {
+            guard let text = try store.setting("eval:" + key), let json = try? JSONValue.parse(Data(text.utf8)) else { continue }
+            let cycle = i == 0 ? [:] : (records.first { $0.cycle == i - 1 }?.metrics ?? [:])
+            rows.append(Row(stage: key, heldOut: BenchmarkSummary(json: json), cycle: cycle))
+        }
+        return rows
+    }
+
+    /// The terminal table.
+    public static func table(_ rows: [Row]) -> String {
+        var lines = ["stage      held-out compile  pass@1   reward  | train kept  loss     grad norm  time"]
+        for row in rows {
+            let m = row.cycle
+            let pass1 = row.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0
+            var line = String(format: "%-10@ %15.1f%%  %5.1f%%  %6.3f  |", row.stage, 100 * row.heldOut.compileRate, 100 * pass1, row.heldOut.meanReward)
+            if m.isEmpty {
+                line += "           -        -          -"
+            } else {
+                line += String(format: " %10d  %-7.4f  %-9.3f  %.0f s", m["kept"]?.intValue ?? 0, m["loss"]?.doubleValue ?? .nan, m["grad_norm"]?.doubleValue ?? .nan, m["seconds"]?.doubleValue ?? 0)
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func write(_ rows: [Row], settings: Settings, folder: String) throws {
+        let stages = rows.map(\.stage)
+        let pass1 = rows.map { row in row.heldOut.passAtK.first { $0.k == 1 }?.value }
+        let summary: JSONValue = .object([
+            "stages": .array(rows.map { row in
+                .object(["stage": .string(row.stage), "held_out": row.heldOut.json, "cycle": .object(row.cycle)])
+            }),
+            "baseline_pass_at_1": pass1.first.flatMap { $0 }.map(JSONValue.double) ?? .null,
+            "final_pass_at_1": pass1.last.flatMap { $0 }.map(JSONValue.double) ?? .null,
+            "baseline_compile_rate": rows.first.map { .double($0.heldOut.compileRate) } ?? .null,
+            "final_compile_rate": rows.last.map { .double($0.heldOut.compileRate) } ?? .null,
+            "config": .string(settings.raft.yaml),
+        ])
+        try Data((summary.serialized + "\n").utf8).write(to: URL(fileURLWithPath: folder + "/summary.json"))
+        let plots = [
+            ("compile_rate.svg", Report.lineChart(title: "Held-out compile rate", xLabels: stages, series: [("compile rate", rows.map { $0.heldOut.compileRate })], percent: true)),
+            ("pass_at_1.svg", Report.lineChart(title: "Held-out pass@1", xLabels: stages, series: [("pass@1", pass1)], percent: true)),
+            ("mean_reward.svg", Report.lineChart(title: "Held-out mean reward", xLabels: stages, series: [("held-out", rows.map { $0.heldOut.meanReward }), ("training samples", rows.map { $0.cycle["mean_reward"]?.doubleValue })], percent: false)),
+            ("loss.svg", Report.lineChart(title: "Training loss and kept samples", xLabels: stages, series: [("loss", rows.map { $0.cycle["loss"]?.doubleValue }), ("grad norm", rows.map { $0.cycle["grad_norm"]?.doubleValue })], percent: false)),
+        ]
+        for (name, svg) in plots { try Data(svg.utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
+        let headline = String(
+            format: "Held-out pass@1 %.1f%% → %.1f%%, compile rate %.1f%% → %.1f%% over %d cycle(s) of RAFT on %@.",
+            100 * (pass1.first.flatMap { $0 } ?? 0), 100 * (pass1.last.flatMap { $0 } ?? 0), 100 * (rows.first?.heldOut.compileRate ?? 0),
+            100 * (rows.last?.heldOut.compileRate ?? 0), max(rows.count - 1, 0), settings.raft.model)
+        let tableRows = rows.map { row -> [String] in
+            let m = row.cycle
+            return [
+                row.stage, String(format: "%.1f%%", 100 * row.heldOut.compileRate),
+                String(format: "%.1f%%", 100 * (row.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0)), String(format: "%.3f", row.heldOut.meanReward),
+                m["kept"].map { $0.serialized } ?? "-", m["loss"]?.doubleValue.map { String(format: "%.4f", $0) } ?? "-",
+                m["grad_norm"]?.doubleValue.map { String(format: "%.3f", $0) } ?? "-", m["seconds"]?.doubleValue.map { String(format: "%.0f s", $0) } ?? "-",
+            ]
+        }
+        let html = Report.html(
+            title: "halo-forge RAFT report", headline: headline,
+            header: ["stage", "held-out compile", "pass@1", "mean reward", "kept", "loss", "grad norm", "time"], rows: tableRows,
+            svgs: plots.map(\.1))
+        try Data(html.utf8).write(to: URL(fileURLWithPath: folder + "/report.html"))
+    }
+}
+
+extension BenchmarkSummary {
+    /// Reads back what `json` wrote.
+    init(json: JSONValue) {
+        let passes = (json["pass_at_k"]?.objectValue ?? [:]).compactMap { key, value -> (k: Int, value: Double)? in
+            guard let k = Int(key.dropFirst("pass@".count)), let v = value.doubleValue else { return nil }
+            return (k, v)
+        }.sorted { $0.k < $1.k }
+        self.init(
+            dataset: json["dataset"]?.stringValue ?? "", passAtK: passes, compileRate: json["compile_rate"]?.doubleValue ?? 0,
+            meanReward: json["mean_reward"]?.doubleValue ?? 0, samples: json["samples"]?.intValue ?? 0, problems: [],
+            seconds: json["seconds"]?.doubleValue ?? 0)
+    }
+}
