@@ -60,6 +60,8 @@ let package = Package(
         .testTarget(name: "HaloForgeVerifyTests", dependencies: ["HaloForgeVerify", "HaloForgeData"]),
         .testTarget(name: "HaloForgeEngineTests", dependencies: ["HaloForgeEngine"]),
         .testTarget(name: "HaloForgeRAFTTests", dependencies: ["HaloForgeRAFT"]),
-        .testTarget(name: "HaloForgeBenchTests", dependencies: ["HaloForgeBench", "HaloForgeData", "HaloForgeVerify"]),
+        .testTarget(
+            name: "HaloForgeBenchTests",
+            dependencies: ["HaloForgeBench", "HaloForgeData", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeRAFT"]),
     ]
 )
