@@ -10,7 +10,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
         abstract: "Measure a model's quality: pass@k, compile rate, mean reward.",
-        subcommands: [Run.self])
+        subcommands: [Run.self, BenchmarkFull.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
