@@ -55,16 +55,10 @@ struct BenchmarkFull: AsyncParsableCommand {
     @OptionGroup var options: VerifierOptions
 
     func run() async throws {
-        let store = try RunStore(folder: output)
-        var raft = RAFTConfiguration()
-        if let stored = try store.setting("config") {
-            raft = raft.applying(try RAFTOverrides.parse(yaml: stored, file: output + "/run.sqlite"))
-            Terminal.note("resuming \(output) with its stored settings")
-        } else {
-            if let config {
-                guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw CommandError("cannot read \(config)") }
-                do { raft = raft.applying(try RAFTOverrides.parse(yaml: text, file: config)) } catch { throw CommandError("\(error)") }
-            }
+        let store = try openRun(output)
+        let raft = try runSettings(store) {
+            var raft = RAFTConfiguration()
+            if let config { raft = raft.applying(try RAFTOverrides.parse(yaml: try readText(config), file: config)) }
             raft.model = model
             raft.dataset = dataset
             raft.cycles = cycles
@@ -73,8 +67,8 @@ struct BenchmarkFull: AsyncParsableCommand {
             raft.learningRate = learningRate
             if let stepsPerCycle { raft.stepsPerCycle = stepsPerCycle }
             raft.seed = seed
-            do { try raft.validate(source: "--flags") } catch { throw CommandError("\(error)") }
-            try store.setSetting("config", raft.yaml)
+            try raft.validate(source: "--flags")
+            return raft
         }
         var (train, heldOut) = try tasks(raft.dataset)
         if limit > 0 {
@@ -83,26 +77,14 @@ struct BenchmarkFull: AsyncParsableCommand {
         }
         Terminal.note("\(raft.dataset): \(train.count) training tasks, \(heldOut.count) held-out tasks")
         let verifier = try options.makeVerifier(quiet: true)
-        let engine: Engine
-        do {
-            engine = try Engine.make(threads: raft.threads) { Terminal.note($0) }
-            _ = try await engine.start()
-        } catch {
-            throw CommandError("\(error)")
-        }
         var settings = FullBenchmark.Settings(raft: raft)
         settings.evalSamples = evalSamples
         settings.jobs = options.jobs
-        let rows: [FullBenchmark.Row]
-        do {
-            rows = try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut) {
+        let rows = try await withEngine(threads: raft.threads) { engine in
+            try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut) {
                 Terminal.note($0)
             }
-        } catch {
-            await engine.shutdown()
-            throw CommandError("\(error)")
         }
-        await engine.shutdown()
         print(FullBenchmark.table(rows))
         print("report: \(output)/report.html · summary: \(output)/summary.json · samples: \(output)/samples.jsonl")
     }

@@ -34,7 +34,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let folder = output ?? (tiny ? "runs/demo-tiny" : "runs/demo-smollm2")
-        let store = try RunStore(folder: folder)
+        let store = try openRun(folder)
         var raft = RAFTConfiguration()
         raft.model = tiny ? "tiny" : "smollm2"
         raft.dataset = "builtin-c"
@@ -51,23 +51,14 @@ struct DemoCommand: AsyncParsableCommand {
         raft.batchTokens = 2048
         raft.threads = threads
         raft.adapter = folder + "/sft-adapter"
-        if let stored = try store.setting("config") {
-            raft = RAFTConfiguration().applying(try RAFTOverrides.parse(yaml: stored, file: folder + "/run.sqlite"))
-        } else {
-            try store.setSetting("config", raft.yaml)
-        }
+        let fresh = raft
+        raft = try runSettings(store) { fresh }
         let train = BuiltinTasks.train(), heldOut = BuiltinTasks.heldOut()
         Terminal.note("demo: \(raft.model) on built-in C tasks (\(train.count) training, \(heldOut.count) held-out), \(raft.cycles) RAFT cycles → \(folder)")
         let verifier = try options.makeVerifier(quiet: true)
-        let engine: Engine
-        do {
-            engine = try Engine.make(threads: raft.threads) { Terminal.note($0) }
-            _ = try await engine.start()
-        } catch {
-            throw CommandError("\(error)")
-        }
-        do {
-            if !FileManager.default.fileExists(atPath: raft.adapter! + "/adapter_config.json") {
+        let sftAdapter = raft.adapter!
+        let rows = try await withEngine(threads: raft.threads) { engine in
+            if !FileManager.default.fileExists(atPath: sftAdapter + "/adapter_config.json") {
                 // A short SFT stage on a shipped corpus of other C functions: it teaches the answer format.
                 let model = try await ModelCache.resolve(raft.model, engine: engine) { Terminal.note($0) }
                 try await engine.load(model: model, threads: raft.threads)
@@ -75,28 +66,24 @@ struct DemoCommand: AsyncParsableCommand {
                 p.learningRate = tiny ? 3e-3 : 3e-4
                 p.steps = tiny ? 20 : 12
                 p.batchTokens = 2048
-                let sft = try await engine.train(SFTCorpus.pairs(), p, saveTo: raft.adapter, progress: progressPrinter("sft"))
-                Terminal.note(String(format: "\rsft: %d steps, loss %.3f → %.3f, %.0f tokens/s", sft.steps.count, sft.steps.first?.loss ?? 0, sft.steps.last?.loss ?? 0, sft.tokensPerSecond))
+                let sft = try await engine.train(SFTCorpus.pairs(), p, saveTo: sftAdapter, progress: progressPrinter("sft"))
+                Terminal.note(String(format: "sft: %d steps, loss %.3f → %.3f, %.0f tokens/s", sft.steps.count, sft.steps.first?.loss ?? 0, sft.steps.last?.loss ?? 0, sft.tokensPerSecond))
             }
             var settings = FullBenchmark.Settings(raft: raft)
             settings.evalSamples = 4
             settings.jobs = options.jobs
-            let rows = try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut) {
+            return try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut) {
                 Terminal.note($0)
             }
-            await engine.shutdown()
-            print(FullBenchmark.table(rows))
-            if let first = rows.first, let last = rows.last {
-                let p0 = first.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0, p1 = last.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0
-                print(String(
-                    format: "baseline → final (held-out): compile rate %.1f%% → %.1f%% (%+.1f points), pass@1 %.1f%% → %.1f%% (%+.1f points)",
-                    100 * first.heldOut.compileRate, 100 * last.heldOut.compileRate, 100 * (last.heldOut.compileRate - first.heldOut.compileRate),
-                    100 * p0, 100 * p1, 100 * (p1 - p0)))
-            }
-            print("report: \(folder)/report.html")
-        } catch {
-            await engine.shutdown()
-            throw CommandError("\(error)")
         }
+        print(FullBenchmark.table(rows))
+        if let first = rows.first, let last = rows.last {
+            let p0 = first.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0, p1 = last.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0
+            print(String(
+                format: "baseline → final (held-out): compile rate %.1f%% → %.1f%% (%+.1f points), pass@1 %.1f%% → %.1f%% (%+.1f points)",
+                100 * first.heldOut.compileRate, 100 * last.heldOut.compileRate, 100 * (last.heldOut.compileRate - first.heldOut.compileRate),
+                100 * p0, 100 * p1, 100 * (p1 - p0)))
+        }
+        print("report: \(folder)/report.html")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HaloForgeCore
 import HaloForgeEngine
+import HaloForgeRAFT
 
 /// Flags shared by commands that use the model engine.
 struct EngineOptions: ParsableArguments {
@@ -41,6 +42,57 @@ struct EngineOptions: ParsableArguments {
             throw CommandError("\(error)")
         }
     }
+}
+
+/// Starts the engine (creating its Python environment on first use), runs `body`, and
+/// shuts the worker down whatever happens; failures become one-line command errors.
+func withEngine<T: Sendable>(threads: Int? = nil, _ body: (Engine) async throws -> T) async throws -> T {
+    let engine: Engine
+    do {
+        engine = try Engine.make(threads: threads) { Terminal.note($0) }
+        _ = try await engine.start()
+    } catch {
+        throw CommandError("\(error)")
+    }
+    do {
+        let result = try await body(engine)
+        await engine.shutdown()
+        return result
+    } catch let error as CommandError {
+        await engine.shutdown()
+        throw error
+    } catch {
+        await engine.shutdown()
+        throw CommandError("\(error)")
+    }
+}
+
+/// A run folder's store, or a one-line error.
+func openRun(_ folder: String) throws -> RunStore {
+    do { return try RunStore(folder: folder) } catch { throw CommandError("\(folder): \(error)") }
+}
+
+/// The run's stored settings when the folder already holds a run (resuming uses what it
+/// started with); otherwise `fresh()`, which is then stored.
+func runSettings(_ store: RunStore, fresh: () throws -> RAFTConfiguration) throws -> RAFTConfiguration {
+    do {
+        if let stored = try store.setting("config") {
+            Terminal.note("resuming \(store.folder) with its stored settings")
+            return RAFTConfiguration().applying(try RAFTOverrides.parse(yaml: stored, file: store.folder + "/run.sqlite"))
+        }
+        let settings = try fresh()
+        try store.setSetting("config", settings.yaml)
+        return settings
+    } catch let error as CommandError {
+        throw error
+    } catch {
+        throw CommandError("\(error)")
+    }
+}
+
+func readText(_ path: String) throws -> String {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandError("cannot read \(path)") }
+    return text
 }
 
 /// Reads a JSONL file into objects, with line-numbered errors.
@@ -231,16 +283,8 @@ struct ModelCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let engine = try Engine.make { Terminal.note($0) }
-            do {
-                _ = try await engine.start()
-                let result = try await engine.initTiny(at: output, seed: seed, pretrainSteps: pretrainSteps)
-                print("built \(output): \(result.serialized)")
-            } catch {
-                await engine.shutdown()
-                throw CommandError("\(error)")
-            }
-            await engine.shutdown()
+            let result = try await withEngine { try await $0.initTiny(at: output, seed: seed, pretrainSteps: pretrainSteps) }
+            print("built \(output): \(result.serialized)")
         }
     }
 
@@ -251,16 +295,7 @@ struct ModelCommand: AsyncParsableCommand {
         var name: String
 
         func run() async throws {
-            let engine = try Engine.make { Terminal.note($0) }
-            do {
-                _ = try await engine.start()
-                let path = try await ModelCache.resolve(name, engine: engine) { Terminal.note($0) }
-                print(path)
-            } catch {
-                await engine.shutdown()
-                throw CommandError("\(error)")
-            }
-            await engine.shutdown()
+            print(try await withEngine { engine in try await ModelCache.resolve(name, engine: engine) { Terminal.note($0) } })
         }
     }
 

@@ -86,22 +86,14 @@ struct RAFTCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let folder = resume ?? output else { throw ValidationError("give --output RUN (or --resume RUN)") }
-            let store: RunStore
-            do { store = try RunStore(folder: folder) } catch { throw CommandError("\(folder): \(error)") }
-            var settings: RAFTConfiguration
-            if let stored = try store.setting("config") {
-                settings = RAFTConfiguration().applying(try RAFTOverrides.parse(yaml: stored, file: folder + "/run.sqlite"))
-                Terminal.note("resuming \(folder) with its stored settings")
-            } else {
-                guard resume == nil else { throw CommandError("\(folder) holds no run to resume") }
-                settings = RAFTConfiguration()
-                if let config {
-                    guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw CommandError("cannot read \(config)") }
-                    do { settings = settings.applying(try RAFTOverrides.parse(yaml: text, file: config)) } catch { throw CommandError("\(error)") }
-                }
+            let store = try openRun(folder)
+            if resume != nil, try store.setting("config") == nil { throw CommandError("\(folder) holds no run to resume") }
+            let settings = try runSettings(store) {
+                var settings = RAFTConfiguration()
+                if let config { settings = settings.applying(try RAFTOverrides.parse(yaml: try readText(config), file: config)) }
                 settings = settings.applying(flagOverrides)
-                do { try settings.validate(source: config ?? "--flags") } catch { throw CommandError("\(error)") }
-                try store.setSetting("config", settings.yaml)
+                try settings.validate(source: config ?? "--flags")
+                return settings
             }
             guard let datasetName = DatasetName(rawValue: settings.dataset) else {
                 throw CommandError("dataset '\(settings.dataset)' is not known (humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp)")
@@ -109,24 +101,11 @@ struct RAFTCommand: AsyncParsableCommand {
             var tasks = try Datasets.tasks(datasetName, folder: Datasets.defaultFolder())
             if limit > 0 { tasks = Array(tasks.prefix(limit)) }
             let verifier = try options.makeVerifier(quiet: true)
-            let engine: Engine
-            do {
-                engine = try Engine.make(threads: settings.threads) { Terminal.note($0) }
-                _ = try await engine.start()
-            } catch {
-                throw CommandError("\(error)")
+            let cycles = try await withEngine(threads: settings.threads) { engine in
+                try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs) {
+                    Terminal.note($0)
+                }.run()
             }
-            let loop = RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs) {
-                Terminal.note($0)
-            }
-            let cycles: [RunStore.CycleRecord]
-            do {
-                cycles = try await loop.run()
-            } catch {
-                await engine.shutdown()
-                throw CommandError("\(error)")
-            }
-            await engine.shutdown()
             print("cycle  compile  pass    reward  kept  loss")
             for c in cycles {
                 let m = c.metrics
