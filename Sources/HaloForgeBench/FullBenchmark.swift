@@ -71,7 +71,10 @@ public enum FullBenchmark {
             if m.isEmpty {
                 line += "           -        -          -"
             } else {
-                line += String(format: " %10d  %-7.4f  %-9.3f  %.0f s", m["kept"]?.intValue ?? 0, m["loss"]?.doubleValue ?? .nan, m["grad_norm"]?.doubleValue ?? .nan, m["seconds"]?.doubleValue ?? 0)
+                let loss = m["loss"]?.doubleValue.map { String(format: "%.4f", $0) } ?? "-"
+                let gradNorm = m["grad_norm"]?.doubleValue.map { String(format: "%.3f", $0) } ?? "-"
+                line += String(format: " %10d  ", m["kept"]?.intValue ?? 0) + loss.padding(toLength: 7, withPad: " ", startingAt: 0) + "  "
+                    + gradNorm.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "  %.0f s", m["seconds"]?.doubleValue ?? 0)
             }
             lines.append(line)
         }
