@@ -4,7 +4,6 @@
 # verifier, with a summary table for each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release
 bin=.build/release/halo-forge
 datasets=${HALO_FORGE_DATASETS:-../shared/datasets}
 out=${HALO_FORGE_OUT:-runs/verify-datasets}
