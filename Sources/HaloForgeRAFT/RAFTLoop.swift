@@ -109,10 +109,13 @@ public final class RAFTLoop: Sendable {
         let started = Date()
         let store = store
         let verifier = verifier
+        // Samples of prompts this run no longer has (settings changed on resume) wait unverified.
+        let work = pending.compactMap { sample in byID[sample.promptID].map { (sample, $0) } }
+        if work.count < pending.count { log("cycle \(cycle + 1) verify: \(pending.count - work.count) samples belong to prompts not in this run; left unverified") }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            var iterator = pending.makeIterator()
+            var iterator = work.makeIterator()
             func next() -> (@Sendable () async throws -> Void)? {
-                guard let sample = iterator.next(), let task = byID[sample.promptID] else { return nil }
+                guard let (sample, task) = iterator.next() else { return nil }
                 return {
                     let verdict = await verifier.verify(task.sample(completion: sample.completion, index: sample.index))
                     try store.storeVerdict(sampleID: sample.id, verdict)
@@ -122,9 +125,9 @@ public final class RAFTLoop: Sendable {
             var finished = 0
             while try await group.next() != nil {
                 finished += 1
-                if finished % 16 == 0 || finished == pending.count {
+                if finished % 16 == 0 || finished == work.count {
                     let rate = Double(finished) / max(Date().timeIntervalSince(started), 1e-6)
-                    log(String(format: "cycle %d verify: %d/%d samples, %.1f samples/s", cycle + 1, finished, pending.count, rate))
+                    log(String(format: "cycle %d verify: %d/%d samples, %.1f samples/s", cycle + 1, finished, work.count, rate))
                 }
                 if let work = next() { group.addTask(operation: work) }
             }
