@@ -69,20 +69,16 @@ struct BenchmarkCommand: AsyncParsableCommand {
             if let completions {
                 texts = try Benchmark.readCompletions(completions)
             } else {
-                let (engine, _) = try await EngineOptions.loadedEngine(model: model!, adapter: adapter, threads: nil)
                 var p = SamplingParameters()
                 p.n = samples
                 p.temperature = temperature
                 p.maxNewTokens = maxNewTokens
-                do {
-                    let result = try await engine.generate(tasks.map { (id: $0.id, prompt: $0.prompt) }, p, progress: progressPrinter("generate"))
-                    texts = Dictionary(grouping: result.samples, by: \.id).mapValues { $0.sorted { $0.sample < $1.sample }.map(\.completion) }
-                    Terminal.note(String(format: "\rgenerated %d samples (%.0f tokens/s)", result.samples.count, result.tokensPerSecond))
-                } catch {
-                    await engine.shutdown()
-                    throw CommandError("\(error)")
+                let prompts = tasks.map { (id: $0.id, prompt: $0.prompt) }
+                let result = try await EngineOptions.withLoadedEngine(model: model!, adapter: adapter, threads: nil) { engine, _ in
+                    try await engine.generate(prompts, p, progress: progressPrinter("generate"))
                 }
-                await engine.shutdown()
+                texts = Dictionary(grouping: result.samples, by: \.id).mapValues { $0.sorted { $0.sample < $1.sample }.map(\.completion) }
+                Terminal.note(String(format: "\rgenerated %d samples (%.0f tokens/s)", result.samples.count, result.tokensPerSecond))
             }
             let verifier = try options.makeVerifier(quiet: true)
             let total = tasks.reduce(0) { $0 + (texts[$1.id]?.count ?? 0) }

@@ -45,9 +45,9 @@ struct GenerateBench: AsyncParsableCommand {
     var maxNewTokens: Int = 64
 
     func run() async throws {
-        let (engine, path) = try await engineOptions.loadedEngine()
-        defer { Task { await engine.shutdown() } }
-        let result = try await engine.benchGenerate(BenchCorpus.prompts(prompts), n: samples, maxNewTokens: maxNewTokens)
+        let (result, path) = try await engineOptions.withLoadedEngine { engine, path in
+            (try await engine.benchGenerate(BenchCorpus.prompts(prompts), n: samples, maxNewTokens: maxNewTokens), path)
+        }
         print("model      \(path)")
         print("work       \(prompts) prompts × \(samples) samples × \(maxNewTokens) new tokens")
         printRatio(result)
@@ -68,9 +68,9 @@ struct TrainBench: AsyncParsableCommand {
     var steps: Int = 5
 
     func run() async throws {
-        let (engine, path) = try await engineOptions.loadedEngine()
-        defer { Task { await engine.shutdown() } }
-        let result = try await engine.benchTrain(BenchCorpus.examples(examples), steps: steps)
+        let (result, path) = try await engineOptions.withLoadedEngine { engine, path in
+            (try await engine.benchTrain(BenchCorpus.examples(examples), steps: steps), path)
+        }
         print("model      \(path)")
         print("work       \(examples) pairs, \(steps) steps per variant")
         printRatio(result)

@@ -18,28 +18,22 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Device: auto, cpu, cuda or mps.")
     var device: String = "auto"
 
-    /// Starts the worker and loads the model.
-    func loadedEngine() async throws -> (Engine, String) {
-        try await EngineOptions.loadedEngine(model: model, adapter: adapter, threads: threads, device: device)
+    /// Runs `body` with the worker started and the model loaded, then shuts the worker down.
+    func withLoadedEngine<T: Sendable>(_ body: (Engine, String) async throws -> T) async throws -> T {
+        try await EngineOptions.withLoadedEngine(model: model, adapter: adapter, threads: threads, device: device, body)
     }
 
-    static func loadedEngine(model: String, adapter: String?, threads: Int?, device: String = "auto") async throws -> (Engine, String) {
-        let engine: Engine
-        do {
-            engine = try Engine.make(threads: threads) { Terminal.note($0) }
-        } catch {
-            throw CommandError("\(error)")
-        }
-        do {
-            let hello = try await engine.start()
-            Terminal.note("worker: torch \(hello.versions["torch"] ?? "?"), transformers \(hello.versions["transformers"] ?? "?"), device \(hello.device)")
+    static func withLoadedEngine<T: Sendable>(
+        model: String, adapter: String?, threads: Int?, device: String = "auto", _ body: (Engine, String) async throws -> T
+    ) async throws -> T {
+        try await withEngine(threads: threads) { engine in
+            if let hello = await engine.worker.hello {
+                Terminal.note("worker: torch \(hello.versions["torch"] ?? "?"), transformers \(hello.versions["transformers"] ?? "?"), device \(hello.device)")
+            }
             let path = try await ModelCache.resolve(model, engine: engine) { Terminal.note($0) }
             let loaded = try await engine.load(model: path, adapter: adapter, device: device)
             Terminal.note("model: \(path) (\(loaded.parameters) parameters, \(loaded.dtype) on \(loaded.device))")
-            return (engine, path)
-        } catch {
-            await engine.shutdown()
-            throw CommandError("\(error)")
+            return try await body(engine, path)
         }
     }
 }
@@ -161,7 +155,6 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let records = try readJSONL(prompts, required: ["id", "prompt"])
-        let (engine, _) = try await engineOptions.loadedEngine()
         var p = SamplingParameters()
         p.n = samples
         p.temperature = temperature
@@ -170,14 +163,9 @@ struct GenerateCommand: AsyncParsableCommand {
         p.stop = stop
         p.seed = seed
         let inputs = records.map { (id: $0["id"]!.stringValue ?? $0["id"]!.serialized, prompt: $0["prompt"]!.stringValue!) }
-        let result: GenerationResult
-        do {
-            result = try await engine.generate(inputs, p, progress: progressPrinter("generate"))
-        } catch {
-            await engine.shutdown()
-            throw CommandError("\(error)")
+        let result = try await engineOptions.withLoadedEngine { engine, _ in
+            try await engine.generate(inputs, p, progress: progressPrinter("generate"))
         }
-        await engine.shutdown()
         var text = ""
         for s in result.samples {
             JSONValue.writeObject([
@@ -229,7 +217,6 @@ struct TrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let records = try readJSONL(data, required: ["prompt", "completion"])
-        let (engine, _) = try await engineOptions.loadedEngine()
         var p = TrainingParameters()
         p.mode = full ? "full" : "lora"
         p.steps = steps
@@ -240,14 +227,9 @@ struct TrainCommand: AsyncParsableCommand {
         p.gradAccum = gradAccum
         p.seed = seed
         let examples = records.map { (prompt: $0["prompt"]!.stringValue!, completion: $0["completion"]!.stringValue!) }
-        let result: TrainingResult
-        do {
-            result = try await engine.train(examples, p, saveTo: output, progress: progressPrinter("train"))
-        } catch {
-            await engine.shutdown()
-            throw CommandError("\(error)")
+        let result = try await engineOptions.withLoadedEngine { engine, _ in
+            try await engine.train(examples, p, saveTo: output, progress: progressPrinter("train"))
         }
-        await engine.shutdown()
         if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
         print("step  loss      grad norm  lr         tokens/s")
         for s in result.steps {
