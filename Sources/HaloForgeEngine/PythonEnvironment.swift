@@ -45,6 +45,9 @@ public struct PythonEnvironment: Sendable {
     public static func prepare(log: @Sendable (String) -> Void = { _ in }) throws -> PythonEnvironment {
         let workerDir = try locateWorker()
         if let own = ProcessInfo.processInfo.environment["HALO_FORGE_PYTHON"] {
+            guard FileManager.default.isExecutableFile(atPath: own) else {
+                throw EngineError("HALO_FORGE_PYTHON=\(own) is not an executable file: point it at a Python with torch, transformers and peft, or unset it to use halo-forge's own environment")
+            }
             return PythonEnvironment(python: own, workerDir: workerDir)
         }
         let requirementsPath = workerDir + "/requirements.txt"

@@ -1,19 +1,31 @@
 import ArgumentParser
 import Foundation
 import HaloForgeCore
+import HaloForgeData
+import HaloForgeEngine
+import HaloForgeRAFT
 import HaloForgeSandbox
 import HaloForgeVerify
 
 struct SelfTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
-        abstract: "Check this installation: toolchains, sandbox features, and each verifier on a good and a bad sample.")
+        abstract: "Check this installation: toolchains, sandbox, verifiers, and (standard, full) the model engine and the RAFT loop.",
+        discussion: """
+            smoke: no model — toolchains, sandbox features, one good and one bad sample per verifier.
+            standard: also the tiny model loads, generates and takes one training step.
+            full: also a one-cycle RAFT run on the tiny model.
+            """)
 
-    enum Level: String, ExpressibleByArgument, CaseIterable {
-        case smoke
+    enum Level: String, ExpressibleByArgument, CaseIterable, Comparable {
+        case smoke, standard, full
+
+        static func < (a: Level, b: Level) -> Bool {
+            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        }
     }
 
-    @Option(help: "How much to check: smoke (no model).")
+    @Option(help: "How much to check: smoke (no model), standard (tiny model: load, generate, one training step), full (one RAFT cycle).")
     var level: Level = .smoke
 
     @OptionGroup var options: VerifierOptions
@@ -21,31 +33,31 @@ struct SelfTestCommand: AsyncParsableCommand {
     init() {}
 
     func run() async throws {
-        var failures = 0
-        func line(_ ok: Bool, _ name: String, _ detail: String, seconds: Double? = nil) {
-            if !ok { failures += 1 }
-            let time = seconds.map { String(format: " (%.2f s)", $0) } ?? ""
-            print("\(ok ? "✓" : "✗") \(name)\(time) — \(detail)")
-        }
+        let list = Checklist()
+
         let verifier: Verifier
         do {
             verifier = try options.makeVerifier(quiet: true)
         } catch {
-            line(false, "sandbox", "\(error)")
+            list.line(false, "sandbox", "\(error)")
             throw ExitCode.failure
         }
         let tc = verifier.toolchains
-        line(tc.cc != nil, "C compiler", tc.cc?.path ?? "missing")
-        line(tc.cxx != nil, "C++ compiler", tc.cxx?.path ?? "missing")
-        line(tc.python != nil, "Python", tc.python?.path ?? "missing")
-        line(verifier.jail.isolation == .namespaces, "sandbox", verifier.jail.featureSummary)
+        list.line(tc.cc != nil, "C compiler", tc.cc?.path ?? "missing")
+        list.line(tc.cxx != nil, "C++ compiler", tc.cxx?.path ?? "missing")
+        list.line(tc.python != nil, "Python", tc.python?.path ?? "missing")
+        list.line(verifier.jail.isolation == .namespaces, "sandbox", verifier.jail.featureSummary)
 
         for check in SmokeChecks.all {
             let start = Date()
             let verdict = await verifier.verify(check.sample)
             let ok = check.expect(verdict)
-            line(ok, check.name, "\(verdict.outcome.rawValue) \(String(format: "%.2f", verdict.reward)): \(verdict.detail)", seconds: Date().timeIntervalSince(start))
+            list.line(ok, check.name, "\(verdict.outcome.rawValue) \(String(format: "%.2f", verdict.reward)): \(verdict.detail)", seconds: Date().timeIntervalSince(start))
         }
+        if level >= .standard {
+            await ModelChecks(level: level, verifier: verifier, jobs: options.jobs).run(list)
+        }
+        let failures = list.failures
         print(failures == 0 ? "all checks passed" : "\(failures) check(s) failed")
         if failures > 0 { throw ExitCode.failure }
     }
