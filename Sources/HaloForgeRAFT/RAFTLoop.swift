@@ -18,7 +18,8 @@ public final class RAFTLoop: Sendable {
     private let log: @Sendable (String) -> Void
     /// Prompts sent to the worker per generate request: each request's samples are stored
     /// in one transaction, so a kill loses at most one chunk of generation.
-    private let promptsPerRequest = 4
+    /// Eight prompts × n samples keeps CPU sampling batches wide enough to be efficient.
+    private let promptsPerRequest = 8
 
     public init(
         configuration: RAFTConfiguration, store: RunStore, engine: Engine, verifier: Verifier, tasks: [BenchmarkTask], jobs: Int,
@@ -96,9 +97,10 @@ public final class RAFTLoop: Sendable {
                 (promptID: $0.id, index: $0.sample, completion: $0.completion, tokens: $0.completionTokens, finishReason: $0.finishReason)
             })
             tokens += result.tokens
-            let done = start + chunk.count
-            let rate = Double(tokens) / max(Date().timeIntervalSince(started), 1e-6)
-            log(String(format: "cycle %d generate: %d/%d prompts, %.0f tokens/s", cycle + 1, done, missing.count, rate))
+            let done = start + chunk.count, elapsed = Date().timeIntervalSince(started)
+            log(String(
+                format: "cycle %d generate: %d/%d prompts, %.0f tokens/s, %@ left", cycle + 1, done, missing.count,
+                Double(tokens) / max(elapsed, 1e-6), TimeLeft.estimate(done: done, total: missing.count, elapsed: elapsed)))
         }
     }
 
@@ -126,8 +128,10 @@ public final class RAFTLoop: Sendable {
             while try await group.next() != nil {
                 finished += 1
                 if finished % 16 == 0 || finished == work.count {
-                    let rate = Double(finished) / max(Date().timeIntervalSince(started), 1e-6)
-                    log(String(format: "cycle %d verify: %d/%d samples, %.1f samples/s", cycle + 1, finished, work.count, rate))
+                    let elapsed = Date().timeIntervalSince(started)
+                    log(String(
+                        format: "cycle %d verify: %d/%d samples, %.1f samples/s, %@ left", cycle + 1, finished, work.count,
+                        Double(finished) / max(elapsed, 1e-6), TimeLeft.estimate(done: finished, total: work.count, elapsed: elapsed)))
                 }
                 if let work = next() { group.addTask(operation: work) }
             }
@@ -172,7 +176,14 @@ public final class RAFTLoop: Sendable {
         p.seed = configuration.seed + cycle
         let adapter = store.folder + "/adapters/cycle-\(cycle + 1)"
         try FileManager.default.createDirectory(atPath: store.folder + "/adapters", withIntermediateDirectories: true)
-        let result = try await engine.train(kept, p, saveTo: adapter)
+        let log = log, started = Date()
+        let result = try await engine.train(kept, p, saveTo: adapter) { data in
+            guard let step = data["step"]?.intValue, let steps = data["steps"]?.intValue else { return }
+            log(String(
+                format: "cycle %d train: step %d/%d, loss %.4f, %.0f tokens/s, %@ left", cycle + 1, step, steps,
+                data["loss"]?.doubleValue ?? .nan, data["tokens_per_second"]?.doubleValue ?? 0,
+                TimeLeft.estimate(done: step, total: steps, elapsed: Date().timeIntervalSince(started))))
+        }
         let last = result.steps.last
         try store.finishTraining(
             cycle: cycle, adapter: result.saved ?? adapter,

@@ -38,16 +38,17 @@ struct DemoCommand: AsyncParsableCommand {
         var raft = RAFTConfiguration()
         raft.model = tiny ? "tiny" : "smollm2"
         raft.dataset = "builtin-c"
-        raft.cycles = cycles ?? (tiny ? 2 : 3)
+        raft.cycles = cycles ?? 2
         raft.samplesPerPrompt = tiny ? 4 : 4
         raft.maxNewTokens = tiny ? 64 : 160
         raft.temperature = 0.7
-        raft.rewardThreshold = tiny ? 0.3 : 0.5
+        // Only correct samples teach correctness; the tiny model rarely writes one, so it learns from compiling ones.
+        raft.rewardThreshold = tiny ? 0.3 : 1.0
         raft.minKept = 8
         raft.learningRate = tiny ? 2e-3 : 2e-4
         raft.learningRateDecay = 0.7
         raft.loraRank = 16
-        raft.stepsPerCycle = tiny ? 10 : 8
+        raft.stepsPerCycle = tiny ? 10 : 4
         raft.batchTokens = 2048
         raft.threads = threads
         raft.adapter = folder + "/sft-adapter"

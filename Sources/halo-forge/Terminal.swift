@@ -84,8 +84,5 @@ final class VerifyProgress: @unchecked Sendable {
         return text + rule
     }
 
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
-    }
+    static func duration(_ seconds: Double) -> String { TimeLeft.format(seconds) }
 }

@@ -129,6 +129,34 @@ def rss_mb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
+class lora_merged:
+    """Folds LoRA weights into the base layers for the length of a block of sampling.
+
+    An unmerged adapter costs two extra small matmuls per adapted layer per token (about a
+    third of CPU sampling speed for a 135M model). Only fp32 weights are merged: unmerging
+    subtracts the same product again, which is exact enough in fp32 but drifts in bf16/fp16.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.merged = False
+
+    def __enter__(self):
+        m = self.model
+        if is_peft(m) and next(m.parameters()).dtype == torch.float32:
+            try:
+                m.merge_adapter()
+                self.merged = True
+            except (AttributeError, ValueError, NotImplementedError) as e:
+                log(f"generate: LoRA not merged for sampling ({e})")
+        return m
+
+    def __exit__(self, *exc):
+        if self.merged:
+            self.model.unmerge_adapter()
+        return False
+
+
 def is_peft(model):
     from peft import PeftModel
 
@@ -612,7 +640,8 @@ class Worker:
 
     def op_generate(self, args):
         self.need_model()
-        return generate(self.model, self.tok, from_args(GenerateConfig, args), self.progress)
+        with lora_merged(self.model):
+            return generate(self.model, self.tok, from_args(GenerateConfig, args), self.progress)
 
     def op_train(self, args):
         self.need_model()

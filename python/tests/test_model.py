@@ -206,3 +206,20 @@ def test_diverged_training_stops_before_the_bad_update(worker):
         worker.handle(1, "train", {"examples": examples, "steps": 6, "learning_rate": 1e30, "warmup_steps": 0,
                                    "schedule": "constant", "mode": "full"})
     assert all(torch.isfinite(p).all() for p in worker.model.parameters())
+
+
+def test_sampling_with_an_adapter_leaves_the_base_weights_as_they_were(worker, tiny_dir, tmp_path):
+    examples = [{"prompt": "int f(int x) {", "completion": " return x * 3; }"}] * 4
+    worker.handle(1, "train", {"examples": examples, "steps": 3, "learning_rate": 1e-2, "chat": False})
+    base = {n: p.detach().clone() for n, p in worker.model.named_parameters() if "base_layer" in n}
+    assert base, "the model should carry LoRA layers"
+    args = {"prompts": [{"id": 0, "prompt": "int f(int x) {"}], "n": 1, "temperature": 0, "max_new_tokens": 16, "chat": False}
+    first = worker.handle(2, "generate", args)["samples"][0]["completion"]
+    after = dict(worker.model.named_parameters())
+    drift = max((after[n] - w).abs().max().item() for n, w in base.items())
+    assert drift < 1e-5
+    assert not any(getattr(m, "merged", False) for m in worker.model.modules())
+    # the next training step still trains the adapter, and sampling sees it
+    worker.handle(3, "train", {"examples": [{"prompt": "int f(int x) {", "completion": " zebra zebra"}] * 4,
+                               "steps": 10, "learning_rate": 3e-2, "chat": False})
+    assert worker.handle(4, "generate", args)["samples"][0]["completion"] != first
