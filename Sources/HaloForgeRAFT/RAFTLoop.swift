@@ -61,9 +61,9 @@ public final class RAFTLoop: Sendable {
             }
             if record == nil { try store.setPhase(cycle: cycle, .generate) }
             let started = Date()
-            try await generate(cycle: cycle)
+            try await generateAndVerify(cycle: cycle)
             try store.setPhase(cycle: cycle, .verify)
-            try await verify(cycle: cycle)
+            try await verify(cycle: cycle)  // what a kill left unverified
             try store.setPhase(cycle: cycle, .filter)
             let kept = try filter(cycle: cycle)
             try store.setPhase(cycle: cycle, .train)
@@ -77,7 +77,29 @@ public final class RAFTLoop: Sendable {
         return try store.cycles()
     }
 
-    private func generate(cycle: Int) async throws {
+    /// Verifies each generated chunk while the model samples the next: on a GPU box the
+    /// compilers and the model use different hardware, on a CPU they share it.
+    private func generateAndVerify(cycle: Int) async throws {
+        let (chunks, feed) = AsyncStream.makeStream(of: Set<String>.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await prompts in chunks {
+                    try await self.verify(cycle: cycle, prompts: prompts, label: "verify (beside generation)")
+                }
+            }
+            do {
+                try await generate(cycle: cycle) { feed.yield($0) }
+                feed.finish()
+                try await group.waitForAll()
+            } catch {
+                feed.finish()
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    private func generate(cycle: Int, stored: (Set<String>) -> Void) async throws {
         let have = try store.promptsWithSamples(cycle: cycle)
         let missing = tasks.filter { !have.contains($0.id) }
         guard !missing.isEmpty else { return }
@@ -96,6 +118,7 @@ public final class RAFTLoop: Sendable {
             try store.storeSamples(cycle: cycle, result.samples.map {
                 (promptID: $0.id, index: $0.sample, completion: $0.completion, tokens: $0.completionTokens, finishReason: $0.finishReason)
             })
+            stored(Set(chunk.map(\.id)))
             tokens += result.tokens
             let done = start + chunk.count, elapsed = Date().timeIntervalSince(started)
             log(String(
@@ -104,8 +127,9 @@ public final class RAFTLoop: Sendable {
         }
     }
 
-    private func verify(cycle: Int) async throws {
-        let pending = try store.samples(cycle: cycle, unverifiedOnly: true)
+    /// Verifies the cycle's unverified samples (of `prompts` only, when given).
+    private func verify(cycle: Int, prompts: Set<String>? = nil, label: String = "verify") async throws {
+        let pending = try store.samples(cycle: cycle, unverifiedOnly: true).filter { prompts?.contains($0.promptID) ?? true }
         guard !pending.isEmpty else { return }
         let byID = Dictionary(uniqueKeysWithValues: tasks.map { ($0.id, $0) })
         let started = Date()
@@ -113,7 +137,7 @@ public final class RAFTLoop: Sendable {
         let verifier = verifier
         // Samples of prompts this run no longer has (settings changed on resume) wait unverified.
         let work = pending.compactMap { sample in byID[sample.promptID].map { (sample, $0) } }
-        if work.count < pending.count { log("cycle \(cycle + 1) verify: \(pending.count - work.count) samples belong to prompts not in this run; left unverified") }
+        if work.count < pending.count { log("cycle \(cycle + 1) \(label): \(pending.count - work.count) samples belong to prompts not in this run; left unverified") }
         try await withThrowingTaskGroup(of: Void.self) { group in
             var iterator = work.makeIterator()
             func next() -> (@Sendable () async throws -> Void)? {
@@ -130,7 +154,7 @@ public final class RAFTLoop: Sendable {
                 if finished % 16 == 0 || finished == work.count {
                     let elapsed = Date().timeIntervalSince(started)
                     log(String(
-                        format: "cycle %d verify: %d/%d samples, %.1f samples/s, %@ left", cycle + 1, finished, work.count,
+                        format: "cycle %d \(label): %d/%d samples, %.1f samples/s, %@ left", cycle + 1, finished, work.count,
                         Double(finished) / max(elapsed, 1e-6), TimeLeft.estimate(done: finished, total: work.count, elapsed: elapsed)))
                 }
                 if let work = next() { group.addTask(operation: work) }
