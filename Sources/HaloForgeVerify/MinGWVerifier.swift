@@ -53,9 +53,12 @@ struct MinGWVerifier {
     /// Why programs do not run, when `prefix` is nil.
     let noRunReason: String?
 
-    /// wine maps its loader, ntdll and the PE image into ~2 GiB of address space before the
-    /// program starts: the run's memory limit (RLIMIT_AS) is raised by this much.
-    static let wineAddressSpaceMiB = 4096
+    /// The address-space limit (RLIMIT_AS) of a run under wine: wine itself keeps ~170 MiB
+    /// mapped but briefly needs 2 GiB while it starts (measured with wine 8.0), so the
+    /// program gets its configured memory plus a margin, and never less than that floor.
+    static func wineMemoryMiB(_ programMiB: Int) -> Int {
+        max(programMiB + 256, 2048)
+    }
 
     func verify(_ sample: Sample, source: String, in scratch: Scratch) async -> Verdict {
         let cplusplus = sample.language == .cpp
@@ -113,7 +116,7 @@ struct MinGWVerifier {
         }
         let environment = WinePrefix.environment(prefixPath: prefixPath)
         var limits = configuration.runLimits
-        limits.memoryMiB += Self.wineAddressSpaceMiB
+        limits.memoryMiB = Self.wineMemoryMiB(limits.memoryMiB)
         let argvRun = [wine.path, scratch.path + "/prog.exe"]
         if !sample.io.isEmpty {
             return await IOTests.run(

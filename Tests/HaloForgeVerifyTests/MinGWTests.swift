@@ -113,9 +113,19 @@ let mingwWithoutWine: Verifier = {
         #expect(noWine.reward == 0.5 && noWine.detail.contains("not run"), "\(noWine.detail)")
     }
 
-    @Test func hangingProgramIsKilledWithItsWineserver() async {
+    @Test func hangingProgramIsStoppedAtTheWallLimit() async {
+        // The CPU limit (5 s) or the wall limit (20 s) ends it; wine's processes die with the jail's PID namespace.
         let verdict = await verify(.c, "int twice(int x) { for (;;) {} }\n", test: cTwiceTest, using: mingwVerifier)
         #expect(verdict.outcome == .timedOut && verdict.reward == 0.5, "\(verdict.detail)")
+        #expect(verdict.runSeconds < 25, "\(verdict.runSeconds)")
+    }
+
+    @Test func memoryLimitHoldsUnderWine() async {
+        // 512 MiB configured: wine's floor of 2 GiB of address space still refuses 3 GiB.
+        let code = "#include <stdio.h>\n#include <stdlib.h>\nint main(void) { char *p = malloc((size_t)3 << 30); puts(p ? \"got\" : \"refused\"); return 0; }\n"
+        let verdict = await verify(.c, code, io: [IOCase(stdin: "", stdout: "got\n")], using: mingwVerifier)
+        #expect(verdict.reward < 1.0 && verdict.detail.contains("refused"), "\(verdict.detail)")
+        #expect(MinGWVerifier.wineMemoryMiB(512) == 2048 && MinGWVerifier.wineMemoryMiB(4096) == 4352)
     }
 
     static let attacks: [(String, String)] = [
