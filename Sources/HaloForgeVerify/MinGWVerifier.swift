@@ -149,7 +149,7 @@ struct MinGWSetup: Sendable {
     static let jailTemplate = "/hfwine"
 
     /// Finds the tools and the template; adds what the jail must show to `jail`.
-    static func discover(_ configuration: VerifierConfiguration, jail: inout JailConfiguration) -> (MinGWToolchain, template: String?, reason: String?) {
+    static func discover(_ configuration: VerifierConfiguration, jail: inout JailConfiguration) -> (toolchain: MinGWToolchain, template: String?, reason: String?) {
         let toolchain = MinGWToolchain.discover(configuration)
         jail.readOnlyPaths += toolchain.jailPaths
         guard let wine = toolchain.wine else { return (toolchain, nil, toolchain.wineProblem) }

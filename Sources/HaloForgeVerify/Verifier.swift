@@ -21,7 +21,7 @@ public final class Verifier: Sendable {
         var jailConfiguration = configuration.jail
         jailConfiguration.readOnlyPaths += found.jailPaths
         let mingw = configuration.target == .mingw ? MinGWSetup.discover(configuration, jail: &jailConfiguration) : nil
-        found.problems += mingw?.0.problems ?? []
+        found.problems += mingw?.toolchain.problems ?? []
         toolchains = found
         // Each verifier owns a folder of its own, so several can live in one process.
         try FileManager.default.createDirectory(atPath: jailConfiguration.scratchRoot, withIntermediateDirectories: true)
@@ -68,7 +68,7 @@ public final class Verifier: Sendable {
         harnessDir = jail.isolation == .namespaces ? "/hf" : hostHarness
         pchDir = jail.isolation == .namespaces ? "/pch" : pch.folder
         let (jail, folder) = (jail, folder)
-        self.mingw = mingw.map { MinGWSetup(toolchain: $0.0, template: $0.template, reason: $0.reason, jail: jail, folder: folder) }
+        self.mingw = mingw.map { MinGWSetup(toolchain: $0.toolchain, template: $0.template, reason: $0.reason, jail: jail, folder: folder) }
     }
 
     deinit {
