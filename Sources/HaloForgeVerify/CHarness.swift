@@ -5,7 +5,8 @@ internal import Foundation
 /// hook that reports counts and the run's token through raw system calls.
 enum CHarness {
     /// Source of the program and the number of assert statements in the test.
-    static func program(candidate: String, test: String, evidence: Evidence) -> (source: String, asserts: Int) {
+    /// `prelude` replaces the Linux harness (the Windows build brings its own).
+    static func program(candidate: String, test: String, evidence: Evidence, prelude: String? = nil) -> (source: String, asserts: Int) {
         let n = evidence.names
         var text = "#define main hf_\(n)_candidate_main\n"
         text += "#line 1 \"solution\"\n"
@@ -13,7 +14,7 @@ enum CHarness {
         if !candidate.hasSuffix("\n") { text += "\n" }
         text += "#undef main\n#undef assert\n"
         for name in definedMacros(candidate) { text += "#undef \(name)\n" }
-        text += prelude(evidence: evidence)
+        text += prelude ?? Self.prelude(evidence: evidence)
         let cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             isAssertInclude(line) ? "" : line
         }.joined(separator: "\n")

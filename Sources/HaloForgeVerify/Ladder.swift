@@ -67,7 +67,8 @@ enum Diagnostics {
 /// Runs I/O cases against a built program and scores them on the ladder.
 enum IOTests {
     static func run(
-        _ cases: [IOCase], argv: [String], jail: Jail, scratch: Scratch, limits: Limits, compile: CompileRung
+        _ cases: [IOCase], argv: [String], jail: Jail, scratch: Scratch, limits: Limits, compile: CompileRung,
+        environment: [String: String] = Jail.environment
     ) async -> Verdict {
         var passed = 0
         var ranCleanly = 0
@@ -75,7 +76,7 @@ enum IOTests {
         var lastFailure: RunRecord?
         var runSeconds = 0.0
         for (i, testCase) in cases.enumerated() {
-            let record = await jail.run(argv, in: scratch, limits: limits, stdin: Data(testCase.stdin.utf8))
+            let record = await jail.run(argv, in: scratch, limits: limits, stdin: Data(testCase.stdin.utf8), environment: environment)
             runSeconds += record.wallSeconds
             if record.status == .internalError {
                 return Verdict(reward: 0, outcome: .error, compileSeconds: compile.seconds, runSeconds: runSeconds, runEnd: record.summary, detail: record.summary)

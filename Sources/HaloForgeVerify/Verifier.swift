@@ -11,14 +11,18 @@ public final class Verifier: Sendable {
     private let precompiledHeaders: PrecompiledHeaders
     private let pchDir: String
     private let customCommands: [String: CustomLanguage]
+    private let mingw: MinGWSetup?
     /// The folder holding this verifier's scratch folders, jail root and harness.
     public let folder: String
 
     public init(configuration: VerifierConfiguration = VerifierConfiguration()) throws {
         var configuration = configuration
-        toolchains = Toolchains.discover(configuration)
+        var found = Toolchains.discover(configuration)
         var jailConfiguration = configuration.jail
-        jailConfiguration.readOnlyPaths += toolchains.jailPaths
+        jailConfiguration.readOnlyPaths += found.jailPaths
+        let mingw = configuration.target == .mingw ? MinGWSetup.discover(configuration, jail: &jailConfiguration) : nil
+        found.problems += mingw?.toolchain.problems ?? []
+        toolchains = found
         // Each verifier owns a folder of its own, so several can live in one process.
         try FileManager.default.createDirectory(atPath: jailConfiguration.scratchRoot, withIntermediateDirectories: true)
         chmod(jailConfiguration.scratchRoot, 0o711)
@@ -63,6 +67,8 @@ public final class Verifier: Sendable {
         jail = try Jail(jailConfiguration)
         harnessDir = jail.isolation == .namespaces ? "/hf" : hostHarness
         pchDir = jail.isolation == .namespaces ? "/pch" : pch.folder
+        let (jail, folder) = (jail, folder)
+        self.mingw = mingw.map { MinGWSetup(toolchain: $0.toolchain, template: $0.template, reason: $0.reason, jail: jail, folder: folder) }
     }
 
     deinit {
@@ -94,6 +100,12 @@ public final class Verifier: Sendable {
             return try await jail.withScratch { scratch in
                 switch sample.language {
                 case .c, .cpp:
+                    if let mingw {
+                        return await MinGWVerifier(
+                            configuration: configuration, toolchain: mingw.toolchain, jail: jail, prefix: mingw.prefix,
+                            noRunReason: mingw.noRunReason
+                        ).verify(sample, source: source, in: scratch)
+                    }
                     return await CFamilyVerifier(
                         configuration: configuration, toolchains: toolchains, jail: jail,
                         precompiledHeaders: configuration.compiler == .gcc ? (precompiledHeaders, pchDir) : nil)

@@ -7,6 +7,14 @@ public enum CompilerFamily: String, Sendable, CaseIterable {
     case clang
 }
 
+/// The platform C and C++ programs are built for.
+public enum Target: String, Sendable, CaseIterable {
+    /// The host's own compiler; programs run directly in the jail.
+    case native
+    /// Windows PE through MinGW-w64; programs run under wine in the jail when it is installed.
+    case mingw
+}
+
 /// A custom verifier for a language halo-forge does not ship: command templates with
 /// `{file}` (the source) and `{output}` (a path the compile step may write).
 public struct CustomLanguage: Sendable, Equatable {
@@ -54,6 +62,12 @@ public struct VerifierConfiguration: Sendable {
     public var runWithoutTests = false
     public var customLanguages: [CustomLanguage] = []
     public var jail = JailConfiguration()
+    /// Where C and C++ programs are built for; `mingw` cross-compiles and runs them under wine.
+    public var target: Target = .native
+    /// MinGW-w64 cross compilers and the wine loader (names on PATH or paths), for `target == .mingw`.
+    public var mingwCC = "x86_64-w64-mingw32-gcc"
+    public var mingwCXX = "x86_64-w64-mingw32-g++"
+    public var wine = "wine64"
 
     public init() {}
 

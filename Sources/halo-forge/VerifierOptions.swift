@@ -54,6 +54,9 @@ struct VerifierOptions: ParsableArguments {
     @Flag(help: "Run samples that have no tests (exit 0 scores 0.7) instead of stopping at compiling.")
     var run = false
 
+    @Option(help: "C/C++ target: native, or mingw (Windows PE via x86_64-w64-mingw32-gcc/g++, run under wine when installed).")
+    var target: Target = .native
+
     @Option(help: "Sandbox: namespaces, or fallback (rlimits + uid only). Default: namespaces when the host allows them.")
     var sandbox: Isolation?
 
@@ -89,6 +92,7 @@ struct VerifierOptions: ParsableArguments {
         c.compileLimits.cpuSeconds = compileTimeout
         c.runWithoutTests = run
         c.jail.isolation = sandbox
+        c.target = target
         c.customLanguages = custom.map { spec in
             let parts = spec.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
             return CustomLanguage(
@@ -118,3 +122,4 @@ struct VerifierOptions: ParsableArguments {
 
 extension CompilerFamily: ExpressibleByArgument {}
 extension Isolation: ExpressibleByArgument {}
+extension Target: ExpressibleByArgument {}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need beyond a Swift toolchain, each in its own
+# section. Idempotent: a section does nothing when its tools are already there.
+set -euo pipefail
+
+apt_install() {
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+            echo "install-test-deps: need root to install $* (Debian: apt-get install $*)" >&2
+            return 1
+        fi
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "install-test-deps: no apt-get here; install $* by hand" >&2
+        return 1
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# --- MinGW-w64 + wine: the Windows (--target mingw) verifier ------------------------------
+# Cross compilers ~660 MB, wine64 ~700 MB installed; about a minute on a fast mirror.
+install_mingw_wine() {
+    local want=()
+    command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || want+=(gcc-mingw-w64-x86-64)
+    command -v x86_64-w64-mingw32-g++ >/dev/null 2>&1 || want+=(g++-mingw-w64-x86-64)
+    if ! command -v wine64 >/dev/null 2>&1 && [ ! -x /usr/lib/wine/wine64 ]; then want+=(wine wine64); fi
+    if [ ${#want[@]} -gt 0 ]; then
+        echo "install-test-deps: installing ${want[*]}" >&2
+        apt_install "${want[@]}"
+    fi
+}
+install_mingw_wine
+# --- end MinGW-w64 + wine -------------------------------------------------------------------
