@@ -2,6 +2,8 @@
 import json
 import os
 
+import pytest
+
 from halo_forge_worker.model import Worker
 
 # Pairs in a fixed pattern the tiny model can pick up within a few dozen steps.
@@ -56,8 +58,10 @@ class Crash(Exception):
     pass
 
 
-def test_checkpoint_and_resume_continue_the_same_run(tiny_dir, tmp_path):
-    whole = run(fresh(tiny_dir), steps=12, eval_every=6, patience=0)
+@pytest.mark.parametrize("mode", ["lora", "full"])
+def test_checkpoint_and_resume_continue_the_same_run(tiny_dir, tmp_path, mode):
+    lr = 3e-3 if mode == "lora" else 1e-3
+    whole = run(fresh(tiny_dir), steps=12, eval_every=6, patience=0, mode=mode, learning_rate=lr)
     ckpt = str(tmp_path / "ckpt")
 
     def crash_at_step_8(msg):
@@ -67,13 +71,14 @@ def test_checkpoint_and_resume_continue_the_same_run(tiny_dir, tmp_path):
     w = Worker(crash_at_step_8)
     w.handle(0, "load", {"model": tiny_dir})
     try:
-        run(w, steps=12, eval_every=6, patience=0, checkpoint_dir=ckpt, checkpoint_every=3)
+        run(w, steps=12, eval_every=6, patience=0, checkpoint_dir=ckpt, checkpoint_every=3, mode=mode, learning_rate=lr)
         raise AssertionError("the run should have crashed at step 8")
     except Crash:
         pass
     with open(os.path.join(ckpt, "trainer_state.json")) as f:
         assert json.load(f)["step"] == 6  # the last checkpoint before the crash
-    resumed = run(fresh(tiny_dir), steps=12, eval_every=6, patience=0, checkpoint_dir=ckpt, checkpoint_every=3, resume=True)
+    resumed = run(fresh(tiny_dir), steps=12, eval_every=6, patience=0, checkpoint_dir=ckpt, checkpoint_every=3, resume=True,
+                  mode=mode, learning_rate=lr)
     assert resumed["resumed_from_step"] == 6 and [s["step"] for s in resumed["steps"]] == list(range(1, 13))
     for a, b in zip(resumed["steps"], whole["steps"]):
         assert abs(a["loss"] - b["loss"]) < 1e-4, (a, b)
@@ -81,7 +86,7 @@ def test_checkpoint_and_resume_continue_the_same_run(tiny_dir, tmp_path):
     assert abs(resumed["evals"][-1]["loss"] - whole["evals"][-1]["loss"]) < 1e-4
     # a checkpoint of other data is refused, not silently continued
     try:
-        run(fresh(tiny_dir), examples=TRAIN[:20], steps=12, checkpoint_dir=ckpt, resume=True)
+        run(fresh(tiny_dir), examples=TRAIN[:20], steps=12, checkpoint_dir=ckpt, resume=True, mode=mode)
         raise AssertionError("a foreign checkpoint was accepted")
     except Exception as e:
         assert "another run" in str(e)
