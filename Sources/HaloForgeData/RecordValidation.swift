@@ -1,5 +1,5 @@
 internal import Foundation
-public import HaloForgeCore
+internal import HaloForgeCore
 
 /// Checks a file of prepared records line by line and, where a fix cannot change what a
 /// record means, fixes it.

@@ -1,5 +1,5 @@
 internal import Foundation
-public import HaloForgeCore
+internal import HaloForgeCore
 
 /// Supervised pairs from a file: prepared records with a reference (the train split only:
 /// held-out problems are for benchmarks), or plain prompt/completion records.

@@ -1,5 +1,5 @@
 internal import Foundation
-public import HaloForgeCore
+internal import HaloForgeCore
 
 /// Settings of a supervised fine-tuning run around the training step (worker op `sft`).
 public struct SFTParameters: Sendable {

@@ -8,11 +8,11 @@ extension DataCommand {
         static let configuration = CommandConfiguration(
             abstract: "Normalise a dataset into prepared records (docs/DATA.md): id, split, language, prompt, tests, reference.",
             discussion: """
-                --dataset is a built-in set (\(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))), a .jsonl/.json
-                file (prepared records, or the HumanEval, MBPP or CodeForces layout), or a folder of such files (a Hugging
-                Face dataset repository on disk; Parquet/Arrow files are not read). Train and held-out never overlap: MBPP
-                and MBPP-sanitized hold out MBPP's published test range (task ids 11–510), other sets a seeded fraction.
-                --format verify writes the reference answers as `halo-forge verify` input instead, leaving out problems
+                --dataset is a built-in set (\(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))), a .jsonl/.json \
+                file (prepared records, or the HumanEval, MBPP or CodeForces layout), or a folder of such files (a Hugging \
+                Face dataset repository on disk; Parquet/Arrow files are not read). Train and held-out never overlap: MBPP \
+                and MBPP-sanitized hold out MBPP's published test range (task ids 11–510), other sets a seeded fraction. \
+                --format verify writes the reference answers as `halo-forge verify` input instead, leaving out problems \
                 whose libraries this host lacks (named on stderr).
                 """)
 

@@ -14,12 +14,12 @@ struct SFTCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fine-tune (LoRA by default) with a held-out loss, early stopping, checkpoints and --resume.",
             discussion: """
-                --data is a file of prepared records (`halo-forge data prepare`; the train split's reference answers
-                become prompt → completion pairs), a file of prompt/completion records, or a built-in set's name.
-                A seeded --eval-fraction of the pairs is held out for the evaluation loss. OUTPUT/adapter holds the
-                weights with the lowest held-out loss (a PEFT adapter, or the model with --full): give it to
-                `raft train --adapter`. OUTPUT/checkpoint holds the latest checkpoint; OUTPUT/sft.json the run's record.
-                The model is loaded in bfloat16 where the device supports it (--dtype), prompts go through the
+                --data is a file of prepared records (`halo-forge data prepare`; the train split's reference answers \
+                become prompt → completion pairs), a file of prompt/completion records, or a built-in set's name. \
+                A seeded --eval-fraction of the pairs is held out for the evaluation loss. OUTPUT/adapter holds the \
+                weights with the lowest held-out loss (a PEFT adapter, or the model with --full): give it to \
+                `raft train --adapter`. OUTPUT/checkpoint holds the latest checkpoint; OUTPUT/sft.json the run's record. \
+                The model is loaded in bfloat16 where the device supports it (--dtype), prompts go through the \
                 tokenizer's chat template when it has one (--chat).
                 """)
 
