@@ -94,6 +94,17 @@ import Testing
         #expect(failing.isEmpty, "\(failing)")
     }
 
+    /// References that return an `re.Match` for the asserts to truth-test.
+    @Test func sanitizedReferencesReturningMatchObjectsPass() async throws {
+        let ids: Set = ["MBPP-S/737", "MBPP-S/787", "MBPP-S/794"]
+        let (samples, _, _) = Prepare.referenceSamples(try prepared("mbpp-sanitized").filter { ids.contains($0.id) })
+        #expect(samples.count == 3)
+        for sample in samples {
+            let verdict = await verify(sample, using: datasetVerifier)
+            #expect(verdict.reward == 1.0, "\(sample.id): \(verdict.detail)")
+        }
+    }
+
     @Test func trainingPairsAskForTheReference() throws {
         let mbpp = try prepared("mbpp").first { $0.id == "MBPP/601" }!
         let pair = try #require(mbpp.trainingPair)
