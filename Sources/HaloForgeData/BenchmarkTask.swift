@@ -40,10 +40,16 @@ public struct BenchmarkTask: Sendable {
 extension Datasets {
     /// The problems of a dataset with tests, as a model would be asked them.
     public static func tasks(_ dataset: DatasetName, folder: String) throws -> [BenchmarkTask] {
-        let (samples, _) = try load(dataset, folder: folder)
         guard let data = FileManager.default.contents(atPath: folder + "/" + dataset.fileName) else {
             throw DatasetError("cannot read \(folder)/\(dataset.fileName)")
         }
+        return try tasks(dataset, data: data, path: folder + "/" + dataset.fileName)
+    }
+
+    /// The problems of JSON lines in `dataset`'s format; `includeUnavailable` keeps those
+    /// that need libraries this host lacks.
+    static func tasks(_ dataset: DatasetName, data: Data, path: String, includeUnavailable: Bool = false) throws -> [BenchmarkTask] {
+        let (samples, _) = try load(dataset, data: data, path: path, includeUnavailable: includeUnavailable)
         var prompts: [String: (prompt: String, reference: String?)] = [:]
         for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
             guard let object = (try? JSONValue.parse(Data(line)))?.objectValue else { continue }
@@ -81,18 +87,30 @@ extension Datasets {
     /// Training and held-out tasks that never overlap. MBPP uses its published ranges
     /// (train 601–974, test 11–510); other sets a seeded split by task id.
     public static func split(_ tasks: [BenchmarkTask], dataset: String, heldOutFraction: Double = 0.25, seed: Int = 0) -> (train: [BenchmarkTask], heldOut: [BenchmarkTask]) {
-        if dataset == DatasetName.mbpp.rawValue {
-            func number(_ task: BenchmarkTask) -> Int { Int(task.id.split(separator: "/").last ?? "") ?? 0 }
-            return (tasks.filter { (601...974).contains(number($0)) }, tasks.filter { (11...510).contains(number($0)) })
+        if usesMBPPRanges(dataset) {
+            return (tasks.filter { (601...974).contains(mbppNumber($0.id)) }, tasks.filter { (11...510).contains(mbppNumber($0.id)) })
         }
+        let heldOut = heldOutIDs(tasks.map(\.id), dataset: dataset, heldOutFraction: heldOutFraction, seed: seed)
+        return (tasks.filter { !heldOut.contains($0.id) }, tasks.filter { heldOut.contains($0.id) })
+    }
+
+    /// MBPP and its sanitized subset share task ids, so both keep MBPP's published ranges.
+    static func usesMBPPRanges(_ dataset: String) -> Bool {
+        dataset == DatasetName.mbpp.rawValue || dataset == DatasetName.mbppSanitized.rawValue
+    }
+
+    static func mbppNumber(_ id: String) -> Int { Int(id.split(separator: "/").last ?? "") ?? 0 }
+
+    /// The ids `split` holds out: MBPP's test range 11–510, elsewhere the seeded fraction.
+    public static func heldOutIDs(_ ids: [String], dataset: String, heldOutFraction: Double = 0.25, seed: Int = 0) -> Set<String> {
+        if usesMBPPRanges(dataset) { return Set(ids.filter { (11...510).contains(mbppNumber($0)) }) }
         func rank(_ id: String) -> UInt64 {
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: seed)
             for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
             return hash
         }
-        let ordered = tasks.sorted { rank($0.id) < rank($1.id) }
-        let heldOutCount = max(1, Int((Double(tasks.count) * heldOutFraction).rounded()))
-        let heldOut = Set(ordered.prefix(heldOutCount).map(\.id))
-        return (tasks.filter { !heldOut.contains($0.id) }, tasks.filter { heldOut.contains($0.id) })
+        let ordered = ids.sorted { rank($0) < rank($1) }
+        let heldOutCount = max(1, Int((Double(ids.count) * heldOutFraction).rounded()))
+        return Set(ordered.prefix(heldOutCount))
     }
 }

@@ -51,6 +51,14 @@ public enum Datasets {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DatasetError("cannot read \(path): pass --datasets DIR or set HALO_FORGE_DATASETS")
         }
+        return try load(dataset, data: data, path: path, candidates: candidates)
+    }
+
+    /// Samples of JSON lines in `dataset`'s format (`path` names them in errors).
+    /// `includeUnavailable` keeps the problems that need missing libraries (still named in `skipped`).
+    static func load(
+        _ dataset: DatasetName, data: Data, path: String, candidates: CandidateSource = .canonical, includeUnavailable: Bool = false
+    ) throws -> (samples: [Sample], skipped: [String]) {
         var samples: [Sample] = []
         var skipped: [String] = []
         for (i, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() where !line.isEmpty {
@@ -84,7 +92,7 @@ public enum Datasets {
                 let prompt = try field("prompt")
                 if let missing = missingHeader(prompt) {
                     skipped.append("\(id) (needs \(missing))")
-                    continue
+                    if !includeUnavailable { continue }
                 }
                 let body = candidates == .canonical ? try field("canonical_solution") : "    return {};\n}\n"
                 samples.append(sample(id: id, language: .cpp, code: prompt + body, test: try field("test")))

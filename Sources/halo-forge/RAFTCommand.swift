@@ -33,6 +33,9 @@ struct RAFTCommand: AsyncParsableCommand {
         @Option(help: "Model: a folder, a Hugging Face id, tiny or smollm2.")
         var model: String?
 
+        @Option(help: "LoRA adapter to start from (e.g. the adapter/ folder of `sft train`).")
+        var adapter: String?
+
         @Option(help: "Dataset of prompts with tests: humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp.")
         var dataset: String?
 
@@ -71,6 +74,7 @@ struct RAFTCommand: AsyncParsableCommand {
         var flagOverrides: RAFTOverrides {
             var o = RAFTOverrides()
             o.model = model
+            o.adapter = adapter
             o.dataset = dataset
             o.cycles = cycles
             o.samplesPerPrompt = samplesPerPrompt

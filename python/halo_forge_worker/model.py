@@ -652,6 +652,21 @@ class Worker:
         result["saved"] = self._save(cfg.save_to)["path"] if cfg.save_to else None
         return result
 
+    def op_sft(self, args):
+        from .sft import SFTConfig, sft
+
+        self.need_model()
+        self.model, result = sft(self.model, self.tok, from_args(SFTConfig, args), self.progress)
+        if not is_peft(self.model):
+            self.adapter_path = None
+        return result
+
+    def op_evaluate(self, args):
+        from .sft import evaluate
+
+        self.need_model()
+        return evaluate(self.model, self.tok, args)
+
     def op_save(self, args):
         self.need_model()
         return self._save(need(args, "path"))

@@ -7,7 +7,7 @@ always True), so: the token lives only in function locals, patched stdlib state 
 after each call into candidate code, tests only see plain values from candidate functions, and
 the driver leaves with os._exit, so atexit hooks and the candidate's exit status never count.
 """
-import ast, builtins, functools, json, math, operator, os, sys, types, warnings
+import ast, builtins, functools, json, math, operator, os, re, sys, types, warnings
 from collections import Counter, OrderedDict, defaultdict, deque
 from decimal import Decimal
 from fractions import Fraction
@@ -15,7 +15,8 @@ from fractions import Fraction
 HEAP = 1 << 9  # Py_TPFLAGS_HEAPTYPE: set on classes made by Python code, unset on C types
 TYPE_NAME = type.__dict__["__name__"].__get__  # a class's real name, past metaclass tricks
 # ids, not the types: `t in {types}` would call a hostile metaclass's __hash__/__eq__
-LEAF = frozenset(map(id, (bool, int, float, complex, str, bytes, type(None), range, Decimal)))
+# re.Match: a final C type compared by identity (MBPP-sanitized references return one to be truth-tested)
+LEAF = frozenset(map(id, (bool, int, float, complex, str, bytes, type(None), range, Decimal, type(re.match("", "")))))
 SEQ = frozenset(map(id, (list, tuple, set, frozenset, deque)))
 MAP = frozenset(map(id, (dict, OrderedDict, defaultdict, Counter)))
 BUILTIN_NAMES = frozenset(builtins.__dict__)

@@ -1,0 +1,184 @@
+internal import Foundation
+public import HaloForgeCore
+
+/// Turns the built-in sets, a user's JSONL/JSON file or a dataset folder on disk into
+/// prepared records (docs/DATA.md), each on its side of a train / held-out split.
+public enum Prepare {
+    /// Which part of the split to keep.
+    public enum SplitChoice: String, Sendable, CaseIterable {
+        case train
+        case heldOut = "held-out"
+        case all
+
+        public func keeps(_ record: PreparedRecord) -> Bool {
+            switch self {
+            case .all: true
+            case .train: record.split == .train
+            case .heldOut: record.split == .heldOut
+            }
+        }
+    }
+
+    /// The records of `source`: a built-in set's name, a .jsonl/.json file, or a folder of them.
+    /// `datasets` is the folder of the built-in sets; `seed` and `heldOutFraction` drive the
+    /// seeded split (MBPP keeps its published ranges).
+    public static func records(source: String, datasets: String, seed: Int = 0, heldOutFraction: Double = 0.25) throws -> [PreparedRecord] {
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        let records: [PreparedRecord]
+        if let name = DatasetName(rawValue: source), !fm.fileExists(atPath: source) {
+            let path = datasets + "/" + name.fileName
+            guard let data = fm.contents(atPath: path) else {
+                throw DatasetError("cannot read \(path): pass --datasets DIR or set HALO_FORGE_DATASETS")
+            }
+            records = try builtin(name, data: data, path: path, label: name.rawValue, seed: seed, heldOutFraction: heldOutFraction)
+        } else if fm.fileExists(atPath: source, isDirectory: &isFolder) {
+            records = isFolder.boolValue
+                ? try folder(source, seed: seed, heldOutFraction: heldOutFraction)
+                : try file(source, seed: seed, heldOutFraction: heldOutFraction)
+        } else {
+            throw DatasetError(
+                "\(source): no such file or folder, and not a built-in set (\(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        var seen: [String: Int] = [:]
+        for (i, record) in records.enumerated() {
+            if let first = seen[record.id] { throw DatasetError("\(source): id '\(record.id)' appears twice (records \(first + 1) and \(i + 1))") }
+            seen[record.id] = i
+        }
+        return records
+    }
+
+    /// A set in one of the public formats, read through the benchmark loaders.
+    static func builtin(_ name: DatasetName, data: Data, path: String, label: String, seed: Int, heldOutFraction: Double) throws -> [PreparedRecord] {
+        var records: [PreparedRecord] = []
+        if name == .codeforces {
+            let (samples, _) = try Datasets.load(.codeforces, data: data, path: path)
+            let objects = data.split(separator: UInt8(ascii: "\n")).compactMap { (try? JSONValue.parse(Data($0)))?.objectValue }
+            for (sample, object) in zip(samples, objects) {
+                guard case .code(let response) = sample.candidate, let statement = object["prompt"]?.stringValue else {
+                    throw DatasetError("\(path): record \(sample.id): missing field 'prompt'")
+                }
+                let prompt = statement + "\n\nWrite a complete C++17 program that reads from standard input and writes to standard output."
+                records.append(PreparedRecord(
+                    id: sample.id, dataset: label, split: .train, language: .cpp, prompt: prompt, completesPrompt: false,
+                    reference: response, referenceKind: "model_response"))
+            }
+        } else {
+            for task in try Datasets.tasks(name, data: data, path: path, includeUnavailable: true) {
+                records.append(PreparedRecord(
+                    id: task.id, dataset: label, split: .train, language: task.language, prompt: task.prompt,
+                    completesPrompt: task.completesPrompt, test: task.test, entryPoint: task.entryPoint, reference: task.reference,
+                    referenceKind: task.reference == nil ? nil : "canonical", requires: requiredLibraries(task.prompt)))
+            }
+        }
+        let heldOut = Datasets.heldOutIDs(records.map(\.id), dataset: name.rawValue, heldOutFraction: heldOutFraction, seed: seed)
+        for i in records.indices where heldOut.contains(records[i].id) { records[i].split = .heldOut }
+        return records
+    }
+
+    /// Libraries a problem's source includes that a plain toolchain lacks.
+    public static func requiredLibraries(_ source: String) -> [String] {
+        [("boost/", "boost"), ("openssl/", "openssl")].filter { source.contains("<" + $0.0) || source.contains("\"" + $0.0) }.map(\.1)
+    }
+
+    /// How a file's records are laid out.
+    enum SourceFormat {
+        case prepared
+        case published(DatasetName)
+    }
+
+    /// Which format a record is in, from its fields.
+    static func format(of object: [String: JSONValue]) -> SourceFormat? {
+        let keys = Set(object.keys)
+        if keys.isSuperset(of: ["id", "language", "prompt"]) { return .prepared }
+        if keys.isSuperset(of: ["task_id", "prompt", "canonical_solution", "test"]) {
+            let cpp = keys.contains("declaration") || object["task_id"]?.stringValue?.hasPrefix("CPP/") == true
+            return .published(cpp ? .humanevalXCpp : .humaneval)
+        }
+        if keys.isSuperset(of: ["code", "test_list"]) { return .published(keys.contains("text") ? .mbpp : .mbppSanitized) }
+        if keys.isSuperset(of: ["prompt", "response"]) { return .published(.codeforces) }
+        return nil
+    }
+
+    /// The JSON lines of a file: JSONL, or a .json file holding one array of objects.
+    static func lines(of path: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError("cannot read \(path)") }
+        guard path.hasSuffix(".json"), let first = data.first(where: { $0 > 32 }), first == UInt8(ascii: "[") else { return data }
+        guard let array = (try? JSONValue.parse(data))?.arrayValue else { throw DatasetError("\(path): invalid JSON") }
+        return Data(array.map(\.serialized).joined(separator: "\n").utf8)
+    }
+
+    /// A user's file: prepared records (fields checked, a missing split assigned by the seeded
+    /// split), or a public format read as that set is.
+    public static func file(_ path: String, seed: Int = 0, heldOutFraction: Double = 0.25) throws -> [PreparedRecord] {
+        let data = try lines(of: path)
+        let label = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        var firstObject: [String: JSONValue]?
+        for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
+            do { firstObject = try JSONLines.object(JSONLines.Line(number: i + 1, text: Data(line))) } catch { throw DatasetError("\(path): \(error)") }
+            break
+        }
+        guard let firstObject else { throw DatasetError("\(path): no records") }
+        guard let format = format(of: firstObject) else {
+            throw DatasetError(
+                "\(path): line 1: cannot tell the format: expected id, language, prompt (prepared), task_id, prompt, canonical_solution, test (HumanEval), code, test_list (MBPP) or prompt, response (CodeForces)")
+        }
+        if case .published(let name) = format {
+            do { return try builtin(name, data: data, path: path, label: label, seed: seed, heldOutFraction: heldOutFraction) } catch let e as RecordError {
+                throw DatasetError("\(path): \(e)")
+            }
+        }
+        var records: [PreparedRecord] = []
+        var unsplit: [Int] = []
+        for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
+            do {
+                let object = try JSONLines.object(JSONLines.Line(number: i + 1, text: Data(line)))
+                var record = try PreparedRecord(object: object, line: i + 1)
+                if record.dataset.isEmpty { record.dataset = label }
+                if object["split"] == nil || object["split"] == .null { unsplit.append(records.count) }
+                records.append(record)
+            } catch {
+                throw DatasetError("\(path): \(error)")
+            }
+        }
+        let heldOut = Datasets.heldOutIDs(unsplit.map { records[$0].id }, dataset: label, heldOutFraction: heldOutFraction, seed: seed)
+        for i in unsplit { records[i].split = heldOut.contains(records[i].id) ? .heldOut : .train }
+        return records
+    }
+
+    /// A dataset folder on disk (a Hugging Face dataset repository, say): every .jsonl and
+    /// .json file under it, in path order. Parquet and Arrow files are not read.
+    public static func folder(_ path: String, seed: Int = 0, heldOutFraction: Double = 0.25) throws -> [PreparedRecord] {
+        let metadata: Set = ["dataset_info.json", "state.json", "dataset_dict.json", "dataset_infos.json"]
+        let all = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []).sorted()
+        let files = all.filter { ($0.hasSuffix(".jsonl") || $0.hasSuffix(".json")) && !metadata.contains(URL(fileURLWithPath: $0).lastPathComponent) }
+        guard !files.isEmpty else {
+            if all.contains(where: { $0.hasSuffix(".parquet") || $0.hasSuffix(".arrow") }) {
+                throw DatasetError(
+                    "\(path): holds Parquet/Arrow files, which halo-forge does not read: convert them to JSONL first (with the datasets library: load_dataset(...).to_json('data.jsonl'))")
+            }
+            throw DatasetError("\(path): no .jsonl or .json files in the folder")
+        }
+        return try files.flatMap { try file(path + "/" + $0, seed: seed, heldOutFraction: heldOutFraction) }
+    }
+
+    /// The records' reference answers as `verify` input, without those whose libraries this
+    /// host lacks (named in `skipped` with the reason) and those without a reference.
+    public static func referenceSamples(_ records: [PreparedRecord]) -> (samples: [Sample], skipped: [String], withoutReference: Int) {
+        var samples: [Sample] = []
+        var skipped: [String] = []
+        var without = 0
+        for record in records {
+            guard let sample = record.referenceSample else {
+                without += 1
+                continue
+            }
+            if !record.requires.isEmpty, let missing = Datasets.missingHeader(record.completesPrompt ? record.prompt : record.reference ?? "") {
+                skipped.append("\(record.id) (needs \(missing))")
+                continue
+            }
+            samples.append(sample)
+        }
+        return (samples, skipped, without)
+    }
+}

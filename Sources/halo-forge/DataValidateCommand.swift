@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import HaloForgeData
+
+extension DataCommand {
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a file of prepared records; print FILE:LINE: problem for each problem found.",
+            discussion: """
+                Checks each line: JSON, required fields and their types, a known language, a non-empty prompt, the split, \
+                tests that parse (Python) or have a main() (C/C++), references that parse, duplicate ids. Exits 1 when a \
+                problem remains. --fix repairs what cannot change a record's meaning — CRLF line endings, blank lines, \
+                whitespace around a record, a language alias (py → python) or a missing language that the record or the \
+                file name states, 'held-out' → 'held_out', exact duplicate records (dropped) — and rewrites the file \
+                atomically.
+                """)
+
+        @Argument(help: "JSONL file of prepared records.")
+        var file: String
+
+        @Flag(help: "Fix what is safe to fix, in place (atomically).")
+        var fix = false
+
+        @Option(help: "Python interpreter that parses Python tests and references.")
+        var python: String = "python3"
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CommandError("cannot read \(file)") }
+            let report = RecordValidation.validate(text: String(decoding: data, as: UTF8.self), path: file, python: python)
+            if let note = report.note { Terminal.note("warning: \(note)") }
+            var out = ""
+            for problem in report.problems {
+                let tag = problem.fixable ? (fix ? " (fixed)" : " (--fix fixes it)") : ""
+                out += "\(file):\(problem.line): \(problem.message)\(tag)\n"
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+            let fixable = report.problems.count - report.unfixable.count
+            if fix, fixable > 0 { try writeAtomically(report.fixedText, to: file) }
+            let remaining = fix ? report.unfixable.count : report.problems.count
+            Terminal.note("\(file): \(report.records) records, \(report.problems.count) problems" + (fix ? ", \(fixable) fixed" : "")
+                + (remaining == 0 ? "" : ", \(remaining) left"))
+            if remaining > 0 { throw ExitCode(1) }
+        }
+    }
+}
