@@ -54,6 +54,8 @@ public struct VerifierConfiguration: Sendable {
     public var runWithoutTests = false
     public var customLanguages: [CustomLanguage] = []
     public var jail = JailConfiguration()
+    /// A build host over SSH: when set, C and C++ are compiled and run there.
+    public var remote: RemoteConfiguration?
 
     public init() {}
 
