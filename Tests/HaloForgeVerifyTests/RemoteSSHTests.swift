@@ -15,7 +15,9 @@ final class LoopbackSSHD {
     let clientConfig: String
     /// Parent of the verifier's scratch folders on the "remote" host.
     let remoteRoot: String
-    private let process: Process
+    /// sshd's pid. Not a Foundation Process: sshd closes its inherited descriptors at
+    /// start-up, which Foundation takes for an exit (and then blocks in waitpid).
+    private let pid: pid_t
     private let log: String
 
     init() throws {
@@ -64,16 +66,23 @@ final class LoopbackSSHD {
 
             """.write(toFile: clientConfig, atomically: true, encoding: .utf8)
         log = folder + "/sshd.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/sshd")
-        process.arguments = ["-D", "-e", "-f", folder + "/sshd_config"]
-        process.standardError = FileHandle(forWritingAtPath: log)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let words: [String] = ["/usr/sbin/sshd", "-D", "-e", "-f", folder + "/sshd_config"]
+        let argv = words.map { strdup($0) } + [nil]
+        var spawned: pid_t = 0
+        let failed = posix_spawn(&spawned, "/usr/sbin/sshd", &actions, nil, argv, environ)
+        posix_spawn_file_actions_destroy(&actions)
+        for arg in argv { free(arg) }
+        guard failed == 0 else { throw JailError("cannot start sshd: \(String(cString: strerror(failed)))") }
+        pid = spawned
         let deadline = Date().addingTimeInterval(15)
         while !logText.contains("Server listening on 127.0.0.1 port \(port)") {
-            guard process.isRunning, Date() < deadline else {
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == 0, Date() < deadline else {
                 throw JailError("sshd did not start: \(logText.suffix(400))")
             }
             usleep(20_000)
@@ -81,8 +90,9 @@ final class LoopbackSSHD {
     }
 
     deinit {
-        process.terminate()
-        process.waitUntilExit()
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
         try? FileManager.default.removeItem(atPath: folder)
     }
 
@@ -99,8 +109,8 @@ final class LoopbackSSHD {
         remote.scratchRoot = remoteRoot
         // gcc stands in for cl.exe through the configurable commands.
         let warnings = (VerifierConfiguration.defaultWarnings + ["-Wno-reorder"]).joined(separator: " ")
-        remote.compileCpp = "g++ -std=gnu++20 -O2 \(warnings) -o {output} {source} -lm"
-        remote.compileC = "gcc -std=gnu17 -O2 \(VerifierConfiguration.defaultWarnings.joined(separator: " ")) -o {output} {source} -lm"
+        remote.compileCpp = "g++ -std=gnu++20 -O2 \(warnings) {compile_only} -o {output} {source}"
+        remote.compileC = "gcc -std=gnu17 -O2 \(VerifierConfiguration.defaultWarnings.joined(separator: " ")) {compile_only} -o {output} {source}"
         return remote
     }
 
