@@ -32,18 +32,18 @@ enum RemoteHarness {
     /// The report lines of a run's stdout (the marker and what precedes it removed).
     static func report(in stdout: String, marker: String) -> String {
         var lines: [Substring] = []
-        for line in stdout.split(separator: "\n") {
+        // isNewline: "\r\n" (a Windows program's text-mode stdout) is one Character to Swift.
+        for line in stdout.split(whereSeparator: \.isNewline) {
             guard let range = line.range(of: marker, options: .backwards) else { continue }
-            var rest = line[range.upperBound...]
-            while rest.last == "\r" { rest = rest.dropLast() }
-            lines.append(rest)
+            lines.append(line[range.upperBound...])
         }
         return lines.joined(separator: "\n")
     }
 
     /// The candidate's own stdout, report lines removed.
     static func candidateOutput(_ stdout: String, marker: String) -> String {
-        stdout.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains(marker) }.joined(separator: "\n")
+        stdout.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).filter { !$0.contains(marker) }
+            .joined(separator: "\n")
     }
 
     static func prelude(names n: String, marker: String) -> String {

@@ -74,7 +74,8 @@ enum RemoteScript {
         } else {
             s += "exec 3<&0\n"
         }
-        let inner = "ulimit -t \(cpu) 2>/dev/null; ulimit -v \(limits.memoryMiB * 1024) 2>/dev/null; "
+        // A soft CPU limit below the hard one: SIGXCPU (recognisable) before SIGKILL.
+        let inner = "ulimit -H -t \(cpu + 1) 2>/dev/null; ulimit -S -t \(cpu) 2>/dev/null; ulimit -v \(limits.memoryMiB * 1024) 2>/dev/null; "
             + "ulimit -f \(limits.fileSizeMiB * 2048) 2>/dev/null; " + step.command
         s += "rm -f .hf-timeout\n"
         s += "setsid sh -c \(q(inner)) <&3 >.hf-out 2>.hf-err &\np=$!\nexec 3<&-\n"

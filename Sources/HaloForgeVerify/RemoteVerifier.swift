@@ -137,8 +137,8 @@ final class RemoteVerifier: Sendable {
 enum RemoteDiagnostics {
     /// Lines naming an error or a warning: `file:3:5: warning: …` or `file(3): warning C4244: …`.
     static func lines(_ text: String, kind: String) -> [String] {
-        text.split(separator: "\n").compactMap { raw in
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        // isNewline: "\r\n" (Windows) is one Character to Swift.
+        text.split(whereSeparator: \.isNewline).compactMap { line in
             let gnu = line.contains(" \(kind): ") || line.hasPrefix("\(kind): ")
             guard gnu || isMSVC(line, kind: kind) else { return nil }
             return Diagnostics.clean(String(line), scratch: "/nonexistent")
