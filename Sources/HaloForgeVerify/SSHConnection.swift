@@ -19,6 +19,9 @@ final class SSHConnection: Sendable {
     private let sessions: AsyncGate
     private let masterLock = AsyncGate(1)
     private let masterStarts = Atomic<Int>(0)
+    /// Why the connection could not be opened: later samples fail at once with it
+    /// instead of each trying (and waiting) again.
+    private let failure = Mutex<String?>(nil)
 
     /// Seconds a connection attempt may take before it counts as failed.
     static let connectSeconds = 30
@@ -62,6 +65,7 @@ final class SSHConnection: Sendable {
     }
 
     private func connectOnce() async throws {
+        if let failure = failure.withLock({ $0 }) { throw JailError(failure) }
         if FileManager.default.fileExists(atPath: controlPath),
             await Subprocess.run(try Self.sshPath(), common + ["-O", "check", host], timeout: 10).status == 0
         {
@@ -75,7 +79,9 @@ final class SSHConnection: Sendable {
         masterStarts.add(1, ordering: .relaxed)
         guard result.status == 0 else {
             let why = Diagnostics.lastLines(String(decoding: result.stderr, as: UTF8.self), count: 3)
-            throw JailError("cannot connect to \(host) over ssh: \(why.isEmpty ? "ssh exited with \(result.status)" : why)")
+            let message = "cannot connect to \(host) over ssh: \(why.isEmpty ? "ssh exited with \(result.status)" : why)"
+            failure.withLock { $0 = message }
+            throw JailError(message)
         }
     }
 
