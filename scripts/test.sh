@@ -3,6 +3,7 @@
 # verifier's Python harness and the model worker's Python tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install-test-deps.sh
 swift build --build-tests
 # The worker's environment (torch, transformers, peft), created by halo-forge itself.
 .build/debug/halo-forge model setup
