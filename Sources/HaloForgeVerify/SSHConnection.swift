@@ -78,7 +78,7 @@ final class SSHConnection: Sendable {
             timeout: Double(Self.connectSeconds + 10))
         masterStarts.add(1, ordering: .relaxed)
         guard result.status == 0 else {
-            let why = Diagnostics.lastLines(String(decoding: result.stderr, as: UTF8.self), count: 3)
+            let why = Self.lastLines(result.stderr, count: 2)
             let message = "cannot connect to \(host) over ssh: \(why.isEmpty ? "ssh exited with \(result.status)" : why)"
             failure.withLock { $0 = message }
             throw JailError(message)
@@ -97,10 +97,17 @@ final class SSHConnection: Sendable {
         let result = await Subprocess.run(
             try Self.sshPath(), common + ["-o", "ControlMaster=no", "-T", host, command], input: input, timeout: timeout)
         if result.status == 255 && !result.timedOut {
-            let why = Diagnostics.lastLines(String(decoding: result.stderr, as: UTF8.self), count: 2)
+            let why = Self.lastLines(result.stderr, count: 2)
             throw JailError("ssh session to \(host) failed: \(why)")
         }
         return result
+    }
+
+    /// The last lines ssh wrote, on one line. ssh ends its messages with "\r\n".
+    static func lastLines(_ data: Data, count: Int) -> String {
+        String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .suffix(count).map { String($0.prefix(200)) }.joined(separator: " | ")
     }
 
     /// Ends the master and removes the control folder.

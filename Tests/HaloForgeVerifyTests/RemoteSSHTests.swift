@@ -256,4 +256,21 @@ final class LoopbackSSHD {
         #expect(left.isEmpty, "processes left on the host: \(left)")
         #expect(sshd.leftoverScratch.isEmpty, "left on the host: \(sshd.leftoverScratch)")
     }
+
+    @Test func aChangedHostKeyIsRefusedOnce() async throws {
+        let sshd = try LoopbackSSHD()
+        // known_hosts names another key for this host: strict checking must refuse it.
+        try LoopbackSSHD.shell("ssh-keygen -q -t ed25519 -N '' -f other_key", in: sshd.folder)
+        let other = try String(contentsOfFile: sshd.folder + "/other_key.pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
+        try "[127.0.0.1]:\(sshd.port) \(other)\n".write(toFile: sshd.folder + "/known_hosts", atomically: true, encoding: .utf8)
+        let verifier = try makeVerifier(sshd)
+        let samples = (0..<3).map { Sample(id: "k\($0)", language: .c, candidate: .code("int f(void) { return \($0); }\n")) }
+        let verdicts = await verifyAll(samples, with: verifier)
+        for verdict in verdicts.values {
+            #expect(verdict.outcome == .error && verdict.detail.contains("Host key verification failed"), "\(verdict.detail)")
+        }
+        // The failure is remembered: one attempt, not one per sample.
+        #expect(sshd.connectionsAccepted == 1)
+        #expect(sshd.logText.contains("Accepted") == false)
+    }
 }
