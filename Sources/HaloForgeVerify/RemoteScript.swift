@@ -128,7 +128,10 @@ enum RemoteScript {
             s += "    $f = [IO.File]::Create((Join-Path $d \(q(upload)))); [Console]::OpenStandardInput().CopyTo($f); $f.Close()\n"
         }
         s += "} catch { Text ($m + 'ERROR ' + $_.Exception.Message + \"`n\"); exit 0 }\n"
+        // From here on nothing may stop the script: Windows PowerShell turns a native
+        // program's stderr into errors, and 'Stop' would skip the kill and the cleanup.
         s += """
+            $ErrorActionPreference = 'Continue'
             $psi = New-Object Diagnostics.ProcessStartInfo
             $psi.FileName = \(file)
             $psi.Arguments = \(arguments)
@@ -152,7 +155,7 @@ enum RemoteScript {
             $t = 0
             if (-not $p.WaitForExit(\(Int(limits.wallSeconds * 1000)))) {
                 $t = 1
-                & taskkill.exe /T /F /PID $p.Id 2>&1 | Out-Null
+                & taskkill.exe /T /F /PID $p.Id | Out-Null
                 $p.WaitForExit()
             }
             [void]$to.Wait(5000); [void]$te.Wait(5000)

@@ -145,6 +145,7 @@ import Testing
         #expect(script.contains("$psi.Arguments = '/d /s /c \"cl.exe /nologo /DNAME=''x'' /Fe:prog.exe main.cpp\"'"))
         #expect(script.contains("WaitForExit(2500)"))
         #expect(script.contains("& taskkill.exe /T /F /PID $p.Id"))
+        #expect(script.contains("$ErrorActionPreference = 'Continue'"))
         #expect(script.contains("New-Item -ItemType Directory -Path $d"))
         #expect(script.contains("[Console]::OpenStandardInput().CopyTo($f)"))
         #expect(script.contains("Remove-Item -LiteralPath $d -Recurse -Force"))
