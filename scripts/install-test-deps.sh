@@ -15,21 +15,22 @@ apt_install() {
         echo "install-test-deps: no apt-get here; install $* by hand" >&2
         return 1
     fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    echo "install-test-deps: installing $*" >&2
+    # Another apt run (a neighbouring job) may hold the lock: wait for it instead of failing.
+    $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 # --- MinGW-w64 + wine: the Windows (--target mingw) verifier ------------------------------
 # Cross compilers ~660 MB, wine64 ~700 MB installed; about a minute on a fast mirror.
-install_mingw_wine() {
-    local want=()
-    command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || want+=(gcc-mingw-w64-x86-64)
-    command -v x86_64-w64-mingw32-g++ >/dev/null 2>&1 || want+=(g++-mingw-w64-x86-64)
-    if ! command -v wine64 >/dev/null 2>&1 && [ ! -x /usr/lib/wine/wine64 ]; then want+=(wine wine64); fi
-    if [ ${#want[@]} -gt 0 ]; then
-        echo "install-test-deps: installing ${want[*]}" >&2
-        apt_install "${want[@]}"
-    fi
-}
-install_mingw_wine
-# --- end MinGW-w64 + wine -------------------------------------------------------------------
+want=()
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || want+=(gcc-mingw-w64-x86-64)
+command -v x86_64-w64-mingw32-g++ >/dev/null 2>&1 || want+=(g++-mingw-w64-x86-64)
+if ! command -v wine64 >/dev/null 2>&1 && [ ! -x /usr/lib/wine/wine64 ]; then want+=(wine wine64); fi
+
+# --- openssh: the remote build verifier's tests start their own sshd on loopback ----------
+if ! command -v ssh >/dev/null 2>&1 || ! command -v ssh-keygen >/dev/null 2>&1 || [ ! -x /usr/sbin/sshd ]; then
+    want+=(openssh-server openssh-client)
+fi
+
+if [ ${#want[@]} -gt 0 ]; then apt_install "${want[@]}"; fi

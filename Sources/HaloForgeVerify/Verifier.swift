@@ -12,6 +12,8 @@ public final class Verifier: Sendable {
     private let pchDir: String
     private let customCommands: [String: CustomLanguage]
     private let mingw: MinGWSetup?
+    /// Set when the configuration names a build host: C and C++ are verified there.
+    private let remote: RemoteVerifier?
     /// The folder holding this verifier's scratch folders, jail root and harness.
     public let folder: String
 
@@ -65,6 +67,7 @@ public final class Verifier: Sendable {
         configuration.jail = jailConfiguration
         self.configuration = configuration
         jail = try Jail(jailConfiguration)
+        remote = try configuration.remote.map { try RemoteVerifier(configuration: configuration, remote: $0) }
         harnessDir = jail.isolation == .namespaces ? "/hf" : hostHarness
         pchDir = jail.isolation == .namespaces ? "/pch" : pch.folder
         let (jail, folder) = (jail, folder)
@@ -96,6 +99,9 @@ public final class Verifier: Sendable {
     /// Judges one sample. Never throws: problems become `error` verdicts with a detail.
     public func verify(_ sample: Sample) async -> Verdict {
         let source = CodeExtraction.source(of: sample.candidate, language: sample.language)
+        if let remote, sample.language == .c || sample.language == .cpp {
+            return await remote.verify(sample, source: source)
+        }
         do {
             return try await jail.withScratch { scratch in
                 switch sample.language {

@@ -68,6 +68,8 @@ public struct VerifierConfiguration: Sendable {
     public var mingwCC = "x86_64-w64-mingw32-gcc"
     public var mingwCXX = "x86_64-w64-mingw32-g++"
     public var wine = "wine64"
+    /// A build host over SSH: when set, C and C++ are compiled and run there.
+    public var remote: RemoteConfiguration?
 
     public init() {}
 

@@ -67,10 +67,47 @@ struct VerifierOptions: ParsableArguments {
             discussion: "Example: --custom 'rust:rs:rustc -O {file} -o {output}'. Repeatable."))
     var custom: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Verify C and C++ on this build host over SSH: a Host of ~/.ssh/config or user@host.",
+            discussion: "The system ssh client with your config, agent and known_hosts; one connection for the whole run."))
+    var remote: String?
+
+    @Option(help: "The build host's shell: posix, powershell or cmd (Windows; the default compiler there is cl.exe).")
+    var remoteKind: RemoteHostKind = .posix
+
+    @Option(help: "Remote C++ compile command with {source}, {output}, {compile_only} (default: g++ with the flags above; cl.exe /nologo /EHsc /O2 /W3 on Windows).")
+    var remoteCompile: String?
+
+    @Option(help: "Remote C compile command, as --remote-compile.")
+    var remoteCompileC: String?
+
+    @Option(help: "Remote run command with {output} (default: the program itself).")
+    var remoteRun: String?
+
+    @Option(help: "Folder on the build host for the per-sample scratch folders (default: $TMPDIR or /tmp; %TEMP% on Windows).")
+    var remoteScratch: String?
+
+    @Option(help: "An ssh_config file for the remote connection (ssh -F).")
+    var remoteSSHConfig: String?
+
+    @Option(help: "An ssh option KEY=VALUE for the remote connection (ssh -o), repeatable.")
+    var remoteSSHOption: [String] = []
+
+    @Option(help: "SSH sessions at once over the one connection (OpenSSH's sshd allows 10 by default).")
+    var remoteSessions: Int = 8
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if timeout <= 0 { throw ValidationError("--timeout must be positive (seconds)") }
         if memory < 16 { throw ValidationError("--memory must be at least 16 (MiB)") }
+        if remoteSessions < 1 { throw ValidationError("--remote-sessions must be at least 1") }
+        if remote == nil && (remoteCompile != nil || remoteCompileC != nil || remoteRun != nil || remoteScratch != nil || remoteSSHConfig != nil || !remoteSSHOption.isEmpty) {
+            throw ValidationError("the --remote-… options need --remote HOST")
+        }
+        for option in remoteSSHOption where !option.contains("=") {
+            throw ValidationError("--remote-ssh-option '\(option)': expected KEY=VALUE")
+        }
         for spec in custom where spec.split(separator: ":", maxSplits: 3).count < 3 {
             throw ValidationError("--custom '\(spec)': expected LANG:EXT:COMPILE[:RUN]")
         }
@@ -99,6 +136,16 @@ struct VerifierOptions: ParsableArguments {
                 name: parts[0], fileExtension: parts[1], compile: parts[2].isEmpty ? nil : parts[2],
                 run: parts.count > 3 ? parts[3] : nil)
         }
+        if let remote {
+            var r = RemoteConfiguration(host: remote, kind: remoteKind)
+            r.sshArguments = (remoteSSHConfig.map { ["-F", $0] } ?? []) + remoteSSHOption.flatMap { ["-o", $0] }
+            r.compileCpp = remoteCompile
+            r.compileC = remoteCompileC
+            r.run = remoteRun
+            r.scratchRoot = remoteScratch
+            r.sessions = remoteSessions
+            c.remote = r
+        }
         return c
     }
 
@@ -116,6 +163,7 @@ struct VerifierOptions: ParsableArguments {
         } else if !quiet {
             Terminal.note("sandbox: \(verifier.jail.featureSummary)")
         }
+        if let remote, !quiet { Terminal.note("remote: C and C++ are verified on \(remote) (\(remoteKind.rawValue)) over ssh") }
         return verifier
     }
 }
@@ -123,3 +171,4 @@ struct VerifierOptions: ParsableArguments {
 extension CompilerFamily: ExpressibleByArgument {}
 extension Isolation: ExpressibleByArgument {}
 extension Target: ExpressibleByArgument {}
+extension RemoteHostKind: ExpressibleByArgument {}
