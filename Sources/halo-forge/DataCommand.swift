@@ -7,7 +7,7 @@ struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Work with the built-in datasets.",
-        subcommands: [Export.self])
+        subcommands: [Export.self, DataGenerateCommand.self])
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
