@@ -95,7 +95,10 @@ public final class OpenAIGenerator: Generator {
                 guard next < prompts.count else { return }
                 let index = next
                 next += 1
-                group.addTask { (index, try await self.samples(for: prompts[index], p, model: model)) }
+                // A seed per prompt: one seed for all would make every prompt's samples alike.
+                var q = p
+                q.seed = p.seed &+ index &* 100_003
+                group.addTask { (index, try await self.samples(for: prompts[index], q, model: model)) }
             }
             // Each prompt may fan out into single-sample requests; those are not counted here.
             for _ in 0..<concurrency { add() }
@@ -214,6 +217,20 @@ public final class OpenAIGenerator: Generator {
         return Reply(choices: choices, promptTokens: reply["usage"]?["prompt_tokens"]?.intValue ?? 0)
     }
 
+    /// One HTTP exchange. Not tied to task cancellation: cancelling URLSession's async
+    /// calls can hang on Linux; a sibling's failure lets this one finish instead.
+    private static func fetch(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                if let data, let response {
+                    continuation.resume(returning: (data, response))
+                } else {
+                    continuation.resume(throwing: error ?? GeneratorError("\(request.url?.absoluteString ?? "?"): no response"))
+                }
+            }.resume()
+        }
+    }
+
     private struct HTTPStatusError: Error, CustomStringConvertible {
         var status: Int
         var message: String
@@ -236,7 +253,7 @@ public final class OpenAIGenerator: Generator {
             var retryAfter: Double?
             let failure: any Error
             do {
-                let (data, response) = try await URLSession.shared.data(for: request)
+                let (data, response) = try await Self.fetch(request)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 let json = try? JSONValue.parse(data)
                 if (200..<300).contains(status) {
@@ -256,6 +273,7 @@ public final class OpenAIGenerator: Generator {
             } catch {
                 failure = GeneratorError("\(url.absoluteString): \(error.localizedDescription)")
             }
+            try Task.checkCancellation()
             guard attempt < retries else {
                 throw GeneratorError("\(failure) (after \(attempt + 1) tries)")
             }
