@@ -51,8 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
             let shown = host.contains(":") ? "[\(host)]" : host
             // Written straight to the descriptor: scripts and tests wait for this line.
             FileHandle.standardOutput.write(Data("serving \(settings.modelName) at http://\(shown):\(bound)/v1\n".utf8))
-            do { try await serving.value } catch is CancellationError {} catch {
-                throw CommandError("server on \(host):\(bound): \(error)")
+            do { try await serving.value } catch {
+                // Idle keep-alive connections are cut when the grace period ends: that is a normal stop.
+                if !stopper.fired { throw CommandError("server on \(host):\(bound): \(error)") }
             }
             Terminal.note("stopped")
         }
@@ -63,9 +64,12 @@ struct ServeCommand: AsyncParsableCommand {
 /// its requests and the worker can be shut down.
 final class SignalStopper: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
+    private let once = OnceFlag()
+    /// Whether a signal came.
+    var fired: Bool { once.isClaimed }
 
     init(_ action: @escaping @Sendable () async -> Void) {
-        let once = OnceFlag()
+        let once = once
         sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -87,6 +91,12 @@ final class SignalStopper: @unchecked Sendable {
 final class OnceFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var claimed = false
+
+    var isClaimed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return claimed
+    }
 
     func claim() -> Bool {
         lock.lock()
