@@ -135,6 +135,25 @@ import Testing
         }
     }
 
+    @Test func raftTrainsLocallyAndSamplesThroughTheServerWithEachNewAdapter() async throws {
+        let folder = scratch + "/raft-run"
+        let run = try await runCommand(binary, [
+            "raft", "train", "--output", folder, "--model", "tiny", "--dataset", "humaneval", "--limit", "3", "--cycles", "2",
+            "--samples-per-prompt", "2", "--max-new-tokens", "16", "--reward-threshold", "0", "--steps-per-cycle", "2", "--threads", "1",
+            "--timeout", "5", "--generator", Self.serve.url, "--generator-reload",
+        ])
+        #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+        let samples = try String(contentsOfFile: folder + "/samples.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(samples.count == 12, "2 cycles × 3 prompts × 2 samples")
+        for cycle in 1...2 { #expect(Self.serve.log.contains("loaded adapter \(folder)/adapters/cycle-\(cycle)")) }
+        // Back to the bare model for the other tests.
+        var request = URLRequest(url: URL(string: Self.serve.url + "/v1/halo-forge/adapter")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(#"{"adapter":null}"#.utf8)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+    }
+
     @Test func ctrlCStopsTheServerCleanly() async throws {
         let server = try ServerProcess(binary, ["serve", "--model", "tiny", "--port", "0", "--threads", "1"])
         let (data, _) = try await URLSession.shared.data(from: URL(string: server.url + "/v1/models")!)
