@@ -39,6 +39,8 @@ public final class OpenAIGenerator: Generator {
     private actor State {
         var model: String?
         var honoursN = true
+        var takesLists = true
+        func refusesLists() { takesLists = false }
         var warnedAdapter = false
         func set(model: String) { self.model = model }
         func ignoresN() { honoursN = false }
@@ -88,30 +90,78 @@ public final class OpenAIGenerator: Generator {
     public func generate(prompts: [(id: String, prompt: String)], parameters p: SamplingParameters) async throws -> GenerationResult {
         let model = try await modelName()
         let started = Date()
-        let perPrompt = try await withThrowingTaskGroup(of: (Int, [GeneratedSample]).self) { group in
-            var results = [[GeneratedSample]](repeating: [], count: prompts.count)
+        let indexed = Array(prompts.enumerated())
+        var samples: [GeneratedSample]
+        if api == .completions, prompts.count > 1, await state.takesLists {
+            // Several prompts per request: the server can batch them as the local engine does.
+            let chunks = stride(from: 0, to: indexed.count, by: promptsPerRequest).map { Array(indexed[$0..<min($0 + promptsPerRequest, indexed.count)]) }
+            samples = try await inGroups(chunks) { chunk in
+                if let samples = try await self.listSamples(chunk, p, model: model) { return samples }
+                return try await self.perPrompt(chunk, p, model: model)
+            }
+        } else {
+            samples = try await perPrompt(indexed, p, model: model)
+        }
+        let tokens = samples.reduce(0) { $0 + $1.completionTokens }
+        let seconds = Date().timeIntervalSince(started)
+        return GenerationResult(samples: samples, tokens: tokens, seconds: seconds, tokensPerSecond: Double(tokens) / max(seconds, 1e-9))
+    }
+
+    /// Prompts sent in one completions request (its `prompt` a list).
+    public let promptsPerRequest = 8
+
+    /// `work` over `items`, at most `concurrency` at once, results in the order of `items`.
+    private func inGroups<T: Sendable>(_ items: [T], _ work: @escaping @Sendable (T) async throws -> [GeneratedSample]) async throws -> [GeneratedSample] {
+        try await withThrowingTaskGroup(of: (Int, [GeneratedSample]).self) { group in
+            var results = [[GeneratedSample]](repeating: [], count: items.count)
             var next = 0
             func add() {
-                guard next < prompts.count else { return }
+                guard next < items.count else { return }
                 let index = next
                 next += 1
-                // A seed per prompt: one seed for all would make every prompt's samples alike.
-                var q = p
-                q.seed = p.seed &+ index &* 100_003
-                group.addTask { (index, try await self.samples(for: prompts[index], q, model: model)) }
+                group.addTask { (index, try await work(items[index])) }
             }
-            // Each prompt may fan out into single-sample requests; those are not counted here.
             for _ in 0..<concurrency { add() }
             while let (index, samples) = try await group.next() {
                 results[index] = samples
                 add()
             }
-            return results
+            return results.flatMap { $0 }
         }
-        let samples = perPrompt.flatMap { $0 }
-        let tokens = samples.reduce(0) { $0 + $1.completionTokens }
-        let seconds = Date().timeIntervalSince(started)
-        return GenerationResult(samples: samples, tokens: tokens, seconds: seconds, tokensPerSecond: Double(tokens) / max(seconds, 1e-9))
+    }
+
+    private func perPrompt(_ prompts: [(offset: Int, element: (id: String, prompt: String))], _ p: SamplingParameters, model: String) async throws -> [GeneratedSample] {
+        try await inGroups(prompts) { item in
+            // A seed per prompt: one seed for all would make every prompt's samples alike.
+            var q = p
+            q.seed = p.seed &+ item.offset &* 100_003
+            return try await self.samples(for: item.element, q, model: model)
+        }
+    }
+
+    /// The samples of several prompts from one request, or nil when the server does not
+    /// answer a prompt list with n choices for each (then it is not asked again).
+    private func listSamples(_ chunk: [(offset: Int, element: (id: String, prompt: String))], _ p: SamplingParameters, model: String) async throws -> [GeneratedSample]? {
+        guard await state.takesLists, await state.honoursN || p.n == 1 else { return nil }
+        let reply: Reply
+        do {
+            reply = try await request(.array(chunk.map { .string($0.element.prompt) }), p, n: p.n, seed: p.seed &+ chunk[0].offset &* 100_003, model: model)
+        } catch let error as HTTPStatusError where error.status == 400 || error.status == 422 {
+            await state.refusesLists()
+            log("generator: the server rejected a list of prompts (\(error.message)); sending one prompt per request")
+            return nil
+        }
+        guard reply.choices.count == chunk.count * p.n else {
+            await state.refusesLists()
+            log("generator: the server returned \(reply.choices.count) choices for \(chunk.count) prompts × n=\(p.n); sending one prompt per request")
+            return nil
+        }
+        let perPrompt = max(1, reply.promptTokens / chunk.count)
+        return reply.choices.enumerated().map { i, choice in
+            GeneratedSample(
+                id: chunk[i / p.n].element.id, sample: i % p.n, completion: choice.text, promptTokens: perPrompt,
+                completionTokens: choice.tokens, finishReason: choice.finishReason)
+        }
     }
 
     public func adapterSaved(_ path: String) async throws {
@@ -190,6 +240,11 @@ public final class OpenAIGenerator: Generator {
     private var endpoint: String { api == .chat ? "chat/completions" : "completions" }
 
     private func request(_ prompt: String, _ p: SamplingParameters, n: Int, seed: Int, model: String) async throws -> Reply {
+        try await request(.string(prompt), p, n: n, seed: seed, model: model)
+    }
+
+    /// `prompt`: a string, or (completions only) a list of strings.
+    private func request(_ prompt: JSONValue, _ p: SamplingParameters, n: Int, seed: Int, model: String) async throws -> Reply {
         var body: [String: JSONValue] = [
             "model": .string(model), "temperature": .double(p.temperature), "top_p": .double(p.topP),
             "max_tokens": .int(p.maxNewTokens), "seed": .int(seed),
@@ -197,8 +252,8 @@ public final class OpenAIGenerator: Generator {
         if n != 1 { body["n"] = .int(n) }
         if !p.stop.isEmpty { body["stop"] = .array(p.stop.map(JSONValue.string)) }
         switch api {
-        case .completions: body["prompt"] = .string(prompt)
-        case .chat: body["messages"] = .array([.object(["role": .string("user"), "content": .string(prompt)])])
+        case .completions: body["prompt"] = prompt
+        case .chat: body["messages"] = .array([.object(["role": .string("user"), "content": prompt])])
         }
         let reply = try await send("POST", endpoint, body: .object(body))
         guard let raw = reply["choices"]?.arrayValue else {

@@ -189,9 +189,10 @@ import Testing
         defer { server.stop() }
         check(try await generate(server))
         let seen = try await stats(server)
-        // Prompt a: one request with n (1 choice back) + 2 single ones; prompt b: 3 single ones.
-        #expect(seen["requests"] == 6)
-        #expect(seen["with_n"] == 1)
+        // Both prompts as a list (1 choice back), then prompt a: one request with n (1 choice
+        // back) + 2 single ones; prompt b: 3 single ones.
+        #expect(seen["requests"] == 7)
+        #expect(seen["with_n"] == 2)
     }
 
     @Test func aServerThatRejectsNGetsSingleRequests() async throws {
@@ -199,8 +200,9 @@ import Testing
         defer { server.stop() }
         check(try await generate(server))
         let seen = try await stats(server)
-        #expect(seen["rejected"] == 1)
-        #expect(seen["requests"] == 7)
+        // The list with n, prompt a with n (both rejected), then 3 + 3 single ones.
+        #expect(seen["rejected"] == 2)
+        #expect(seen["requests"] == 8)
     }
 
     @Test func a503IsRetried() async throws {
