@@ -71,7 +71,14 @@ public final class OpenAIGenerator: Generator {
         self.reloadsAdapters = reloadsAdapters
         self.log = log
         initialModel = model
+        // URLSession's default 60 s limit is on silence: a long generation would time out and be sent again.
+        let configuration = URLSessionConfiguration.default
+        configuration.timeoutIntervalForRequest = requestTimeout
+        configuration.timeoutIntervalForResource = requestTimeout
+        session = URLSession(configuration: configuration)
     }
+
+    private let session: URLSession
 
     private let initialModel: String?
 
@@ -274,9 +281,9 @@ public final class OpenAIGenerator: Generator {
 
     /// One HTTP exchange. Not tied to task cancellation: cancelling URLSession's async
     /// calls can hang on Linux; a sibling's failure lets this one finish instead.
-    private static func fetch(_ request: URLRequest) async throws -> (Data, URLResponse) {
+    private func fetch(_ request: URLRequest) async throws -> (Data, URLResponse) {
         try await withCheckedThrowingContinuation { continuation in
-            URLSession.shared.dataTask(with: request) { data, response, error in
+            session.dataTask(with: request) { data, response, error in
                 if let data, let response {
                     continuation.resume(returning: (data, response))
                 } else {
@@ -308,7 +315,7 @@ public final class OpenAIGenerator: Generator {
             var retryAfter: Double?
             let failure: any Error
             do {
-                let (data, response) = try await Self.fetch(request)
+                let (data, response) = try await fetch(request)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 let json = try? JSONValue.parse(data)
                 if (200..<300).contains(status) {
@@ -325,6 +332,9 @@ public final class OpenAIGenerator: Generator {
                 throw error
             } catch let error as GeneratorError {
                 throw error
+            } catch let error as URLError where error.code == .timedOut {
+                // The server may still be working on it: sending it again would only queue a copy.
+                throw GeneratorError("\(url.absoluteString): no reply within \(Int(requestTimeout)) s")
             } catch {
                 failure = GeneratorError("\(url.absoluteString): \(error.localizedDescription)")
             }

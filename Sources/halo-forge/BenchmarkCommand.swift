@@ -16,7 +16,8 @@ struct BenchmarkCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Score a model (or given completions) on a benchmark with the unbiased pass@k estimator.",
             discussion: """
-                With --model, samples --samples completions per problem with the model engine; with
+                With --model, samples --samples completions per problem with the model engine (with
+                --generator URL, through an OpenAI-compatible server); with
                 --completions FILE (JSONL: task_id, completion), scores those instead (replay).
                 """)
 

@@ -16,10 +16,14 @@ struct GeneratorOptions: ParsableArguments {
     @Option(help: "With --generator: requests in flight at once.")
     var generatorConcurrency: Int = 4
 
+    @Option(help: "With --generator: seconds one request may take (it is not sent again after that).")
+    var generatorTimeout: Double = 600
+
     @Flag(help: "With --generator pointing at halo-forge serve on this machine: have it load each adapter RAFT trains (otherwise the server keeps sampling its own model).")
     var generatorReload = false
 
     func validate() throws {
+        if generatorTimeout <= 0 { throw ValidationError("--generator-timeout must be positive") }
         if generatorConcurrency < 1 { throw ValidationError("--generator-concurrency must be at least 1") }
         if generator == nil, generatorModel != nil || generatorReload {
             throw ValidationError("--generator-model and --generator-reload need --generator")
@@ -32,7 +36,7 @@ struct GeneratorOptions: ParsableArguments {
         do {
             return try OpenAIGenerator(
                 url: generator, model: generatorModel, api: generatorApi, concurrency: generatorConcurrency,
-                reloadsAdapters: generatorReload) { Terminal.note($0) }
+                requestTimeout: generatorTimeout, reloadsAdapters: generatorReload) { Terminal.note($0) }
         } catch {
             throw CommandError("\(error)")
         }

@@ -100,7 +100,7 @@ struct ServerStartError: Error, CustomStringConvertible {
 /// ignoring or rejecting `n`, failing with 503, answering with fixed task replies. It
 /// counts the requests it saw (`GET /stats`).
 let fakeServerScript = #"""
-import json, signal, sys
+import json, signal, sys, time
 # A child of a Swift process may start with signals blocked: let SIGTERM end it.
 signal.pthread_sigmask(signal.SIG_SETMASK, [])
 signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -139,6 +139,8 @@ class Handler(BaseHTTPRequestHandler):
         n = body.get("n", 1)
         if n != 1:
             stats["with_n"] += 1
+        if mode == "slow":
+            time.sleep(3)
         if mode == "flaky" and stats["failed"] == 0:
             stats["failed"] += 1
             return self.reply(503, {"error": {"message": "warming up"}})
@@ -164,7 +166,7 @@ print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
 server.serve_forever()
 """#
 
-/// Starts the scripted server in `mode` (ignore, reject, flaky, tasks).
+/// Starts the scripted server in `mode` (ignore, reject, flaky, slow, tasks).
 func fakeServer(_ mode: String) throws -> ServerProcess {
     let script = scratch + "/fake_openai_server.py"
     try fakeServerScript.write(toFile: script, atomically: true, encoding: .utf8)

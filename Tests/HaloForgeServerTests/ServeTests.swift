@@ -213,6 +213,17 @@ import Testing
         #expect(try await stats(server)["failed"] == 1)
     }
 
+    @Test func aTimedOutRequestIsNotSentAgain() async throws {
+        let server = try fakeServer("slow")
+        defer { server.stop() }
+        let generator = try OpenAIGenerator(url: server.url, model: "fake-model", concurrency: 1, retries: 3, requestTimeout: 1)
+        var p = SamplingParameters()
+        p.n = 1
+        await #expect(throws: GeneratorError.self) { _ = try await generator.generate(prompts: [(id: "a", prompt: "x")], parameters: p) }
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await stats(server)["requests"] == 1)
+    }
+
     @Test func aClientErrorIsOneLineAndNotRetried() async throws {
         let server = try fakeServer("ignore")
         defer { server.stop() }
