@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .target(name: "HaloForgeCore", swiftSettings: strictSettings),
@@ -47,11 +48,17 @@ let package = Package(
             dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData", "HaloForgeRAFT"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "HaloForgeServer",
+            dependencies: ["HaloForgeCore", "HaloForgeEngine", .product(name: "FlyingFox", package: "FlyingFox")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "halo-forge",
             dependencies: [
                 "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine", "HaloForgeBench", "HaloForgeRAFT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HaloForgeServer",
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
@@ -60,6 +67,7 @@ let package = Package(
         .testTarget(name: "HaloForgeVerifyTests", dependencies: ["HaloForgeVerify", "HaloForgeData"]),
         .testTarget(name: "HaloForgeEngineTests", dependencies: ["HaloForgeEngine"]),
         .testTarget(name: "HaloForgeRAFTTests", dependencies: ["HaloForgeRAFT"]),
+        .testTarget(name: "HaloForgeServerTests", dependencies: ["HaloForgeServer", "HaloForgeEngine", "HaloForgeCore"]),
         .testTarget(
             name: "HaloForgeBenchTests",
             dependencies: ["HaloForgeBench", "HaloForgeData", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeRAFT"]),

@@ -12,6 +12,8 @@ public final class RAFTLoop: Sendable {
     public let configuration: RAFTConfiguration
     public let store: RunStore
     public let engine: Engine
+    /// Samples each cycle: the engine itself, or a server (training stays on the engine).
+    public let generator: any Generator
     public let verifier: Verifier
     public let tasks: [BenchmarkTask]
     public let jobs: Int
@@ -23,8 +25,9 @@ public final class RAFTLoop: Sendable {
 
     public init(
         configuration: RAFTConfiguration, store: RunStore, engine: Engine, verifier: Verifier, tasks: [BenchmarkTask], jobs: Int,
-        log: @escaping @Sendable (String) -> Void
+        generator: (any Generator)? = nil, log: @escaping @Sendable (String) -> Void
     ) {
+        self.generator = generator ?? engine
         self.configuration = configuration
         self.store = store
         self.engine = engine
@@ -50,6 +53,7 @@ public final class RAFTLoop: Sendable {
         let modelPath = try await ModelCache.resolve(configuration.model, engine: engine, log: log)
         let adapter = done.last(where: { $0.adapter != nil })?.adapter ?? configuration.adapter
         try await engine.load(model: modelPath, adapter: adapter, threads: configuration.threads)
+        if let adapter { try await generator.adapterSaved(adapter) }
         if !done.isEmpty { log("resuming after cycle \(done.count) of \(configuration.cycles)" + (adapter.map { " with \($0)" } ?? "")) }
         try await ready()
 
@@ -114,7 +118,7 @@ public final class RAFTLoop: Sendable {
             let chunk = Array(missing[start..<min(start + promptsPerRequest, missing.count)])
             // A seed per cycle and chunk start: a resumed cycle samples as the first try would have.
             p.seed = configuration.seed + cycle * 100_003 + (tasks.firstIndex { $0.id == chunk[0].id } ?? start)
-            let result = try await engine.generate(chunk.map { (id: $0.id, prompt: $0.prompt) }, p)
+            let result = try await generator.generate(prompts: chunk.map { (id: $0.id, prompt: $0.prompt) }, parameters: p)
             try store.storeSamples(cycle: cycle, result.samples.map {
                 (promptID: $0.id, index: $0.sample, completion: $0.completion, tokens: $0.completionTokens, finishReason: $0.finishReason)
             })
@@ -208,6 +212,7 @@ public final class RAFTLoop: Sendable {
                 data["loss"]?.doubleValue ?? .nan, data["tokens_per_second"]?.doubleValue ?? 0,
                 TimeLeft.estimate(done: step, total: steps, elapsed: Date().timeIntervalSince(started))))
         }
+        try await generator.adapterSaved(result.saved ?? adapter)
         let last = result.steps.last
         try store.finishTraining(
             cycle: cycle, adapter: result.saved ?? adapter,

@@ -16,7 +16,8 @@ struct BenchmarkCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Score a model (or given completions) on a benchmark with the unbiased pass@k estimator.",
             discussion: """
-                With --model, samples --samples completions per problem with the model engine; with
+                With --model, samples --samples completions per problem with the model engine (with
+                --generator URL, through an OpenAI-compatible server); with
                 --completions FILE (JSONL: task_id, completion), scores those instead (replay).
                 """)
 
@@ -55,8 +56,12 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
         @OptionGroup var options: VerifierOptions
 
+        @OptionGroup var generatorOptions: GeneratorOptions
+
         func validate() throws {
-            if (completions == nil) == (model == nil) { throw ValidationError("give exactly one of --model and --completions") }
+            if [completions != nil, model != nil, generatorOptions.generator != nil].filter({ $0 }).count != 1 {
+                throw ValidationError("give exactly one of --model, --generator and --completions")
+            }
             if parsedK.isEmpty { throw ValidationError("--k: expected positive integers such as 1,5,10") }
         }
 
@@ -74,8 +79,13 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 p.temperature = temperature
                 p.maxNewTokens = maxNewTokens
                 let prompts = tasks.map { (id: $0.id, prompt: $0.prompt) }
-                let result = try await EngineOptions.withLoadedEngine(model: model!, adapter: adapter, threads: nil) { engine, _ in
-                    try await engine.generate(prompts, p, progress: progressPrinter("generate"))
+                let result: GenerationResult
+                if let remote = try generatorOptions.makeGenerator() {
+                    do { result = try await remote.generate(prompts: prompts, parameters: p) } catch { throw CommandError("\(error)") }
+                } else {
+                    result = try await EngineOptions.withLoadedEngine(model: model!, adapter: adapter, threads: nil) { engine, _ in
+                        try await engine.generate(prompts, p, progress: progressPrinter("generate"))
+                    }
                 }
                 texts = Dictionary(grouping: result.samples, by: \.id).mapValues { $0.sorted { $0.sample < $1.sample }.map(\.completion) }
                 Terminal.note(String(format: "\rgenerated %d samples (%.0f tokens/s)", result.samples.count, result.tokensPerSecond))

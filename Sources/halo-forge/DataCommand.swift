@@ -6,8 +6,8 @@ import HaloForgeData
 struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Prepare, validate and export datasets.",
-        subcommands: [Prepare.self, Validate.self, Export.self])
+        abstract: "Prepare, validate, generate and export datasets.",
+        subcommands: [Prepare.self, Validate.self, DataGenerateCommand.self, Export.self])
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

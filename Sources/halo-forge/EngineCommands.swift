@@ -124,6 +124,8 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var engineOptions: EngineOptions
 
+    @OptionGroup var generatorOptions: GeneratorOptions
+
     @Option(help: "Input JSONL with id and prompt.")
     var prompts: String
 
@@ -163,8 +165,13 @@ struct GenerateCommand: AsyncParsableCommand {
         p.stop = stop
         p.seed = seed
         let inputs = records.map { (id: $0["id"]!.stringValue ?? $0["id"]!.serialized, prompt: $0["prompt"]!.stringValue!) }
-        let result = try await engineOptions.withLoadedEngine { engine, _ in
-            try await engine.generate(inputs, p, progress: progressPrinter("generate"))
+        let result: GenerationResult
+        if let remote = try generatorOptions.makeGenerator() {
+            do { result = try await remote.generate(prompts: inputs, parameters: p) } catch { throw CommandError("\(error)") }
+        } else {
+            result = try await engineOptions.withLoadedEngine { engine, _ in
+                try await engine.generate(inputs, p, progress: progressPrinter("generate"))
+            }
         }
         var text = ""
         for s in result.samples {

@@ -71,6 +71,8 @@ struct RAFTCommand: AsyncParsableCommand {
 
         @OptionGroup var options: VerifierOptions
 
+        @OptionGroup var generatorOptions: GeneratorOptions
+
         var flagOverrides: RAFTOverrides {
             var o = RAFTOverrides()
             o.model = model
@@ -105,8 +107,9 @@ struct RAFTCommand: AsyncParsableCommand {
             var tasks = try Datasets.tasks(datasetName, folder: Datasets.defaultFolder())
             if limit > 0 { tasks = Array(tasks.prefix(limit)) }
             let verifier = try options.makeVerifier(quiet: true)
+            let remote = try generatorOptions.makeGenerator()
             let cycles = try await withEngine(threads: settings.threads) { engine in
-                try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs) {
+                try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {
                     Terminal.note($0)
                 }.run()
             }

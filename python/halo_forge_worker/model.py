@@ -739,3 +739,13 @@ class Worker:
         self.need_model()
         self.model, result = bench_train(self.model, self.tok, args, self.progress)
         return result
+
+    def op_chat_prompt(self, args):
+        self.need_model()
+        messages = need(args, "messages")
+        for m in messages if isinstance(messages, list) else [None]:
+            if not isinstance(m, dict) or not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
+                raise BadRequest("chat_prompt: messages must be a list of {role, content} strings")
+        if getattr(self.tok, "chat_template", None):
+            return {"prompt": self.tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False), "templated": True}
+        return {"prompt": "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:", "templated": False}

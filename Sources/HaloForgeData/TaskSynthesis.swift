@@ -1,0 +1,143 @@
+internal import Foundation
+public import HaloForgeCore
+
+/// A task a chat model wrote together with its tests and its solution, so that the three
+/// match; it is kept only when the solution passes the tests in the sandbox.
+public struct SynthesizedTask: Sendable, Equatable {
+    public var task: String
+    /// Python: assert statements. C/C++: unused (see `io`).
+    public var tests: String?
+    public var io: [IOCase]
+    public var solution: String
+
+    public init(task: String, tests: String?, io: [IOCase], solution: String) {
+        self.task = task
+        self.tests = tests
+        self.io = io
+        self.solution = solution
+    }
+
+    /// The `verify` input record: the task as prompt, the solution as code, its tests.
+    public func sample(id: String, language: Language, topic: String) -> Sample {
+        var record: [String: JSONValue] = [
+            "id": .string(id), "language": .string(language.description), "prompt": .string(task), "code": .string(solution),
+            "topic": .string(topic), "source": .string("generated"),
+        ]
+        if let tests { record["test"] = .string(tests) }
+        if !io.isEmpty { record["io"] = .array(io.map { .object(["stdin": .string($0.stdin), "stdout": .string($0.stdout)]) }) }
+        return Sample(id: id, language: language, candidate: .code(solution), test: tests, io: io, record: record)
+    }
+}
+
+public struct SynthesisError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public enum TaskSynthesis {
+    /// The request for one task, its tests and its solution in one JSON reply.
+    public static func prompt(topic: String, language: Language, index: Int) -> String {
+        let name = language == .python ? "Python" : language == .cpp ? "C++" : "C"
+        let tests = language == .python
+            ? #""tests": Python assert statements, one per line, that call the function and check its results (at least three)"#
+            : #""tests": a list of at least three objects {"stdin": "...", "stdout": "..."}: input for the program and its exact expected output"#
+        let solution = language == .python
+            ? #""solution": a complete Python solution (the function, any imports it needs) that passes the tests"#
+            : #""solution": a complete \#(name) program that reads standard input and writes standard output, and passes the tests"#
+        let task = language == .python
+            ? #""task": the problem statement, naming the function to write and its parameters"#
+            : #""task": the problem statement, with the exact input and output format"#
+        return """
+            Write one small, self-contained \(name) programming exercise about: \(topic).
+            This is exercise number \(index + 1) of a set: make it different from the obvious first one.
+            Reply with a single JSON object and nothing else, with exactly these keys:
+            \(task),
+            \(tests),
+            \(solution).
+            """
+    }
+
+    /// The task in a model's reply: a JSON object (bare, fenced, or inside other text).
+    public static func parse(_ reply: String, language: Language) throws -> SynthesizedTask {
+        guard let object = jsonObject(in: reply) else { throw SynthesisError("no JSON object in the reply") }
+        guard let task = object["task"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !task.isEmpty else {
+            throw SynthesisError("the reply has no 'task' string")
+        }
+        guard let rawSolution = object["solution"]?.stringValue, !rawSolution.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw SynthesisError("the reply has no 'solution' string")
+        }
+        let solution = unfenced(rawSolution)
+        switch language {
+        case .python:
+            let tests: String
+            switch object["tests"] {
+            case .string(let text)?: tests = unfenced(text)
+            case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }): tests = items.compactMap(\.stringValue).joined(separator: "\n")
+            default: throw SynthesisError("'tests' must be assert statements (a string or a list of strings)")
+            }
+            guard tests.contains("assert") else { throw SynthesisError("'tests' has no assert statement") }
+            return SynthesizedTask(task: task, tests: tests, io: [], solution: solution)
+        default:
+            guard let items = object["tests"]?.arrayValue, !items.isEmpty else {
+                throw SynthesisError("'tests' must be a list of {stdin, stdout} objects")
+            }
+            let io = try items.enumerated().map { i, item in
+                guard let stdin = item["stdin"]?.stringValue ?? item["input"]?.stringValue,
+                      let stdout = item["stdout"]?.stringValue ?? item["output"]?.stringValue
+                else { throw SynthesisError("tests[\(i)] needs string 'stdin' and 'stdout'") }
+                return IOCase(stdin: stdin, stdout: stdout)
+            }
+            return SynthesizedTask(task: task, tests: nil, io: io, solution: solution)
+        }
+    }
+
+    /// The first parseable JSON object: a ```json fence's body, else the outermost braces,
+    /// else each balanced `{...}` from the left.
+    static func jsonObject(in text: String) -> [String: JSONValue]? {
+        var candidates: [Substring] = []
+        var rest = text[...]
+        while let open = rest.range(of: "```") {
+            let afterTag = rest[open.upperBound...].drop { $0 != "\n" }
+            guard let close = afterTag.range(of: "```") else { break }
+            candidates.append(afterTag[..<close.lowerBound])
+            rest = afterTag[close.upperBound...]
+        }
+        if let first = text.firstIndex(of: "{"), let last = text.lastIndex(of: "}"), first < last {
+            candidates.append(text[first...last])
+        }
+        // A reply may put an object inside prose with braces after it: try balanced spans too.
+        var depth = 0
+        var start: String.Index?
+        var inString = false
+        var escaped = false
+        for index in text.indices {
+            let c = text[index]
+            if inString {
+                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+                continue
+            }
+            if c == "\"" && depth > 0 { inString = true }
+            if c == "{" {
+                if depth == 0 { start = index }
+                depth += 1
+            } else if c == "}", depth > 0 {
+                depth -= 1
+                if depth == 0, let s = start { candidates.append(text[s...index]) }
+            }
+        }
+        for candidate in candidates {
+            if let object = (try? JSONValue.parse(Data(candidate.utf8)))?.objectValue, object["task"] != nil || object["solution"] != nil {
+                return object
+            }
+        }
+        return nil
+    }
+
+    /// Code without a surrounding Markdown fence.
+    static func unfenced(_ code: String) -> String {
+        let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix("```"), trimmed.hasSuffix("```"), trimmed.count > 6 else { return code }
+        let body = trimmed.dropFirst(3).dropLast(3)
+        return String(body.drop { $0 != "\n" }.dropFirst())
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HaloForgeEngine
+import HaloForgeServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a model (and adapter) over an OpenAI-compatible HTTP API.",
+        discussion: """
+            Endpoints: GET /v1/models, POST /v1/completions (prompt: a string or a list), POST
+            /v1/chat/completions (messages through the tokenizer's chat template), with n,
+            temperature, top_p, max_tokens, stop and seed; and POST /v1/halo-forge/adapter
+            {"adapter": FOLDER|null} to load another LoRA adapter (RAFT with --generator-reload).
+            Requests queue at the one model worker. No streaming. Ctrl-C lets requests in flight
+            finish (up to 5 s) and stops the worker.
+            """)
+
+    @OptionGroup var engineOptions: EngineOptions
+
+    @Option(help: "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every IPv4 interface).")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "TCP port (0: a free one, printed on start).")
+    var port: Int = 8000
+
+    @Option(help: "The model name clients send and /v1/models lists (default: --model as given).")
+    var servedModelName: String?
+
+    func validate() throws {
+        if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        try await engineOptions.withLoadedEngine { engine, path in
+            var settings = OpenAIServer.Settings(modelName: servedModelName ?? engineOptions.model, modelPath: path)
+            settings.host = host
+            settings.port = port
+            settings.device = engineOptions.device
+            let server: OpenAIServer
+            do { server = try OpenAIServer(engine: engine, settings: settings) { Terminal.note($0) } } catch { throw CommandError("\(error)") }
+            let stopper = SignalStopper { await server.stop(timeout: 5) }
+            defer { stopper.cancel() }
+            let serving = Task { try await server.run() }
+            let bound: Int
+            do { bound = try await server.port() } catch {
+                serving.cancel()
+                throw CommandError("cannot listen on \(host):\(port): \(error)")
+            }
+            let shown = host.contains(":") ? "[\(host)]" : host
+            // Written straight to the descriptor: scripts and tests wait for this line.
+            FileHandle.standardOutput.write(Data("serving \(settings.modelName) at http://\(shown):\(bound)/v1\n".utf8))
+            do { try await serving.value } catch {
+                // Idle keep-alive connections are cut when the grace period ends: that is a normal stop.
+                if !stopper.fired { throw CommandError("server on \(host):\(bound): \(error)") }
+            }
+            Terminal.note("stopped")
+        }
+    }
+}
+
+/// Runs `action` once on SIGINT or SIGTERM instead of dying, so the server can finish
+/// its requests and the worker can be shut down.
+final class SignalStopper: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    private let once = OnceFlag()
+    /// Whether a signal came.
+    var fired: Bool { once.isClaimed }
+
+    init(_ action: @escaping @Sendable () async -> Void) {
+        let once = once
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                guard once.claim() else { return }
+                Terminal.note("stopping (signal \(number))")
+                Task { await action() }
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
+
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    var isClaimed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return claimed
+    }
+
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if claimed { return false }
+        claimed = true
+        return true
+    }
+}
