@@ -7,7 +7,7 @@ import Testing
 /// exactly prompts × n samples, none duplicated, none lost.
 @Suite(.serialized) struct RAFTResumeTests {
     static let prompts = 12
-    static let n = 4
+    static let n = 16  // 128 samples per generate request: chunks of 8 prompts, so a kill can land between them
     static let cycles = 2
 
     var binary: String {
