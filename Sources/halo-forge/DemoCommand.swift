@@ -38,7 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
         var raft = RAFTConfiguration()
         raft.model = tiny ? "tiny" : "smollm2"
         raft.dataset = "builtin-c"
-        raft.cycles = cycles ?? 2
+        raft.cycles = cycles ?? (tiny ? 2 : 3)
         raft.samplesPerPrompt = tiny ? 4 : 4
         raft.maxNewTokens = tiny ? 64 : 160
         raft.temperature = 0.7
@@ -56,6 +56,8 @@ struct DemoCommand: AsyncParsableCommand {
         raft = try runSettings(store) { fresh }
         let train = BuiltinTasks.train(), heldOut = BuiltinTasks.heldOut()
         Terminal.note("demo: \(raft.model) on built-in C tasks (\(train.count) training, \(heldOut.count) held-out), \(raft.cycles) RAFT cycles → \(folder)")
+        var options = options
+        options.defaultTimeout = 3  // the built-in tasks' tests finish in milliseconds; endless loops are common
         let verifier = try options.makeVerifier(quiet: true)
         let sftAdapter = raft.adapter!
         let rows = try await withEngine(threads: raft.threads) { engine in

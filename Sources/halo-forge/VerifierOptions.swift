@@ -9,8 +9,13 @@ struct VerifierOptions: ParsableArguments {
     @Option(help: "Samples verified at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Wall-clock limit for one program run, in seconds.")
-    var timeout: Double = 10
+    @Option(help: "Wall-clock limit for one program run, in seconds (default: 10).")
+    var timeout: Double?
+
+    /// The run limit when --timeout is not given; a command whose programs are known to be
+    /// quick (the demo's built-in tasks) lowers it so a model's endless loops cost less.
+    var defaultTimeout: Double = 10
+    var wallTimeout: Double { timeout ?? defaultTimeout }
 
     @Option(help: "CPU-time limit for one program run, in seconds (default: the --timeout).")
     var cpuTime: Double?
@@ -99,7 +104,7 @@ struct VerifierOptions: ParsableArguments {
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if timeout <= 0 { throw ValidationError("--timeout must be positive (seconds)") }
+        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive (seconds)") }
         if memory < 16 { throw ValidationError("--memory must be at least 16 (MiB)") }
         if remoteSessions < 1 { throw ValidationError("--remote-sessions must be at least 1") }
         if remote == nil && (remoteCompile != nil || remoteCompileC != nil || remoteRun != nil || remoteScratch != nil || remoteSSHConfig != nil || !remoteSSHOption.isEmpty) {
@@ -123,7 +128,7 @@ struct VerifierOptions: ParsableArguments {
         c.extraFlags = cflags.split(separator: " ").map(String.init)
         c.python = python
         c.runLimits = Limits(
-            wallSeconds: timeout, cpuSeconds: cpuTime ?? timeout, memoryMiB: memory, fileSizeMiB: fileSize,
+            wallSeconds: wallTimeout, cpuSeconds: cpuTime ?? wallTimeout, memoryMiB: memory, fileSizeMiB: fileSize,
             processes: processes, openFiles: 256, outputKiB: outputLimit)
         c.compileLimits.wallSeconds = compileTimeout
         c.compileLimits.cpuSeconds = compileTimeout

@@ -14,14 +14,14 @@ import Testing
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("halo-forge").path
     }
 
-    func start(_ folder: String) throws -> Process {
+    func start(_ folder: String, _ extra: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "raft", "train", "--output", folder, "--model", "tiny", "--dataset", "humaneval", "--limit", "\(Self.prompts)",
             "--cycles", "\(Self.cycles)", "--samples-per-prompt", "\(Self.n)", "--max-new-tokens", "48",
             "--reward-threshold", "0", "--steps-per-cycle", "40", "--seed", "7", "--timeout", "5",
-        ]
+        ] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -29,8 +29,8 @@ import Testing
     }
 
     /// Starts the run and kills it (SIGKILL) as soon as `when` holds, or fails after a minute.
-    func killWhen(_ folder: String, _ when: (RunStore) throws -> Bool) async throws {
-        let process = try start(folder)
+    func killWhen(_ folder: String, _ extra: [String] = [], _ when: (RunStore) throws -> Bool) async throws {
+        let process = try start(folder, extra)
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, process.isRunning {
             if FileManager.default.fileExists(atPath: folder + "/run.sqlite"), let store = try? RunStore(folder: folder), (try? when(store)) == true {
@@ -44,8 +44,8 @@ import Testing
         Issue.record("the run ended before the moment to kill it came")
     }
 
-    func finish(_ folder: String) throws -> RunStore {
-        let process = try start(folder)
+    func finish(_ folder: String, _ extra: [String] = []) throws -> RunStore {
+        let process = try start(folder, extra)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         return try RunStore(folder: folder)
@@ -80,15 +80,17 @@ import Testing
 
     @Test func killDuringVerificationThenResume() async throws {
         let run = folder("verify")
-        // Verification runs beside generation: kill once some samples of cycle 1 carry a verdict and some don't.
-        try await killWhen(run) { store in
+        // One torch thread and one verifier job leave a core free on a 2-core machine, so each chunk
+        // is verified beside the sampling of the next: kill once some samples carry a verdict and some don't.
+        let besideGeneration = ["--threads", "1", "--jobs", "1"]
+        try await killWhen(run, besideGeneration) { store in
             let samples = try store.samples(cycle: 0)
             let verified = samples.filter { $0.reward != nil }.count
             return verified > 0 && verified < samples.count
         }
         let killed = try RunStore(folder: run).samples(cycle: 0)
         #expect(killed.contains { $0.reward == nil } && killed.contains { $0.reward != nil })
-        try expectComplete(try finish(run))
+        try expectComplete(try finish(run, besideGeneration))
     }
 
     @Test func killDuringTrainingThenResume() async throws {
