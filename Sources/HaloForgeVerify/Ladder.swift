@@ -66,21 +66,41 @@ enum Diagnostics {
 
 /// Runs I/O cases against a built program and scores them on the ladder.
 enum IOTests {
+    /// A run the sandbox itself could not carry out: the sample gets an `error` verdict.
+    private struct SandboxFailure: Error {
+        var record: RunRecord
+    }
+
     static func run(
         _ cases: [IOCase], argv: [String], jail: Jail, scratch: Scratch, limits: Limits, compile: CompileRung,
         environment: [String: String] = Jail.environment
     ) async -> Verdict {
+        do {
+            return try await run(cases, compile: compile) { _, testCase in
+                let record = await jail.run(argv, in: scratch, limits: limits, stdin: Data(testCase.stdin.utf8), environment: environment)
+                if record.status == .internalError { throw SandboxFailure(record: record) }
+                return record
+            }
+        } catch let failure as SandboxFailure {
+            let record = failure.record
+            return Verdict(reward: 0, outcome: .error, compileSeconds: compile.seconds, runSeconds: record.wallSeconds, runEnd: record.summary, detail: record.summary)
+        } catch {
+            return Verdict(reward: 0, outcome: .error, compileSeconds: compile.seconds, detail: "\(error)")
+        }
+    }
+
+    /// Scores I/O cases, each run by `runCase` (in the local jail or on a remote host).
+    static func run(
+        _ cases: [IOCase], compile: CompileRung, runCase: (Int, IOCase) async throws -> RunRecord
+    ) async throws -> Verdict {
         var passed = 0
         var ranCleanly = 0
         var firstProblem: String?
         var lastFailure: RunRecord?
         var runSeconds = 0.0
         for (i, testCase) in cases.enumerated() {
-            let record = await jail.run(argv, in: scratch, limits: limits, stdin: Data(testCase.stdin.utf8), environment: environment)
+            let record = try await runCase(i, testCase)
             runSeconds += record.wallSeconds
-            if record.status == .internalError {
-                return Verdict(reward: 0, outcome: .error, compileSeconds: compile.seconds, runSeconds: runSeconds, runEnd: record.summary, detail: record.summary)
-            }
             guard record.status == .ok else {
                 lastFailure = record
                 if firstProblem == nil { firstProblem = "case \(i + 1): \(record.summary)" }
@@ -101,10 +121,10 @@ enum IOTests {
             verdict.runSeconds = runSeconds
             return verdict
         }
-        let reward = Reward.tests(passed: passed, total: cases.count)
         return Verdict(
-            reward: reward, outcome: passed == cases.count ? .passed : .failedTests, testsPassed: passed,
-            testsTotal: cases.count, compileSeconds: compile.seconds, runSeconds: runSeconds, runEnd: "exit 0",
-            detail: passed == cases.count ? "\(passed)/\(cases.count) I/O cases passed" : "\(passed)/\(cases.count) I/O cases passed; " + (firstProblem ?? ""))
+            reward: Reward.tests(passed: passed, total: cases.count), outcome: passed == cases.count ? .passed : .failedTests,
+            testsPassed: passed, testsTotal: cases.count, compileSeconds: compile.seconds, runSeconds: runSeconds, runEnd: "exit 0",
+            detail: passed == cases.count
+                ? "\(passed)/\(cases.count) I/O cases passed" : "\(passed)/\(cases.count) I/O cases passed; " + (firstProblem ?? ""))
     }
 }
