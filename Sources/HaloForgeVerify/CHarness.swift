@@ -92,26 +92,7 @@ enum CHarness {
                 while (s[len]) len++;
                 hf_\(n)_sys(SYS_write, \(evidence.reportFD), (long)s, len);
             }
-            static void hf_\(n)_put_number(unsigned long v) {
-                char digits[24];
-                int i = 23;
-                digits[i] = 0;
-                do { digits[--i] = (char)('0' + v % 10); v /= 10; } while (v);
-                hf_\(n)_put(digits + i);
-            }
-            static void hf_\(n)_check(int ok, const char *expr, int line) {
-                if (ok) { hf_\(n)_ok++; return; }
-                hf_\(n)_failed++;
-                char text[160];
-                int i = 0;
-                while (expr[i] && i < 150) { text[i] = expr[i] == '\\n' ? ' ' : expr[i]; i++; }
-                text[i] = 0;
-                hf_\(n)_put("A 0 ");
-                hf_\(n)_put_number((unsigned long)line);
-                hf_\(n)_put(" assert(");
-                hf_\(n)_put(text);
-                hf_\(n)_put(") failed\\n");
-            }
+            \(CHarness.assertFunctions(n, startLine: #"hf_\#(n)_put("A 0 ");"#))
             /* Runs when main returns or anybody calls exit(): the counts show whether every assert ran. */
             __attribute__((destructor)) static void hf_\(n)_finish(void) {
                 char token[72];
@@ -135,5 +116,34 @@ enum CHarness {
             #define assert(...) hf_\(n)_check((__VA_ARGS__) ? 1 : 0, #__VA_ARGS__, __LINE__)
 
             """
+    }
+}
+
+extension CHarness {
+    /// The C functions every harness shares: count asserts, and write a failed one's report
+    /// line (`startLine` is the C statement that begins that line on the harness's channel).
+    static func assertFunctions(_ n: String, startLine: String) -> String {
+        """
+        static void hf_\(n)_put_number(unsigned long v) {
+            char digits[24];
+            int i = 23;
+            digits[i] = 0;
+            do { digits[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+            hf_\(n)_put(digits + i);
+        }
+        static void hf_\(n)_check(int ok, const char *expr, int line) {
+            if (ok) { hf_\(n)_ok++; return; }
+            hf_\(n)_failed++;
+            char text[160];
+            int i = 0;
+            while (expr[i] && i < 150) { text[i] = expr[i] == '\\n' ? ' ' : expr[i]; i++; }
+            text[i] = 0;
+            \(startLine)
+            hf_\(n)_put_number((unsigned long)line);
+            hf_\(n)_put(" assert(");
+            hf_\(n)_put(text);
+            hf_\(n)_put(") failed\\n");
+        }
+        """
     }
 }

@@ -83,31 +83,12 @@ enum RemoteHarness {
             while (s[len]) len++;
             hf_\(n)_out(s, len);
         }
-        static void hf_\(n)_put_number(unsigned long v) {
-            char digits[24];
-            int i = 23;
-            digits[i] = 0;
-            do { digits[--i] = (char)('0' + v % 10); v /= 10; } while (v);
-            hf_\(n)_put(digits + i);
-        }
         /* A report line starts on a line of its own, whatever the candidate printed before it. */
         static void hf_\(n)_line(const char *kind) {
             hf_\(n)_put("\\n\(marker)");
             hf_\(n)_put(kind);
         }
-        static void hf_\(n)_check(int ok, const char *expr, int line) {
-            if (ok) { hf_\(n)_ok++; return; }
-            hf_\(n)_failed++;
-            char text[160];
-            int i = 0;
-            while (expr[i] && i < 150) { text[i] = expr[i] == '\\n' ? ' ' : expr[i]; i++; }
-            text[i] = 0;
-            hf_\(n)_line("A 0 ");
-            hf_\(n)_put_number((unsigned long)line);
-            hf_\(n)_put(" assert(");
-            hf_\(n)_put(text);
-            hf_\(n)_put(") failed\\n");
-        }
+        \(CHarness.assertFunctions(n, startLine: #"hf_\#(n)_line("A 0 ");"#))
         /* Runs when main returns or anybody calls exit(): the counts show whether every assert ran. */
         static void hf_\(n)_finish(void) {
             char token[72];

@@ -71,26 +71,7 @@ enum WindowsHarness {
                 if (!hf_\(n)_resolve() || hf_\(n)_read(hf_\(n)_std(0), 0, 0, 0, status, buffer, size, 0, 0) < 0) return -1;
                 return (long)status[1];
             }
-            static void hf_\(n)_put_number(unsigned long v) {
-                char digits[24];
-                int i = 23;
-                digits[i] = 0;
-                do { digits[--i] = (char)('0' + v % 10); v /= 10; } while (v);
-                hf_\(n)_put(digits + i);
-            }
-            static void hf_\(n)_check(int ok, const char *expr, int line) {
-                if (ok) { hf_\(n)_ok++; return; }
-                hf_\(n)_failed++;
-                char text[160];
-                int i = 0;
-                while (expr[i] && i < 150) { text[i] = expr[i] == '\\n' ? ' ' : expr[i]; i++; }
-                text[i] = 0;
-                hf_\(n)_put("\\nA 0 ");
-                hf_\(n)_put_number((unsigned long)line);
-                hf_\(n)_put(" assert(");
-                hf_\(n)_put(text);
-                hf_\(n)_put(") failed\\n");
-            }
+            \(CHarness.assertFunctions(n, startLine: #"hf_\#(n)_put("\nA 0 ");"#))
             /* Runs when main returns or anybody calls exit(): the counts show whether every assert ran. */
             __attribute__((destructor)) static void hf_\(n)_finish(void) {
                 char token[72];

@@ -4,10 +4,11 @@ import HaloForgeSandbox
 @testable import HaloForgeVerify
 
 /// One verifier for the suite: a short CPU limit so attack tests end quickly, a wall limit
-/// generous enough for a loaded CI machine (pytest alone starts in about a second).
+/// generous enough for a loaded CI machine (pytest alone starts in about a second; beside
+/// the MinGW suite's cross-compiles it once took over 10 s).
 let verifier: Verifier = {
     var configuration = VerifierConfiguration()
-    configuration.runLimits = Limits(wallSeconds: 10, cpuSeconds: 3, memoryMiB: 512)
+    configuration.runLimits = Limits(wallSeconds: 20, cpuSeconds: 3, memoryMiB: 512)
     configuration.customLanguages = [
         CustomLanguage(name: "shell", fileExtension: "sh", compile: "sh -n {file}", run: "sh {file}"),
         CustomLanguage(name: "noisy", fileExtension: "txt", compile: "sh -c 'echo warning: odd style in {file}'", run: "cat {file}"),
@@ -23,7 +24,7 @@ let datasetVerifier: Verifier = {
 /// A verifier that runs samples without tests.
 let runningVerifier: Verifier = {
     var configuration = VerifierConfiguration()
-    configuration.runLimits = Limits(wallSeconds: 10, cpuSeconds: 3, memoryMiB: 512)
+    configuration.runLimits = Limits(wallSeconds: 20, cpuSeconds: 3, memoryMiB: 512)
     configuration.runWithoutTests = true
     do { return try Verifier(configuration: configuration) } catch { fatalError("cannot build the verifier: \(error)") }
 }()
