@@ -39,19 +39,11 @@ struct CFamilyVerifier {
         argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
         argv += willRun ? ["-o", "prog", fileName] + configuration.libraries : ["-c", "-o", "prog.o", fileName]
         let compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
-        if compiled.status == .internalError {
-            return Verdict(reward: 0, outcome: .error, runEnd: compiled.summary, detail: compiled.summary)
+        let rung: CompileRung
+        switch CompileRung.judge(compiled, scratch: scratch) {
+        case .ended(let verdict): return verdict
+        case .compiled(let compiledRung): rung = compiledRung
         }
-        let diagnostics = compiled.stderrText + compiled.stdoutText
-        guard compiled.status == .ok else {
-            let errors = Diagnostics.lines(diagnostics, kind: "error", scratch: scratch.hostPath)
-            var detail = errors.prefix(3).joined(separator: "; ")
-            if compiled.status != .runtimeError || errors.isEmpty {
-                detail = "compiler ended: \(compiled.summary)" + (detail.isEmpty ? "" : "; " + detail)
-            }
-            return Verdict(reward: Reward.syntaxError, outcome: .syntaxError, compileSeconds: compiled.wallSeconds, runEnd: compiled.summary, detail: detail)
-        }
-        let rung = CompileRung(seconds: compiled.wallSeconds, warnings: Diagnostics.lines(diagnostics, kind: "warning", scratch: scratch.hostPath))
         guard willRun else { return rung.verdict }
         // The harness source holds the tests: the program must not find them on disk.
         scratch.remove(fileName)

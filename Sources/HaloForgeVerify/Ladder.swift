@@ -10,6 +10,31 @@ struct CompileRung {
     var reward: Double { warnings.isEmpty ? Reward.compiled : Reward.compiledWithWarnings }
     var outcome: Outcome { warnings.isEmpty ? .compiled : .compiledWithWarnings }
 
+    enum Judged {
+        case compiled(CompileRung)
+        /// The sample ends here: a sandbox error or a compile error.
+        case ended(Verdict)
+    }
+
+    /// Where a gcc-style compile leaves the sample: its errors end it at 0.0, its warnings lower
+    /// the rung to 0.3.
+    static func judge(_ compiled: RunRecord, scratch: Scratch) -> Judged {
+        if compiled.status == .internalError {
+            return .ended(Verdict(reward: 0, outcome: .error, runEnd: compiled.summary, detail: compiled.summary))
+        }
+        let diagnostics = compiled.stderrText + compiled.stdoutText
+        guard compiled.status == .ok else {
+            let errors = Diagnostics.lines(diagnostics, kind: "error", scratch: scratch.hostPath)
+            var detail = errors.prefix(3).joined(separator: "; ")
+            if compiled.status != .runtimeError || errors.isEmpty {
+                detail = "compiler ended: \(compiled.summary)" + (detail.isEmpty ? "" : "; " + detail)
+            }
+            return .ended(Verdict(
+                reward: Reward.syntaxError, outcome: .syntaxError, compileSeconds: compiled.wallSeconds, runEnd: compiled.summary, detail: detail))
+        }
+        return .compiled(CompileRung(seconds: compiled.wallSeconds, warnings: Diagnostics.lines(diagnostics, kind: "warning", scratch: scratch.hostPath)))
+    }
+
     /// The verdict when verification stops at compiling.
     var verdict: Verdict {
         Verdict(
