@@ -95,23 +95,7 @@ enum CHarness {
             \(CHarness.assertFunctions(n, startLine: #"hf_\#(n)_put("A 0 ");"#))
             /* Runs when main returns or anybody calls exit(): the counts show whether every assert ran. */
             __attribute__((destructor)) static void hf_\(n)_finish(void) {
-                char token[72];
-                long got = 0;
-                /* One line: a newline, not end-of-file, ends the token. */
-                while (got < 64 && (got == 0 || token[got - 1] != '\\n')) {
-                    long r = hf_\(n)_sys(SYS_read, 0, (long)(token + got), 64 - got);
-                    if (r <= 0) break;
-                    got += r;
-                }
-                if (got > 0 && token[got - 1] == '\\n') got--;
-                token[got] = 0;
-                hf_\(n)_put("DONE ");
-                hf_\(n)_put(token);
-                hf_\(n)_put(" ");
-                hf_\(n)_put_number(hf_\(n)_ok);
-                hf_\(n)_put(" ");
-                hf_\(n)_put_number(hf_\(n)_ok + hf_\(n)_failed);
-                hf_\(n)_put("\\n");
+                \(CHarness.reportDone(n, read: #"hf_\#(n)_sys(SYS_read, 0, (long)(token + got), 64 - got)"#, start: #"hf_\#(n)_put("DONE ");"#))
             }
             #define assert(...) hf_\(n)_check((__VA_ARGS__) ? 1 : 0, #__VA_ARGS__, __LINE__)
 
@@ -144,6 +128,33 @@ extension CHarness {
             hf_\(n)_put(text);
             hf_\(n)_put(") failed\\n");
         }
+        """
+    }
+}
+
+extension CHarness {
+    /// The body of the harness's last word: read the run's token (one line on stdin, only now,
+    /// so candidate code never sees it) with `read`, then write `DONE token passed total` after
+    /// `start`, the C statement that begins a report line on the harness's channel.
+    static func reportDone(_ n: String, read: String, start: String) -> String {
+        """
+        char token[72];
+        long got = 0;
+        /* One line: a newline, not end-of-file, ends the token. */
+        while (got < 64 && (got == 0 || token[got - 1] != '\\n')) {
+            long r = \(read);
+            if (r <= 0) break;
+            got += r;
+        }
+        while (got > 0 && (token[got - 1] == '\\n' || token[got - 1] == '\\r')) got--;
+        token[got] = 0;
+        \(start)
+        hf_\(n)_put(token);
+        hf_\(n)_put(" ");
+        hf_\(n)_put_number(hf_\(n)_ok);
+        hf_\(n)_put(" ");
+        hf_\(n)_put_number(hf_\(n)_ok + hf_\(n)_failed);
+        hf_\(n)_put("\\n");
         """
     }
 }

@@ -91,22 +91,7 @@ enum RemoteHarness {
         \(CHarness.assertFunctions(n, startLine: #"hf_\#(n)_line("A 0 ");"#))
         /* Runs when main returns or anybody calls exit(): the counts show whether every assert ran. */
         static void hf_\(n)_finish(void) {
-            char token[72];
-            long got = 0;
-            while (got < 64 && (got == 0 || token[got - 1] != '\\n')) {
-                long r = hf_\(n)_in(token + got, 64 - got);
-                if (r <= 0) break;
-                got += r;
-            }
-            while (got > 0 && (token[got - 1] == '\\n' || token[got - 1] == '\\r')) got--;
-            token[got] = 0;
-            hf_\(n)_line("DONE ");
-            hf_\(n)_put(token);
-            hf_\(n)_put(" ");
-            hf_\(n)_put_number(hf_\(n)_ok);
-            hf_\(n)_put(" ");
-            hf_\(n)_put_number(hf_\(n)_ok + hf_\(n)_failed);
-            hf_\(n)_put("\\n");
+            \(CHarness.reportDone(n, read: #"hf_\#(n)_in(token + got, 64 - got)"#, start: #"hf_\#(n)_line("DONE ");"#))
         }
         #if defined(__GNUC__) || defined(__clang__)
         __attribute__((destructor)) static void hf_\(n)_at_exit(void) { hf_\(n)_finish(); }

@@ -74,23 +74,7 @@ enum WindowsHarness {
             \(CHarness.assertFunctions(n, startLine: #"hf_\#(n)_put("\nA 0 ");"#))
             /* Runs when main returns or anybody calls exit(): the counts show whether every assert ran. */
             __attribute__((destructor)) static void hf_\(n)_finish(void) {
-                char token[72];
-                long got = 0;
-                /* One line: a newline, not end-of-file, ends the token. */
-                while (got < 64 && (got == 0 || token[got - 1] != '\\n')) {
-                    long r = hf_\(n)_get(token + got, (unsigned long)(64 - got));
-                    if (r <= 0) break;
-                    got += r;
-                }
-                while (got > 0 && (token[got - 1] == '\\n' || token[got - 1] == '\\r')) got--;
-                token[got] = 0;
-                hf_\(n)_put("\\nDONE ");
-                hf_\(n)_put(token);
-                hf_\(n)_put(" ");
-                hf_\(n)_put_number(hf_\(n)_ok);
-                hf_\(n)_put(" ");
-                hf_\(n)_put_number(hf_\(n)_ok + hf_\(n)_failed);
-                hf_\(n)_put("\\n");
+                \(CHarness.reportDone(n, read: #"hf_\#(n)_get(token + got, (unsigned long)(64 - got))"#, start: #"hf_\#(n)_put("\nDONE ");"#))
             }
             #define assert(...) hf_\(n)_check((__VA_ARGS__) ? 1 : 0, #__VA_ARGS__, __LINE__)
 
