@@ -117,3 +117,46 @@ import Testing
         }
     }
 }
+
+/// A Hugging Face folder of Parquet files is read through Python's pyarrow when a Python
+/// halo-forge uses has it; without one the error says what to install.
+@Suite struct ParquetFolderTests {
+    /// A Python with pyarrow among those halo-forge tries (HALO_FORGE_PYTHON, python3), if any.
+    func pythonWithPyarrow() -> String? {
+        for python in [ProcessInfo.processInfo.environment["HALO_FORGE_PYTHON"], "/usr/bin/python3", "/usr/local/bin/python3"].compactMap({ $0 }) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = ["-c", "import pyarrow"]
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { continue }
+            process.waitUntilExit()
+            if process.terminationStatus == 0 { return python }
+        }
+        return nil
+    }
+
+    @Test func parquetFolder() throws {
+        let dir = FileManager.default.temporaryDirectory.path + "/hf-parquet-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        guard let python = pythonWithPyarrow() else {
+            try "not parquet".write(toFile: dir + "/data/train.parquet", atomically: true, encoding: .utf8)
+            #expect { try TaskResolver.resolve(dir) } throws: { "\($0)".contains("reading Parquet needs pyarrow") && "\($0)".contains("pip install pyarrow") }
+            return
+        }
+        // MBPP's first 30 problems written as a Hugging Face dataset would ship them.
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: python)
+        writer.arguments = [
+            "-c",
+            "import json, sys, pyarrow as pa, pyarrow.parquet as pq\nrows = [json.loads(l) for l in open(sys.argv[1])][:30]\npq.write_table(pa.Table.from_pylist(rows), sys.argv[2])",
+            Datasets.defaultFolder() + "/mbpp.jsonl", dir + "/data/train-00000-of-00001.parquet",
+        ]
+        try writer.run()
+        writer.waitUntilExit()
+        #expect(writer.terminationStatus == 0)
+        let set = try TaskResolver.resolve(dir)
+        #expect(set.tasks.map(\.id) == (1...30).map { "MBPP/\($0)" })
+        #expect(set.heldOut.count == 20 && set.tasks.allSatisfy { $0.test?.contains("assert") == true })
+    }
+}
