@@ -69,4 +69,20 @@ import Testing
         #expect(samples.count == 3 * 2 && samples.allSatisfy { $0.reward != nil })
         #expect(samples.allSatisfy { $0.promptID.hasPrefix("c/") })
     }
+
+    @Test func benchmarkFullSplitsAPromptFile() throws {
+        let run = folder("full")
+        let result = try self.run([
+            "benchmark", "full", "--model", "tiny", "--prompts", Self.repository + "/examples/prompts.jsonl", "--verifier", "gcc",
+            "--output", run, "--cycles", "1", "--samples-per-prompt", "2", "--eval-samples", "2", "--max-new-tokens", "24",
+            "--steps-per-cycle", "2", "--timeout", "5",
+        ])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("examples/prompts.jsonl: 4 training tasks, 2 held-out tasks"), "\(result.output)")
+        let store = try RunStore(folder: run)
+        let heldOut = Set(try #require(try store.setting("heldout_tasks")).split(separator: "\n").map(String.init))
+        let trained = Set(try store.samples(cycle: 0).map(\.promptID))
+        #expect(heldOut.count == 2 && trained.count == 4 && trained.isDisjoint(with: heldOut))
+        #expect(FileManager.default.fileExists(atPath: run + "/report.html"))
+    }
 }
