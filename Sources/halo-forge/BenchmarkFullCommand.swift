@@ -64,7 +64,8 @@ struct BenchmarkFull: AsyncParsableCommand {
             if let config { raft = raft.applying(try RAFTOverrides.parse(yaml: try readText(config), file: config)) }
             raft.model = model
             raft.dataset = dataset
-            if let prompts = taskOptions.prompts { raft.prompts = prompts }
+            // Stored absolute, so the run resumes from any folder.
+            if let prompts = taskOptions.prompts { raft.prompts = URL(fileURLWithPath: prompts).path }
             if let verifier = taskOptions.verifier { raft.verifier = verifier }
             raft.cycles = cycles
             raft.samplesPerPrompt = samplesPerPrompt

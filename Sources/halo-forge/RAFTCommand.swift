@@ -107,6 +107,8 @@ struct RAFTCommand: AsyncParsableCommand {
                 var settings = RAFTConfiguration()
                 if let config { settings = settings.applying(try RAFTOverrides.parse(yaml: try readText(config), file: config)) }
                 settings = settings.applying(flagOverrides)
+                // Stored absolute, so the run resumes from any folder.
+                settings.prompts = settings.prompts.map { URL(fileURLWithPath: $0).path }
                 try settings.validate(source: config ?? "--flags")
                 // Tasks are read before the settings are stored: a bad file must not poison the run folder.
                 resolved = try resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: taskOptions.datasets)
