@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Verifies every reference solution of HumanEval, MBPP and HumanEval-X C++, the CodeForces
+# Verifies every reference solution of the shipped HumanEval, MBPP and HumanEval-X C++, the CodeForces
 # responses (compile-only: they have no tests) and a negative control through the sandboxed
 # verifier, with a summary table for each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/release/halo-forge
 [ -x "$bin" ] || swift build -c release
-datasets=${HALO_FORGE_DATASETS:-../shared/datasets}
+datasets=${HALO_FORGE_DATASETS:-datasets}
 out=${HALO_FORGE_OUT:-runs/verify-datasets}
 mkdir -p "$out"
 for set in humaneval mbpp humaneval-x-cpp codeforces; do

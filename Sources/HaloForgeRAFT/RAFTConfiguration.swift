@@ -9,6 +9,11 @@ public struct RAFTConfiguration: Sendable, Equatable {
     public var adapter: String? = nil
     /// A dataset name or a JSONL file of tasks.
     public var dataset = "builtin-c"
+    /// A user's prompt file or dataset folder; when set it replaces `dataset`.
+    public var prompts: String? = nil
+    /// How prompts are judged where a record does not say: gcc, clang, mingw, msvc, python,
+    /// pytest, unittest or custom:LANG:EXT:COMPILE[:RUN]; nil keeps the verifier flags.
+    public var verifier: String? = nil
     /// Generate-filter-train cycles.
     public var cycles = 3
     /// Completions sampled per prompt each cycle.
@@ -89,6 +94,10 @@ public struct RAFTOverrides: Sendable, Equatable {
     public var adapter: String?
     /// Sets `RAFTConfiguration.dataset` when not nil.
     public var dataset: String?
+    /// Sets `RAFTConfiguration.prompts` when not nil.
+    public var prompts: String?
+    /// Sets `RAFTConfiguration.verifier` when not nil.
+    public var verifier: String?
     /// Sets `RAFTConfiguration.cycles` when not nil.
     public var cycles: Int?
     /// Sets `RAFTConfiguration.samplesPerPrompt` when not nil.
@@ -135,7 +144,7 @@ public struct RAFTOverrides: Sendable, Equatable {
 
     /// The YAML keys a configuration file may use, in the order `RAFTConfiguration.yaml` writes them.
     public static let keys = [
-        "model", "adapter", "dataset", "cycles", "samples_per_prompt", "temperature", "temperature_end",
+        "model", "adapter", "dataset", "prompts", "verifier", "cycles", "samples_per_prompt", "temperature", "temperature_end",
         "top_p", "max_new_tokens", "reward_threshold", "keep_top_k", "keep_fraction", "dedupe",
         "drop_uniform_prompts", "min_kept", "learning_rate", "learning_rate_decay", "train_mode",
         "lora_rank", "steps_per_cycle", "batch_tokens", "seed", "threads",
@@ -174,6 +183,8 @@ public struct RAFTOverrides: Sendable, Equatable {
         case "model": model = try value.string()
         case "adapter": adapter = try value.string()
         case "dataset": dataset = try value.string()
+        case "prompts": prompts = try value.string()
+        case "verifier": verifier = try value.string()
         case "cycles": cycles = try value.int()
         case "samples_per_prompt": samplesPerPrompt = try value.int()
         case "temperature": temperature = try value.double()
@@ -220,6 +231,8 @@ extension RAFTConfiguration {
         if let v = overrides.model { c.model = v }
         if let v = overrides.adapter { c.adapter = v }
         if let v = overrides.dataset { c.dataset = v }
+        if let v = overrides.prompts { c.prompts = v }
+        if let v = overrides.verifier { c.verifier = v }
         if let v = overrides.cycles { c.cycles = v }
         if let v = overrides.samplesPerPrompt { c.samplesPerPrompt = v }
         if let v = overrides.temperature { c.temperature = v }
@@ -252,6 +265,8 @@ extension RAFTConfiguration {
         // Comparisons are written so that NaN fails them.
         if model.isEmpty { try fail("model", "must not be empty", "\"\"") }
         if dataset.isEmpty { try fail("dataset", "must not be empty", "\"\"") }
+        if prompts?.isEmpty == true { try fail("prompts", "must not be empty", "\"\"") }
+        if verifier?.isEmpty == true { try fail("verifier", "must not be empty", "\"\"") }
         if !(cycles >= 1) { try fail("cycles", "must be at least 1", "\(cycles)") }
         if !(samplesPerPrompt >= 1) { try fail("samples_per_prompt", "must be at least 1", "\(samplesPerPrompt)") }
         if !(temperature >= 0 && temperature.isFinite) {
@@ -289,7 +304,7 @@ extension RAFTConfiguration {
         func number(_ v: Int?) -> String { v.map { String($0) } ?? "null" }
         func number(_ v: Double?) -> String { v.map { "\($0)" } ?? "null" }
         let values: [String] = [
-            text(model), text(adapter), text(dataset), number(cycles), number(samplesPerPrompt),
+            text(model), text(adapter), text(dataset), text(prompts), text(verifier), number(cycles), number(samplesPerPrompt),
             number(temperature), number(temperatureEnd), number(topP), number(maxNewTokens),
             number(rewardThreshold), number(keepTopK), number(keepFraction), String(dedupe),
             String(dropUniformPrompts), number(minKept), number(learningRate), number(learningRateDecay),

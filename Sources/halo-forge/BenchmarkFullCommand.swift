@@ -19,8 +19,10 @@ struct BenchmarkFull: AsyncParsableCommand {
     @Option(help: "Model: a folder, a Hugging Face id, tiny or smollm2.")
     var model: String = "tiny"
 
-    @Option(help: "Tasks: builtin-c, humaneval, mbpp, mbpp-sanitized or humaneval-x-cpp.")
+    @Option(help: "Tasks: builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces, or a prompt file.")
     var dataset: String = "builtin-c"
+
+    @OptionGroup var taskOptions: TaskOptions
 
     @Option(help: "Run folder.")
     var output: String
@@ -56,11 +58,15 @@ struct BenchmarkFull: AsyncParsableCommand {
 
     func run() async throws {
         let store = try openRun(output)
+        var resolved: (tasks: TaskSet, choice: VerifierChoice?)?
         let raft = try runSettings(store) {
             var raft = RAFTConfiguration()
             if let config { raft = raft.applying(try RAFTOverrides.parse(yaml: try readText(config), file: config)) }
             raft.model = model
             raft.dataset = dataset
+            // Stored absolute, so the run resumes from any folder.
+            if let prompts = taskOptions.prompts { raft.prompts = URL(fileURLWithPath: prompts).path }
+            if let verifier = taskOptions.verifier { raft.verifier = verifier }
             raft.cycles = cycles
             raft.samplesPerPrompt = samplesPerPrompt
             raft.maxNewTokens = maxNewTokens
@@ -68,15 +74,21 @@ struct BenchmarkFull: AsyncParsableCommand {
             if let stepsPerCycle { raft.stepsPerCycle = stepsPerCycle }
             raft.seed = seed
             try raft.validate(source: "--flags")
+            // Tasks are read before the settings are stored: a bad file must not poison the run folder.
+            resolved = try resolveTasks(raft.prompts ?? raft.dataset, verifier: raft.verifier, datasets: taskOptions.datasets)
             return raft
         }
-        var (train, heldOut) = try tasks(raft.dataset)
+        let (set, choice) = try resolved ?? resolveTasks(raft.prompts ?? raft.dataset, verifier: raft.verifier, datasets: taskOptions.datasets)
+        var (train, heldOut) = (set.train, set.heldOut)
+        guard !train.isEmpty, !heldOut.isEmpty else {
+            throw CommandError("\(set.source): \(train.count) training and \(heldOut.count) held-out tasks: both sides need at least one")
+        }
         if limit > 0 {
             train = Array(train.prefix(limit))
             heldOut = Array(heldOut.prefix(limit))
         }
-        Terminal.note("\(raft.dataset): \(train.count) training tasks, \(heldOut.count) held-out tasks")
-        let verifier = try options.makeVerifier(quiet: true)
+        Terminal.note("\(set.source): \(train.count) training tasks, \(heldOut.count) held-out tasks")
+        let verifier = try options.makeVerifier(quiet: true, choice: choice)
         var settings = FullBenchmark.Settings(raft: raft)
         settings.evalSamples = evalSamples
         settings.jobs = options.jobs
@@ -87,13 +99,5 @@ struct BenchmarkFull: AsyncParsableCommand {
         }
         print(FullBenchmark.table(rows))
         print("report: \(output)/report.html · summary: \(output)/summary.json · samples: \(output)/samples.jsonl")
-    }
-
-    func tasks(_ name: String) throws -> (train: [BenchmarkTask], heldOut: [BenchmarkTask]) {
-        if name == "builtin-c" { return (BuiltinTasks.train(), BuiltinTasks.heldOut()) }
-        guard let dataset = DatasetName(rawValue: name) else {
-            throw CommandError("dataset '\(name)' is not known (builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp)")
-        }
-        return Datasets.split(try Datasets.tasks(dataset, folder: Datasets.defaultFolder()), dataset: name)
     }
 }

@@ -36,8 +36,10 @@ struct RAFTCommand: AsyncParsableCommand {
         @Option(help: "LoRA adapter to start from (e.g. the adapter/ folder of `sft train`).")
         var adapter: String?
 
-        @Option(help: "Dataset of prompts with tests: humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp.")
+        @Option(help: "Built-in tasks: builtin-c (the default; its training split), humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces; or a prompt file.")
         var dataset: String?
+
+        @OptionGroup var taskOptions: TaskOptions
 
         @Option(help: "Use only the first N prompts of the dataset (0: all).")
         var limit: Int = 0
@@ -78,6 +80,8 @@ struct RAFTCommand: AsyncParsableCommand {
             o.model = model
             o.adapter = adapter
             o.dataset = dataset
+            o.prompts = taskOptions.prompts
+            o.verifier = taskOptions.verifier
             o.cycles = cycles
             o.samplesPerPrompt = samplesPerPrompt
             o.temperature = temperature
@@ -90,23 +94,31 @@ struct RAFTCommand: AsyncParsableCommand {
             return o
         }
 
+        func validate() throws {
+            if dataset != nil && taskOptions.prompts != nil { throw ValidationError("give --dataset or --prompts, not both") }
+        }
+
         func run() async throws {
             guard let folder = resume ?? output else { throw ValidationError("give --output RUN (or --resume RUN)") }
             let store = try openRun(folder)
             if resume != nil, try store.setting("config") == nil { throw CommandError("\(folder) holds no run to resume") }
+            var resolved: (tasks: TaskSet, choice: VerifierChoice?)?
             let settings = try runSettings(store) {
                 var settings = RAFTConfiguration()
                 if let config { settings = settings.applying(try RAFTOverrides.parse(yaml: try readText(config), file: config)) }
                 settings = settings.applying(flagOverrides)
+                // Stored absolute, so the run resumes from any folder.
+                settings.prompts = settings.prompts.map { URL(fileURLWithPath: $0).path }
                 try settings.validate(source: config ?? "--flags")
+                // Tasks are read before the settings are stored: a bad file must not poison the run folder.
+                resolved = try resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: taskOptions.datasets)
                 return settings
             }
-            guard let datasetName = DatasetName(rawValue: settings.dataset) else {
-                throw CommandError("dataset '\(settings.dataset)' is not known (humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp)")
-            }
-            var tasks = try Datasets.tasks(datasetName, folder: Datasets.defaultFolder())
+            let (set, choice) = try resolved ?? resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: taskOptions.datasets)
+            // A prompt file is trained on whole; the demo's C tasks keep their held-out split for benchmarks.
+            var tasks = settings.prompts == nil && settings.dataset == TaskResolver.builtinC ? set.train : set.tasks
             if limit > 0 { tasks = Array(tasks.prefix(limit)) }
-            let verifier = try options.makeVerifier(quiet: true)
+            let verifier = try options.makeVerifier(quiet: true, choice: choice)
             let remote = try generatorOptions.makeGenerator()
             let cycles = try await withEngine(threads: settings.threads) { engine in
                 try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {

@@ -79,7 +79,7 @@ struct SFTCommand: AsyncParsableCommand {
         @Option(help: "Random seed (data order, evaluation slice, LoRA init).")
         var seed: Int = 0
 
-        @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS or ../shared/datasets).")
+        @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
         var datasets: String?
 
         var checkpoint: String { output + "/checkpoint" }
