@@ -21,22 +21,25 @@ struct RAFTCommand: AsyncParsableCommand {
                 --output folder (or --resume RUN) continues where the run stopped.
                 """)
 
-        @Option(help: "Run folder (created, or resumed when it holds a run).")
+        @Option(name: [.short, .long], help: "Run folder (created, or resumed when it holds a run; default: output in --config, else runs/raft-TIME).")
         var output: String?
 
         @Option(help: "Resume the run in this folder with its stored settings.")
         var resume: String?
 
-        @Option(help: "YAML settings file (keys: model, dataset, cycles, samples_per_prompt, learning_rate, …).")
+        @Option(name: [.short, .long], help: "YAML settings file: flat keys (`halo-forge config keys`) or upstream sections (raft:, generation:, training:, lora:, verifier:, hardware:).")
         var config: String?
 
-        @Option(help: "Model: a folder, a Hugging Face id, tiny or smollm2.")
+        @Option(name: [.short, .long], help: "Model: a folder, a Hugging Face id, tiny or smollm2 (required unless --config or --checkpoint names one).")
         var model: String?
 
         @Option(help: "LoRA adapter to start from (e.g. the adapter/ folder of `sft train`).")
         var adapter: String?
 
-        @Option(help: "Dataset of prompts with tests: humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp.")
+        @Option(help: "A checkpoint of `sft train` (OUTPUT/final_model, an adapter naming its base model) or a whole model folder.")
+        var checkpoint: String?
+
+        @Option(help: "Dataset of prompts: builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp.")
         var dataset: String?
 
         @Option(help: "Use only the first N prompts of the dataset (0: all).")
@@ -77,6 +80,7 @@ struct RAFTCommand: AsyncParsableCommand {
             var o = RAFTOverrides()
             o.model = model
             o.adapter = adapter
+            o.checkpoint = checkpoint
             o.dataset = dataset
             o.cycles = cycles
             o.samplesPerPrompt = samplesPerPrompt
@@ -91,22 +95,22 @@ struct RAFTCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            guard let folder = resume ?? output else { throw ValidationError("give --output RUN (or --resume RUN)") }
+            let file = try fileOverrides(config)
+            let folder = resume ?? output ?? file.output ?? defaultRunFolder("raft")
+            if resume == nil, output == nil { Terminal.note("run folder: \(folder)") }
+            if resume != nil, !FileManager.default.fileExists(atPath: folder + "/run.sqlite") {
+                throw CommandError("\(folder) holds no run to resume")
+            }
             let store = try openRun(folder)
             if resume != nil, try store.setting("config") == nil { throw CommandError("\(folder) holds no run to resume") }
+            // Checked in full (tasks included) before the settings are stored, so a bad run leaves the folder reusable.
             let settings = try runSettings(store) {
-                var settings = RAFTConfiguration()
-                if let config { settings = settings.applying(try RAFTOverrides.parse(yaml: try readText(config), file: config)) }
-                settings = settings.applying(flagOverrides)
-                try settings.validate(source: config ?? "--flags")
+                let settings = try layeredSettings(file: file, flags: flagOverrides, source: config)
+                _ = try loadTasks(settings)
                 return settings
             }
-            guard let datasetName = DatasetName(rawValue: settings.dataset) else {
-                throw CommandError("dataset '\(settings.dataset)' is not known (humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp)")
-            }
-            var tasks = try Datasets.tasks(datasetName, folder: Datasets.defaultFolder())
-            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
-            let verifier = try options.makeVerifier(quiet: true)
+            let tasks = try loadTasks(settings)
+            let verifier = try options.applying(settings).makeVerifier(quiet: true)
             let remote = try generatorOptions.makeGenerator()
             let cycles = try await withEngine(threads: settings.threads) { engine in
                 try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {
@@ -120,6 +124,20 @@ struct RAFTCommand: AsyncParsableCommand {
                              100 * (m["pass_rate"]?.doubleValue ?? 0), m["mean_reward"]?.doubleValue ?? 0, m["kept"]?.intValue ?? 0, m["loss"]?.doubleValue ?? 0))
             }
             print("run: \(folder) (samples: \(folder)/samples.jsonl)")
+        }
+
+        func loadTasks(_ settings: RAFTConfiguration) throws -> [BenchmarkTask] {
+            var tasks: [BenchmarkTask]
+            if settings.dataset == "builtin-c" {
+                tasks = BuiltinTasks.train()
+            } else {
+                guard let datasetName = DatasetName(rawValue: settings.dataset) else {
+                    throw CommandError("dataset '\(settings.dataset)' is not known (builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp)")
+                }
+                tasks = try Datasets.tasks(datasetName, folder: Datasets.defaultFolder())
+            }
+            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
+            return tasks
         }
     }
 }

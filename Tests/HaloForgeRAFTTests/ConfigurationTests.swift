@@ -145,12 +145,21 @@ struct ConfigurationTests {
         #expect(duplicate?.field == "cycles")
     }
 
-    @Test func defaultsAreValid() throws {
-        try RAFTConfiguration().validate(source: "--flags")
+    @Test func defaultsWithAModelAreValid() throws {
+        var c = RAFTConfiguration()
+        c.model = "models/m"
+        try c.validate(source: "--flags")
+    }
+
+    @Test func noModelIsAnErrorNotATinyModel() {
+        let error = #expect(throws: ConfigurationError.self) { try RAFTConfiguration().validate(source: "--flags") }
+        #expect(error?.field == "model")
+        #expect(error?.description.hasPrefix("--flags: field 'model' is required: give --model") == true)
     }
 
     static func broken(_ change: (inout RAFTConfiguration) -> Void) -> RAFTConfiguration {
         var c = RAFTConfiguration()
+        c.model = "models/m"
         change(&c)
         return c
     }
@@ -186,6 +195,7 @@ struct ConfigurationTests {
 
     @Test func validationMessageReadsAsOneLine() {
         var c = RAFTConfiguration()
+        c.model = "models/m"
         c.cycles = 0
         let error = #expect(throws: ConfigurationError.self) { try c.validate(source: "--flags") }
         #expect(error?.description == "--flags: field 'cycles' must be at least 1, got 0")
