@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/release/halo-forge
 [ -x "$bin" ] || swift build -c release
-datasets=${HALO_FORGE_DATASETS:-../shared/datasets}
+datasets=${HALO_FORGE_DATASETS:-datasets}
 out=${HALO_FORGE_OUT:-runs/verify-datasets}
 mkdir -p "$out"
 for set in humaneval mbpp humaneval-x-cpp codeforces; do

@@ -1,7 +1,7 @@
 internal import Foundation
 public import HaloForgeCore
 
-/// The public benchmarks halo-forge ships loaders for (files as in shared/datasets).
+/// The public benchmarks that ship with halo-forge (the `datasets` folder, docs/DATA.md).
 public enum DatasetName: String, Sendable, CaseIterable {
     case humaneval
     case mbpp
@@ -34,14 +34,43 @@ public struct DatasetError: Error, CustomStringConvertible {
 }
 
 public enum Datasets {
-    /// The folder holding the dataset files: $HALO_FORGE_DATASETS, else ../shared/datasets
-    /// or shared/datasets from the working directory.
+    /// The folder holding the dataset files: $HALO_FORGE_DATASETS, else the `datasets` folder
+    /// that ships with halo-forge, found from the executable's location (see `shippedFolder`).
     public static func defaultFolder() -> String {
-        if let env = ProcessInfo.processInfo.environment["HALO_FORGE_DATASETS"] { return env }
-        for candidate in ["../shared/datasets", "shared/datasets"] where FileManager.default.fileExists(atPath: candidate) {
-            return candidate
+        if let env = ProcessInfo.processInfo.environment["HALO_FORGE_DATASETS"], !env.isEmpty { return env }
+        return shippedFolder() ?? searchedFolders().first ?? "datasets"
+    }
+
+    /// The file that marks a folder as halo-forge's datasets (a stray `datasets/` folder in a
+    /// user's working directory is not taken for them).
+    static let marker = "ATTRIBUTION.md"
+
+    /// The shipped datasets: `<prefix>/share/halo-forge/datasets` for an install under
+    /// `<prefix>/bin`, `datasets` beside the executable, or the source tree a build in
+    /// `.build/` came from (the nearest folder above the executable holding `datasets/`).
+    public static func shippedFolder() -> String? {
+        searchedFolders().first { FileManager.default.fileExists(atPath: $0 + "/" + marker) }
+    }
+
+    /// Where `shippedFolder` looks, in order.
+    static func searchedFolders() -> [String] {
+        guard let executable = executablePath() else { return [] }
+        var folder = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        var candidates = [folder.appendingPathComponent("../share/halo-forge/datasets").standardized.path, folder.path + "/datasets"]
+        while folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+            candidates.append(folder.path == "/" ? "/datasets" : folder.path + "/datasets")
         }
-        return "../shared/datasets"
+        return candidates
+    }
+
+    /// The running executable with symbolic links resolved (an install may link bin/halo-forge
+    /// to the real file).
+    static func executablePath() -> String? {
+        #if os(Linux)
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return target }
+        #endif
+        return Bundle.main.executableURL?.resolvingSymlinksInPath().path
     }
 
     /// Samples of `dataset`, in file order. HumanEval-X problems that need libraries this

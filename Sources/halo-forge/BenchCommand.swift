@@ -23,7 +23,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
         var dataset: DatasetName = .humanevalXCpp
 
-        @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS or ../shared/datasets).")
+        @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
         var datasets: String?
 
         @Option(help: "Use only the first N problems (0: all).")

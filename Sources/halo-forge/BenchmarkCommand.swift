@@ -24,7 +24,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         @Option(help: "Benchmark: humaneval, mbpp, mbpp-sanitized or humaneval-x-cpp.")
         var dataset: DatasetName = .humaneval
 
-        @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS or ../shared/datasets).")
+        @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
         var datasets: String?
 
         @Option(help: "Replay: score the completions in this JSONL file (task_id, completion) without a model.")

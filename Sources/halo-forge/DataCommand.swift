@@ -19,7 +19,7 @@ struct DataCommand: AsyncParsableCommand {
         @Option(help: "Candidates: canonical (reference solutions) or return-none (bodies replaced: a negative control).")
         var candidates: CandidateSource = .canonical
 
-        @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS or ../shared/datasets).")
+        @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
         var datasets: String?
 
         @Option(name: [.short, .long], help: "Output JSONL file, or - for standard output.")

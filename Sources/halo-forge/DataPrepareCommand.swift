@@ -39,7 +39,7 @@ extension DataCommand {
         @Option(help: "Held-out fraction for sets without published ranges (0–1).")
         var heldOutFraction: Double = 0.25
 
-        @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS or ../shared/datasets).")
+        @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
         var datasets: String?
 
         func validate() throws {

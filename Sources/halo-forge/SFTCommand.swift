@@ -93,7 +93,7 @@ struct SFTCommand: AsyncParsableCommand {
         @Option(help: "Device: auto, cpu, cuda or mps.")
         var device: String?
 
-        @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS or ../shared/datasets).")
+        @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
         var datasets: String?
 
         var flagOverrides: SFTOverrides {

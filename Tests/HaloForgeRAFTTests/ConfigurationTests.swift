@@ -8,6 +8,8 @@ struct ConfigurationTests {
         model: models/qwen-0.5b
         adapter: runs/old/adapter
         dataset: tasks.jsonl
+        prompts: data/prompts.jsonl
+        verifier: mingw
         cycles: 5
         samples_per_prompt: 4
         temperature: 0.9
@@ -36,6 +38,8 @@ struct ConfigurationTests {
         #expect(c.model == "models/qwen-0.5b")
         #expect(c.adapter == "runs/old/adapter")
         #expect(c.dataset == "tasks.jsonl")
+        #expect(c.prompts == "data/prompts.jsonl")
+        #expect(c.verifier == "mingw")
         #expect(c.cycles == 5)
         #expect(c.samplesPerPrompt == 4)
         #expect(c.temperature == 0.9)
