@@ -21,13 +21,15 @@ public struct BenchmarkSummary: Sendable {
     public var samples: Int
     public var problems: [ProblemResult]
     public var seconds: Double
+    /// Problems without tests: they count toward the compile rate and mean reward, not pass@k.
+    public var untested: Int = 0
 
     public var json: JSONValue {
         .object([
             "dataset": .string(dataset),
             "pass_at_k": .object(Dictionary(uniqueKeysWithValues: passAtK.map { ("pass@\($0.k)", JSONValue.double($0.value)) })),
             "compile_rate": .double(compileRate), "mean_reward": .double(meanReward), "samples": .int(samples),
-            "problems": .int(problems.count), "seconds": .double(seconds),
+            "problems": .int(problems.count), "untested_problems": .int(untested), "seconds": .double(seconds),
             "per_problem": .array(problems.map {
                 .object([
                     "task_id": .string($0.taskID), "samples": .int($0.samples), "correct": .int($0.correct),
@@ -40,9 +42,10 @@ public struct BenchmarkSummary: Sendable {
     /// A short table a person can read.
     public var table: String {
         var rows = passAtK.map { ("pass@\($0.k)", String(format: "%.3f", $0.value)) }
+        if passAtK.isEmpty && untested == problems.count { rows.append(("pass@k", "- (no problem has tests)")) }
         rows += [
             ("compile rate", String(format: "%.3f", compileRate)), ("mean reward", String(format: "%.3f", meanReward)),
-            ("problems", "\(problems.count)"), ("samples", "\(samples)"), ("time", String(format: "%.1f s", seconds)),
+            ("problems", "\(problems.count)" + (untested > 0 ? " (\(untested) without tests: not in pass@k)" : "")), ("samples", "\(samples)"), ("time", String(format: "%.1f s", seconds)),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
@@ -87,16 +90,17 @@ public enum Benchmark {
                 meanReward: v.isEmpty ? 0 : v.map(\.reward).reduce(0, +) / Double(v.count))
         }
         let all = verdicts.map(\.1)
-        let counts = problems.filter { $0.samples > 0 }.map { (n: $0.samples, c: $0.correct) }
+        // A problem without tests cannot reach reward 1.0: counting it would only lower pass@k.
+        let counts = zip(problems, tasks).filter { $0.0.samples > 0 && $0.1.hasTests }.map { (n: $0.0.samples, c: $0.0.correct) }
         return BenchmarkSummary(
             dataset: dataset, passAtK: ks.compactMap { k in PassAtK.mean(counts, k: k).map { (k, $0) } },
             compileRate: all.isEmpty ? 0 : Double(problems.map(\.compiled).reduce(0, +)) / Double(all.count),
             meanReward: all.isEmpty ? 0 : all.map(\.reward).reduce(0, +) / Double(all.count), samples: all.count,
-            problems: problems, seconds: Date().timeIntervalSince(started))
+            problems: problems, seconds: Date().timeIntervalSince(started), untested: tasks.filter { !$0.hasTests }.count)
     }
 
-    /// Completions from a JSONL file: `task_id` (or an `id` like "TASK#k") and `completion`
-    /// (or `code`), any number per task.
+    /// Completions from a JSONL file: `task_id` (or an `id` like "TASK#k"; a string or an
+    /// integer) and `completion` (or `code`), any number per task, keyed by the id as written.
     public static func readCompletions(_ path: String) throws -> [String: [String]] {
         guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError("cannot read \(path)") }
         var completions: [String: [String]] = [:]
@@ -104,9 +108,9 @@ public enum Benchmark {
             guard let object = (try? JSONValue.parse(Data(line)))?.objectValue else {
                 throw DatasetError("\(path): line \(i + 1): invalid JSON")
             }
-            let rawID = object["task_id"]?.stringValue ?? object["id"]?.stringValue
-            guard let id = rawID.map({ $0.split(separator: "#").first.map(String.init) ?? $0 }) else {
-                throw DatasetError("\(path): line \(i + 1): missing field 'task_id'")
+            func id(_ key: String) -> String? { object[key]?.stringValue ?? object[key]?.intValue.map(String.init) }
+            guard let id = (id("task_id") ?? id("id")).map({ $0.split(separator: "#").first.map(String.init) ?? $0 }) else {
+                throw DatasetError("\(path): line \(i + 1): missing field 'task_id' (a string or an integer)")
             }
             guard let completion = object["completion"]?.stringValue ?? object["code"]?.stringValue else {
                 throw DatasetError("\(path): line \(i + 1): missing field 'completion'")
@@ -114,5 +118,47 @@ public enum Benchmark {
             completions[id, default: []].append(completion)
         }
         return completions
+    }
+
+    /// Completions keyed by the tasks' ids. An id matches a task's id exactly, else ignoring
+    /// case (evalplus writes `Mbpp/2` for `MBPP/2`), else by its number alone when one task's id
+    /// ends in that number (MBPP's integer `task_id`, `"2"`). A file that matches no task is an
+    /// error; ids that match none are named on `unmatched`.
+    public static func match(
+        _ completions: [String: [String]], to tasks: [BenchmarkTask], file: String, unmatched: (String) -> Void = { _ in }
+    ) throws -> [String: [String]] {
+        let exact = Set(tasks.map(\.id))
+        var folded: [String: String] = [:]
+        var byNumber: [String: [String]] = [:]
+        for task in tasks {
+            folded[task.id.lowercased(), default: task.id] = task.id
+            if let number = task.id.split(whereSeparator: { !$0.isNumber }).last, task.id.hasSuffix(number) {
+                byNumber[String(Int(number) ?? -1), default: []].append(task.id)
+            }
+        }
+        var matched: [String: [String]] = [:]
+        var missed: [String] = []
+        for (id, texts) in completions.sorted(by: { $0.key < $1.key }) {
+            var target: String?
+            if exact.contains(id) {
+                target = id
+            } else if let t = folded[id.lowercased()] {
+                target = t
+            } else if let number = Int(id.split(separator: "/").last ?? ""), let candidates = byNumber[String(number)], candidates.count == 1,
+                !id.contains("/") || candidates[0].lowercased().hasPrefix(String(id.lowercased().split(separator: "/")[0]))
+            {
+                target = candidates[0]
+            }
+            if let target { matched[target, default: []] += texts } else { missed.append(id) }
+        }
+        if matched.isEmpty {
+            let theirs = completions.keys.sorted().prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+            let ours = tasks.prefix(3).map { "'\($0.id)'" }.joined(separator: ", ")
+            throw DatasetError("\(file): no completion matches a problem (ids such as \(theirs); the problems' ids are such as \(ours))")
+        }
+        if !missed.isEmpty {
+            unmatched("\(file): \(missed.count) ids match no problem: " + missed.prefix(5).joined(separator: ", ") + (missed.count > 5 ? ", …" : ""))
+        }
+        return matched
     }
 }

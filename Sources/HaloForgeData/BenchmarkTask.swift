@@ -1,7 +1,8 @@
 internal import Foundation
 public import HaloForgeCore
 
-/// A problem of a benchmark: what the model sees and how its answer is tested.
+/// A problem: what the model sees, how its answer is tested, the reference answer when known.
+/// Every command's tasks are this value, whatever set or file they came from (`TaskResolver`).
 public struct BenchmarkTask: Sendable {
     public var id: String
     public var language: Language
@@ -9,13 +10,20 @@ public struct BenchmarkTask: Sendable {
     public var prompt: String
     /// Completion-style tasks verify `prompt + completion`; others verify the completion alone.
     public var completesPrompt: Bool
+    /// Python: asserts or a `check(candidate)` function (with `entryPoint`), or a pytest /
+    /// unittest file; C/C++: a harness `main()` compiled after the answer.
     public var test: String?
     public var entryPoint: String?
+    /// How a Python `test` runs; nil: asserts.
+    public var testFramework: TestFramework?
+    /// stdin → stdout cases; with neither these nor `test` the answer is rewarded up to compiling
+    /// (or running, with `--run`).
+    public var io: [IOCase]
     public var reference: String?
 
     public init(
         id: String, language: Language, prompt: String, completesPrompt: Bool, test: String?, entryPoint: String? = nil,
-        reference: String? = nil
+        testFramework: TestFramework? = nil, io: [IOCase] = [], reference: String? = nil
     ) {
         self.id = id
         self.language = language
@@ -23,8 +31,12 @@ public struct BenchmarkTask: Sendable {
         self.completesPrompt = completesPrompt
         self.test = test
         self.entryPoint = entryPoint
+        self.testFramework = testFramework
+        self.io = io
         self.reference = reference
     }
+
+    public var hasTests: Bool { test != nil || !io.isEmpty }
 
     /// The sample that verifies `completion` (raw model text) against this task's tests.
     public func sample(completion: String, index: Int) -> Sample {
@@ -33,7 +45,7 @@ public struct BenchmarkTask: Sendable {
         record["language"] = .string(language.description)
         return Sample(
             id: id, language: language, candidate: .completion(completion, prompt: completesPrompt ? prompt : nil), test: test,
-            entryPoint: entryPoint, record: record)
+            entryPoint: entryPoint, io: io, testFramework: testFramework ?? .asserts, record: record)
     }
 }
 
@@ -90,7 +102,7 @@ extension Datasets {
         if usesMBPPRanges(dataset) {
             return (tasks.filter { (601...974).contains(mbppNumber($0.id)) }, tasks.filter { (11...510).contains(mbppNumber($0.id)) })
         }
-        let heldOut = heldOutIDs(tasks.map(\.id), dataset: dataset, heldOutFraction: heldOutFraction, seed: seed)
+        let heldOut = heldOutIDs(tasks.map(\.id), dataset: dataset, heldOutFraction: heldOutFraction, seed: seed, statements: tasks.map(\.prompt))
         return (tasks.filter { !heldOut.contains($0.id) }, tasks.filter { heldOut.contains($0.id) })
     }
 
@@ -102,7 +114,11 @@ extension Datasets {
     static func mbppNumber(_ id: String) -> Int { Int(id.split(separator: "/").last ?? "") ?? 0 }
 
     /// The ids `split` holds out: MBPP's test range 11–510, elsewhere the seeded fraction.
-    public static func heldOutIDs(_ ids: [String], dataset: String, heldOutFraction: Double = 0.25, seed: Int = 0) -> Set<String> {
+    /// With `statements` (one per id), ids that share a statement go to the same side: a
+    /// problem asked twice must not be both trained on and measured.
+    public static func heldOutIDs(
+        _ ids: [String], dataset: String, heldOutFraction: Double = 0.25, seed: Int = 0, statements: [String]? = nil
+    ) -> Set<String> {
         if usesMBPPRanges(dataset) { return Set(ids.filter { (11...510).contains(mbppNumber($0)) }) }
         func rank(_ id: String) -> UInt64 {
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: seed)
@@ -111,6 +127,17 @@ extension Datasets {
         }
         let ordered = ids.sorted { rank($0) < rank($1) }
         let heldOutCount = max(1, Int((Double(ids.count) * heldOutFraction).rounded()))
-        return Set(ordered.prefix(heldOutCount))
+        guard let statements, statements.count == ids.count else { return Set(ordered.prefix(heldOutCount)) }
+        // Whole groups in the order of their first-ranked id: with no repeated statement this is
+        // exactly the ungrouped split.
+        let statementOf = Dictionary(zip(ids, statements), uniquingKeysWith: { a, _ in a })
+        let members = Dictionary(grouping: ids, by: { statementOf[$0] ?? $0 })
+        var heldOut = Set<String>()
+        var taken = Set<String>()
+        for id in ordered where heldOut.count < heldOutCount {
+            let statement = statementOf[id] ?? id
+            if taken.insert(statement).inserted { heldOut.formUnion(members[statement] ?? [id]) }
+        }
+        return heldOut
     }
 }

@@ -19,14 +19,19 @@ public enum Prepare {
         }
     }
 
-    /// The records of `source`: a built-in set's name, a .jsonl/.json file, or a folder of them.
-    /// `datasets` is the folder of the built-in sets; `seed` and `heldOutFraction` drive the
-    /// seeded split (MBPP keeps its published ranges).
-    public static func records(source: String, datasets: String, seed: Int = 0, heldOutFraction: Double = 0.25) throws -> [PreparedRecord] {
+    /// The records of `source`: a built-in set's name (`builtin-c` included), a .jsonl/.json
+    /// file, or a folder of them. `datasets` is the folder of the shipped sets; `seed` and
+    /// `heldOutFraction` drive the seeded split (MBPP keeps its published ranges; identical
+    /// prompts stay on one side); `defaults` fill what prompt records leave out.
+    public static func records(
+        source: String, datasets: String, defaults: TaskDefaults = TaskDefaults(), seed: Int = 0, heldOutFraction: Double = 0.25
+    ) throws -> [PreparedRecord] {
         let fm = FileManager.default
         var isFolder: ObjCBool = false
         let records: [PreparedRecord]
-        if let name = DatasetName(rawValue: source), !fm.fileExists(atPath: source) {
+        if source == TaskResolver.builtinC, !fm.fileExists(atPath: source) {
+            records = builtinC()
+        } else if let name = DatasetName(rawValue: source), !fm.fileExists(atPath: source) {
             let path = datasets + "/" + name.fileName
             guard let data = fm.contents(atPath: path) else {
                 throw DatasetError("cannot read \(path): pass --datasets DIR or set HALO_FORGE_DATASETS")
@@ -34,11 +39,11 @@ public enum Prepare {
             records = try builtin(name, data: data, path: path, label: name.rawValue, seed: seed, heldOutFraction: heldOutFraction)
         } else if fm.fileExists(atPath: source, isDirectory: &isFolder) {
             records = isFolder.boolValue
-                ? try folder(source, seed: seed, heldOutFraction: heldOutFraction)
-                : try file(source, seed: seed, heldOutFraction: heldOutFraction)
+                ? try folder(source, defaults: defaults, seed: seed, heldOutFraction: heldOutFraction)
+                : try file(source, defaults: defaults, seed: seed, heldOutFraction: heldOutFraction)
         } else {
             throw DatasetError(
-                "\(source): no such file or folder, and not a built-in set (\(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")))")
+                "\(source): no such file or folder, and not a built-in set (\(TaskResolver.builtinNames.joined(separator: ", ")))")
         }
         var seen: [String: Int] = [:]
         for (i, record) in records.enumerated() {
@@ -46,6 +51,17 @@ public enum Prepare {
             seen[record.id] = i
         }
         return records
+    }
+
+    /// The demo's C tasks with their fixed split.
+    static func builtinC() -> [PreparedRecord] {
+        let train = BuiltinTasks.train(), heldOut = BuiltinTasks.heldOut()
+        return (train.map { ($0, PreparedRecord.Split.train) } + heldOut.map { ($0, .heldOut) }).map { task, split in
+            PreparedRecord(
+                id: task.id, dataset: TaskResolver.builtinC, split: split, language: task.language, prompt: task.prompt,
+                completesPrompt: task.completesPrompt, test: task.test, entryPoint: task.entryPoint, reference: task.reference,
+                referenceKind: "canonical")
+        }
     }
 
     /// A set in one of the public formats, read through the benchmark loaders.
@@ -71,7 +87,8 @@ public enum Prepare {
                     referenceKind: task.reference == nil ? nil : "canonical", requires: requiredLibraries(task.prompt)))
             }
         }
-        let heldOut = Datasets.heldOutIDs(records.map(\.id), dataset: name.rawValue, heldOutFraction: heldOutFraction, seed: seed)
+        let heldOut = Datasets.heldOutIDs(
+            records.map(\.id), dataset: name.rawValue, heldOutFraction: heldOutFraction, seed: seed, statements: records.map(\.prompt))
         for i in records.indices where heldOut.contains(records[i].id) { records[i].split = .heldOut }
         return records
     }
@@ -97,6 +114,8 @@ public enum Prepare {
         }
         if keys.isSuperset(of: ["code", "test_list"]) { return .published(keys.contains("text") ? .mbpp : .mbppSanitized) }
         if keys.isSuperset(of: ["prompt", "response"]) { return .published(.codeforces) }
+        // The verify layout without code, or bare prompts: id and language may come from defaults.
+        if keys.contains("prompt") { return .prepared }
         return nil
     }
 
@@ -110,9 +129,13 @@ public enum Prepare {
 
     /// A user's file: prepared records (fields checked, a missing split assigned by the seeded
     /// split), or a public format read as that set is.
-    public static func file(_ path: String, seed: Int = 0, heldOutFraction: Double = 0.25) throws -> [PreparedRecord] {
-        let data = try lines(of: path)
+    public static func file(_ path: String, defaults: TaskDefaults = TaskDefaults(), seed: Int = 0, heldOutFraction: Double = 0.25) throws -> [PreparedRecord] {
         let label = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try parse(try lines(of: path), path: path, label: label, defaults: defaults, seed: seed, heldOutFraction: heldOutFraction)
+    }
+
+    /// The records of JSON lines read from `path` (named in errors); `label` names the set.
+    static func parse(_ data: Data, path: String, label: String, defaults: TaskDefaults, seed: Int, heldOutFraction: Double) throws -> [PreparedRecord] {
         var firstObject: [String: JSONValue]?
         for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
             do { firstObject = try JSONLines.object(JSONLines.Line(number: i + 1, text: Data(line))) } catch { throw DatasetError("\(path): \(error)") }
@@ -121,7 +144,7 @@ public enum Prepare {
         guard let firstObject else { throw DatasetError("\(path): no records") }
         guard let format = format(of: firstObject) else {
             throw DatasetError(
-                "\(path): line 1: cannot tell the format: expected id, language, prompt (prepared), task_id, prompt, canonical_solution, test (HumanEval), code, test_list (MBPP) or prompt, response (CodeForces)")
+                "\(path): line 1: cannot tell the format: expected id, language, prompt (prepared, or a prompt file), task_id, prompt, canonical_solution, test (HumanEval), code, test_list (MBPP) or prompt, response (CodeForces)")
         }
         if case .published(let name) = format {
             do { return try builtin(name, data: data, path: path, label: label, seed: seed, heldOutFraction: heldOutFraction) } catch let e as RecordError {
@@ -133,7 +156,7 @@ public enum Prepare {
         for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
             do {
                 let object = try JSONLines.object(JSONLines.Line(number: i + 1, text: Data(line)))
-                var record = try PreparedRecord(object: object, line: i + 1)
+                var record = try PreparedRecord(object: object, line: i + 1, fallbackID: "\(label)/\(i + 1)", defaults: defaults)
                 if record.dataset.isEmpty { record.dataset = label }
                 if object["split"] == nil || object["split"] == .null { unsplit.append(records.count) }
                 records.append(record)
@@ -141,25 +164,35 @@ public enum Prepare {
                 throw DatasetError("\(path): \(error)")
             }
         }
-        let heldOut = Datasets.heldOutIDs(unsplit.map { records[$0].id }, dataset: label, heldOutFraction: heldOutFraction, seed: seed)
+        let heldOut = Datasets.heldOutIDs(
+            unsplit.map { records[$0].id }, dataset: label, heldOutFraction: heldOutFraction, seed: seed,
+            statements: unsplit.map { records[$0].prompt })
         for i in unsplit { records[i].split = heldOut.contains(records[i].id) ? .heldOut : .train }
         return records
     }
 
     /// A dataset folder on disk (a Hugging Face dataset repository, say): every .jsonl and
-    /// .json file under it, in path order. Parquet and Arrow files are not read.
-    public static func folder(_ path: String, seed: Int = 0, heldOutFraction: Double = 0.25) throws -> [PreparedRecord] {
+    /// .json file under it in path order, or else its Parquet files (read through Python's pyarrow).
+    public static func folder(_ path: String, defaults: TaskDefaults = TaskDefaults(), seed: Int = 0, heldOutFraction: Double = 0.25) throws -> [PreparedRecord] {
         let metadata: Set = ["dataset_info.json", "state.json", "dataset_dict.json", "dataset_infos.json"]
         let all = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []).sorted()
         let files = all.filter { ($0.hasSuffix(".jsonl") || $0.hasSuffix(".json")) && !metadata.contains(URL(fileURLWithPath: $0).lastPathComponent) }
-        guard !files.isEmpty else {
-            if all.contains(where: { $0.hasSuffix(".parquet") || $0.hasSuffix(".arrow") }) {
-                throw DatasetError(
-                    "\(path): holds Parquet/Arrow files, which halo-forge does not read: convert them to JSONL first (with the datasets library: load_dataset(...).to_json('data.jsonl'))")
-            }
-            throw DatasetError("\(path): no .jsonl or .json files in the folder")
+        if !files.isEmpty {
+            return try files.flatMap { try file(path + "/" + $0, defaults: defaults, seed: seed, heldOutFraction: heldOutFraction) }
         }
-        return try files.flatMap { try file(path + "/" + $0, seed: seed, heldOutFraction: heldOutFraction) }
+        let parquet = all.filter { $0.hasSuffix(".parquet") }
+        guard !parquet.isEmpty else {
+            if all.contains(where: { $0.hasSuffix(".arrow") }) {
+                throw DatasetError("\(path): holds Arrow files only, which halo-forge does not read: save the dataset as Parquet or JSONL (datasets: ds.to_json('data.jsonl'))")
+            }
+            throw DatasetError("\(path): no .jsonl, .json or .parquet files in the folder")
+        }
+        return try parquet.flatMap { name in
+            let file = path + "/" + name
+            let label = URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
+            return try parse(
+                try Parquet.jsonLines(file), path: file, label: label, defaults: defaults, seed: seed, heldOutFraction: heldOutFraction)
+        }
     }
 
     /// The records' reference answers as `verify` input, without those whose libraries this

@@ -90,7 +90,7 @@ public struct PreparedRecord: Sendable, Equatable {
     public var task: BenchmarkTask {
         BenchmarkTask(
             id: id, language: language, prompt: prompt, completesPrompt: completesPrompt, test: test, entryPoint: entryPoint,
-            reference: reference)
+            testFramework: testFramework, io: io, reference: reference)
     }
 
     /// A supervised pair: the prompt and the reference as the model should write it
@@ -103,9 +103,27 @@ public struct PreparedRecord: Sendable, Equatable {
     }
 }
 
+/// What a prompt record may leave unsaid, and the languages custom verifiers serve: from
+/// `--verifier` (`VerifierChoice`).
+public struct TaskDefaults: Sendable, Equatable {
+    /// The language of a record that names none; nil: `language` is required.
+    public var language: Language?
+    /// How a Python record's `test` runs when it has no `test_framework` (and no `entry_point`).
+    public var testFramework: TestFramework?
+    /// Languages besides c, cpp and python that records may name.
+    public var customLanguages: Set<String>
+
+    public init(language: Language? = nil, testFramework: TestFramework? = nil, customLanguages: Set<String> = []) {
+        self.language = language
+        self.testFramework = testFramework
+        self.customLanguages = customLanguages
+    }
+}
+
 extension PreparedRecord {
-    /// Reads a prepared record; errors name the line and the field.
-    public init(object: [String: JSONValue], line: Int) throws {
+    /// Reads a prepared record; errors name the line and the field. `fallbackID` names a
+    /// record without an `id` (nil: `id` is required); `defaults` fill what the record leaves out.
+    public init(object: [String: JSONValue], line: Int, fallbackID: String? = nil, defaults: TaskDefaults = TaskDefaults()) throws {
         func string(_ key: String, required: Bool = false) throws -> String? {
             guard let value = object[key], value != .null else {
                 if required { throw RecordError(line: line, "missing field '\(key)'") }
@@ -118,12 +136,23 @@ extension PreparedRecord {
         switch object["id"] {
         case .string(let s)?: id = s
         case .int(let i)?: id = String(i)
-        case nil, .null?: throw RecordError(line: line, "missing field 'id'")
+        case nil, .null?:
+            guard let fallbackID else { throw RecordError(line: line, "missing field 'id'") }
+            id = fallbackID
         default: throw RecordError(line: line, "field 'id' must be a string")
         }
-        let languageName = try string("language", required: true)!
-        let language = Language(name: languageName)
-        if case .custom = language { throw RecordError(line: line, "field 'language': unknown language '\(languageName)' (known: c, cpp, python)") }
+        let language: Language
+        if let languageName = try string("language") {
+            language = Language(name: languageName)
+            if case .custom(let name) = language, !defaults.customLanguages.contains(name) {
+                let known = ["c", "cpp", "python"] + defaults.customLanguages.sorted()
+                throw RecordError(line: line, "field 'language': unknown language '\(languageName)' (known: \(known.joined(separator: ", ")))")
+            }
+        } else if let fallback = defaults.language {
+            language = fallback
+        } else {
+            throw RecordError(line: line, "missing field 'language' (or give --verifier to say how prompts without one are judged)")
+        }
         let prompt = try string("prompt", required: true)!
         var split = Split.train
         if let name = try string("split") {
@@ -141,6 +170,8 @@ extension PreparedRecord {
                 throw RecordError(line: line, "field 'test_framework' must be asserts, pytest or unittest")
             }
             framework = parsed
+        } else if language == .python, object["test"]?.stringValue != nil, object["entry_point"]?.stringValue == nil {
+            framework = defaults.testFramework
         }
         var io: [IOCase] = []
         if let raw = object["io"], raw != .null {

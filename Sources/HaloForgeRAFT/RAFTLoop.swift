@@ -49,6 +49,8 @@ public final class RAFTLoop: Sendable {
             (id: task.id, split: "train", prompt: task.prompt, task: JSONValue.object([
                 "language": .string(task.language.description), "test": task.test.map(JSONValue.string) ?? .null,
                 "entry_point": task.entryPoint.map(JSONValue.string) ?? .null, "completes_prompt": .bool(task.completesPrompt),
+                "test_framework": task.testFramework.map { .string($0.rawValue) } ?? .null,
+                "io": .array(task.io.map { .object(["stdin": .string($0.stdin), "stdout": .string($0.stdout)]) }),
             ]))
         })
         let done = try store.cycles().filter { $0.phase == .done }

@@ -18,14 +18,15 @@ struct BenchmarkCommand: AsyncParsableCommand {
             discussion: """
                 With --model, samples --samples completions per problem with the model engine (with
                 --generator URL, through an OpenAI-compatible server); with
-                --completions FILE (JSONL: task_id, completion), scores those instead (replay).
+                --completions FILE (JSONL: task_id or id, completion or code), scores those instead
+                (replay): ids match the problems' own (HumanEval/0, MBPP/2) or a dataset's native
+                form (MBPP's integer task_id, evalplus's Mbpp/2, "2").
                 """)
 
-        @Option(help: "Benchmark: humaneval, mbpp, mbpp-sanitized or humaneval-x-cpp.")
-        var dataset: DatasetName = .humaneval
+        @Option(help: "Benchmark: humaneval (default), mbpp, mbpp-sanitized, humaneval-x-cpp, builtin-c, codeforces (compile only), or a prompt file.")
+        var dataset: String?
 
-        @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
-        var datasets: String?
+        @OptionGroup var taskOptions: TaskOptions
 
         @Option(help: "Replay: score the completions in this JSONL file (task_id, completion) without a model.")
         var completions: String?
@@ -45,10 +46,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
         @Option(help: "Most new tokens per completion.")
         var maxNewTokens: Int = 384
 
-        @Option(help: "Write the JSON summary (with per-problem results) here.")
+        @Option(name: [.short, .long], help: "Write the JSON summary (with per-problem results) here.")
         var output: String?
 
-        @Option(help: "Model (with generation): a folder, a Hugging Face id, tiny or smollm2.")
+        @Option(name: [.short, .long], help: "Model (with generation): a folder, a Hugging Face id, tiny or smollm2.")
         var model: String?
 
         @Option(help: "A LoRA adapter folder to load on the model.")
@@ -59,6 +60,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         @OptionGroup var generatorOptions: GeneratorOptions
 
         func validate() throws {
+            if dataset != nil && taskOptions.prompts != nil { throw ValidationError("give --dataset or --prompts, not both") }
             if [completions != nil, model != nil, generatorOptions.generator != nil].filter({ $0 }).count != 1 {
                 throw ValidationError("give exactly one of --model, --generator and --completions")
             }
@@ -68,11 +70,17 @@ struct BenchmarkCommand: AsyncParsableCommand {
         var parsedK: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 } }
 
         func run() async throws {
-            var tasks = try Datasets.tasks(dataset, folder: datasets ?? Datasets.defaultFolder())
+            let source = taskOptions.prompts ?? dataset ?? DatasetName.humaneval.rawValue
+            let (set, choice) = try resolveTasks(source, verifier: taskOptions.verifier, datasets: taskOptions.datasets)
+            var tasks = set.tasks
             if limit > 0 { tasks = Array(tasks.prefix(limit)) }
             var texts: [String: [String]]
             if let completions {
-                texts = try Benchmark.readCompletions(completions)
+                do { texts = try Benchmark.match(try Benchmark.readCompletions(completions), to: tasks, file: completions) {
+                    Terminal.note($0)
+                } } catch {
+                    throw CommandError("\(error)")
+                }
             } else {
                 var p = SamplingParameters()
                 p.n = samples
@@ -90,11 +98,11 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 texts = Dictionary(grouping: result.samples, by: \.id).mapValues { $0.sorted { $0.sample < $1.sample }.map(\.completion) }
                 Terminal.note(String(format: "\rgenerated %d samples (%.0f tokens/s)", result.samples.count, result.tokensPerSecond))
             }
-            let verifier = try options.makeVerifier(quiet: true)
+            let verifier = try options.makeVerifier(quiet: true, choice: choice)
             let total = tasks.reduce(0) { $0 + (texts[$1.id]?.count ?? 0) }
             let progress = VerifyProgress(total: total)
             let summary = await Benchmark.score(
-                dataset: dataset.rawValue, tasks: tasks, completions: texts, verifier: verifier, jobs: options.jobs, ks: parsedK,
+                dataset: source, tasks: tasks, completions: texts, verifier: verifier, jobs: options.jobs, ks: parsedK,
                 progress: { progress.record($0) })
             if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
             print(summary.table)

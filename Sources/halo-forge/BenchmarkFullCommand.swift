@@ -19,8 +19,10 @@ struct BenchmarkFull: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Model: a folder, a Hugging Face id, tiny or smollm2 (required unless --config names one).")
     var model: String?
 
-    @Option(help: "Tasks: builtin-c, humaneval, mbpp, mbpp-sanitized or humaneval-x-cpp (default: builtin-c).")
+    @Option(help: "Tasks: builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces, or a prompt file (default: builtin-c).")
     var dataset: String?
+
+    @OptionGroup var taskOptions: TaskOptions
 
     @Option(name: [.short, .long], help: "Run folder (default: output in --config, else runs/benchmark-TIME, printed).")
     var output: String?
@@ -61,6 +63,8 @@ struct BenchmarkFull: AsyncParsableCommand {
         var o = RAFTOverrides()
         o.model = model
         o.dataset = dataset
+        o.prompts = taskOptions.prompts
+        o.verifier = taskOptions.verifier
         o.cycles = cycles
         o.samplesPerPrompt = samplesPerPrompt
         o.maxNewTokens = maxNewTokens
@@ -76,20 +80,26 @@ struct BenchmarkFull: AsyncParsableCommand {
         let output = output ?? file.output ?? defaultRunFolder("benchmark")
         if self.output == nil { Terminal.note("run folder: \(output)") }
         let store = try openRun(output)
+        var resolved: (tasks: TaskSet, choice: VerifierChoice?)?
         let raft = try runSettings(store) {
             var base = RAFTConfiguration()
             base.cycles = 2
             let raft = try layeredSettings(base: base, file: file, flags: flagOverrides, source: config)
-            _ = try tasks(raft.dataset)
+            // Tasks are read before the settings are stored: a bad file must not poison the run folder.
+            resolved = try resolveTasks(raft.prompts ?? raft.dataset, verifier: raft.verifier, datasets: taskOptions.datasets)
             return raft
         }
-        var (train, heldOut) = try tasks(raft.dataset)
+        let (set, choice) = try resolved ?? resolveTasks(raft.prompts ?? raft.dataset, verifier: raft.verifier, datasets: taskOptions.datasets)
+        var (train, heldOut) = (set.train, set.heldOut)
+        guard !train.isEmpty, !heldOut.isEmpty else {
+            throw CommandError("\(set.source): \(train.count) training and \(heldOut.count) held-out tasks: both sides need at least one")
+        }
         if limit > 0 {
             train = Array(train.prefix(limit))
             heldOut = Array(heldOut.prefix(limit))
         }
-        Terminal.note("\(raft.dataset): \(train.count) training tasks, \(heldOut.count) held-out tasks")
-        let verifier = try options.applying(raft).makeVerifier(quiet: true)
+        Terminal.note("\(set.source): \(train.count) training tasks, \(heldOut.count) held-out tasks")
+        let verifier = try options.applying(raft).makeVerifier(quiet: true, choice: choice)
         var settings = FullBenchmark.Settings(raft: raft)
         settings.evalSamples = evalSamples
         settings.jobs = options.jobs
@@ -100,13 +110,5 @@ struct BenchmarkFull: AsyncParsableCommand {
         }
         print(FullBenchmark.table(rows))
         print("report: \(output)/report.html · summary: \(output)/summary.json · samples: \(output)/samples.jsonl")
-    }
-
-    func tasks(_ name: String) throws -> (train: [BenchmarkTask], heldOut: [BenchmarkTask]) {
-        if name == "builtin-c" { return (BuiltinTasks.train(), BuiltinTasks.heldOut()) }
-        guard let dataset = DatasetName(rawValue: name) else {
-            throw CommandError("dataset '\(name)' is not known (builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp)")
-        }
-        return Datasets.split(try Datasets.tasks(dataset, folder: Datasets.defaultFolder()), dataset: name)
     }
 }

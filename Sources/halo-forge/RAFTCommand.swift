@@ -39,8 +39,10 @@ struct RAFTCommand: AsyncParsableCommand {
         @Option(help: "A checkpoint of `sft train` (OUTPUT/final_model, an adapter naming its base model) or a whole model folder.")
         var checkpoint: String?
 
-        @Option(help: "Dataset of prompts: builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp.")
+        @Option(help: "Built-in tasks: builtin-c (the default; its training split), humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces; or a prompt file.")
         var dataset: String?
+
+        @OptionGroup var taskOptions: TaskOptions
 
         @Option(help: "Use only the first N prompts of the dataset (0: all).")
         var limit: Int = 0
@@ -82,6 +84,8 @@ struct RAFTCommand: AsyncParsableCommand {
             o.adapter = adapter
             o.checkpoint = checkpoint
             o.dataset = dataset
+            o.prompts = taskOptions.prompts
+            o.verifier = taskOptions.verifier
             o.cycles = cycles
             o.samplesPerPrompt = samplesPerPrompt
             o.temperature = temperature
@@ -94,6 +98,10 @@ struct RAFTCommand: AsyncParsableCommand {
             return o
         }
 
+        func validate() throws {
+            if dataset != nil && taskOptions.prompts != nil { throw ValidationError("give --dataset or --prompts, not both") }
+        }
+
         func run() async throws {
             let file = try fileOverrides(config)
             let folder = resume ?? output ?? file.output ?? defaultRunFolder("raft")
@@ -103,14 +111,18 @@ struct RAFTCommand: AsyncParsableCommand {
             }
             let store = try openRun(folder)
             if resume != nil, try store.setting("config") == nil { throw CommandError("\(folder) holds no run to resume") }
-            // Checked in full (tasks included) before the settings are stored, so a bad run leaves the folder reusable.
+            // Tasks are read before the settings are stored: a bad run must not poison the run folder.
+            var resolved: (tasks: TaskSet, choice: VerifierChoice?)?
             let settings = try runSettings(store) {
                 let settings = try layeredSettings(file: file, flags: flagOverrides, source: config)
-                _ = try loadTasks(settings)
+                resolved = try resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: taskOptions.datasets)
                 return settings
             }
-            let tasks = try loadTasks(settings)
-            let verifier = try options.applying(settings).makeVerifier(quiet: true)
+            let (set, choice) = try resolved ?? resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: taskOptions.datasets)
+            // A prompt file is trained on whole; the demo's C tasks keep their held-out split for benchmarks.
+            var tasks = settings.prompts == nil && settings.dataset == TaskResolver.builtinC ? set.train : set.tasks
+            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
+            let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: choice)
             let remote = try generatorOptions.makeGenerator()
             let cycles = try await withEngine(threads: settings.threads) { engine in
                 try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {
@@ -124,20 +136,6 @@ struct RAFTCommand: AsyncParsableCommand {
                              100 * (m["pass_rate"]?.doubleValue ?? 0), m["mean_reward"]?.doubleValue ?? 0, m["kept"]?.intValue ?? 0, m["loss"]?.doubleValue ?? 0))
             }
             print("run: \(folder) (samples: \(folder)/samples.jsonl)")
-        }
-
-        func loadTasks(_ settings: RAFTConfiguration) throws -> [BenchmarkTask] {
-            var tasks: [BenchmarkTask]
-            if settings.dataset == "builtin-c" {
-                tasks = BuiltinTasks.train()
-            } else {
-                guard let datasetName = DatasetName(rawValue: settings.dataset) else {
-                    throw CommandError("dataset '\(settings.dataset)' is not known (builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp)")
-                }
-                tasks = try Datasets.tasks(datasetName, folder: Datasets.defaultFolder())
-            }
-            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
-            return tasks
         }
     }
 }

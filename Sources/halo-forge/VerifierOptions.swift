@@ -113,7 +113,7 @@ struct VerifierOptions: ParsableArguments {
         for option in remoteSSHOption where !option.contains("=") {
             throw ValidationError("--remote-ssh-option '\(option)': expected KEY=VALUE")
         }
-        for spec in custom where spec.split(separator: ":", maxSplits: 3).count < 3 {
+        for spec in custom where (try? CustomLanguage(spec: spec)) == nil {
             throw ValidationError("--custom '\(spec)': expected LANG:EXT:COMPILE[:RUN]")
         }
     }
@@ -135,12 +135,8 @@ struct VerifierOptions: ParsableArguments {
         c.runWithoutTests = run
         c.jail.isolation = sandbox
         c.target = target
-        c.customLanguages = custom.map { spec in
-            let parts = spec.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
-            return CustomLanguage(
-                name: parts[0], fileExtension: parts[1], compile: parts[2].isEmpty ? nil : parts[2],
-                run: parts.count > 3 ? parts[3] : nil)
-        }
+        // validate() has checked every spec.
+        c.customLanguages = custom.compactMap { try? CustomLanguage(spec: $0) }
         if let remote {
             var r = RemoteConfiguration(host: remote, kind: remoteKind)
             r.sshArguments = (remoteSSHConfig.map { ["-F", $0] } ?? []) + remoteSSHOption.flatMap { ["-o", $0] }
@@ -154,10 +150,13 @@ struct VerifierOptions: ParsableArguments {
         return c
     }
 
-    /// Builds the verifier and says loudly what protects the host.
-    func makeVerifier(quiet: Bool = false) throws -> Verifier {
+    /// Builds the verifier and says loudly what protects the host; `choice` (`--verifier`)
+    /// sets how prompts that do not say are judged.
+    func makeVerifier(quiet: Bool = false, choice: VerifierChoice? = nil) throws -> Verifier {
         let verifier: Verifier
         do {
+            var configuration = configuration
+            try choice?.apply(to: &configuration)
             verifier = try Verifier(configuration: configuration)
         } catch {
             throw CommandError("\(error)")
