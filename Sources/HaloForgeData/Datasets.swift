@@ -9,6 +9,18 @@ public enum DatasetName: String, Sendable, CaseIterable {
     case humanevalXCpp = "humaneval-x-cpp"
     case codeforces
 
+    /// A set by name; upstream's spellings with underscores (`codeforces_cpp`, `mbpp_sanitized`) too.
+    public init?(rawValue: String) {
+        switch rawValue.replacingOccurrences(of: "_", with: "-") {
+        case "humaneval": self = .humaneval
+        case "mbpp": self = .mbpp
+        case "mbpp-sanitized": self = .mbppSanitized
+        case "humaneval-x-cpp": self = .humanevalXCpp
+        case "codeforces", "codeforces-cpp": self = .codeforces
+        default: return nil
+        }
+    }
+
     public var fileName: String {
         switch self {
         case .humaneval: "humaneval.jsonl"

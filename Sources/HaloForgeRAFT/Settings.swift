@@ -68,15 +68,19 @@ public struct Overrides<Config: Configurable>: Sendable, Equatable {
     public static var names: [String] { Config.settings.flatMap { [$0.key] + $0.upstream } }
 
     /// The value this source sets, or nil.
-    public subscript<V>(dynamicMember path: WritableKeyPath<Config, V>) -> V? {
+    public subscript<V: SettingType>(dynamicMember path: WritableKeyPath<Config, V>) -> V? {
         get { given.contains(Self.key(path)) ? values[keyPath: path] : nil }
         set { set(path, newValue) }
     }
 
     /// The value this source sets for a setting that may be null, or nil.
-    public subscript<V>(dynamicMember path: WritableKeyPath<Config, V?>) -> V? {
+    public subscript<V: SettingType>(dynamicMember path: WritableKeyPath<Config, V?>) -> V? {
         get { given.contains(Self.key(path)) ? values[keyPath: path] : nil }
-        set { set(path, newValue) }
+        set {
+            // Not `set(path, newValue)`: that would wrap nil as a given value of nil.
+            values[keyPath: path] = newValue
+            if newValue != nil { given.insert(Self.key(path)) } else { given.remove(Self.key(path)) }
+        }
     }
 
     /// True when this source sets nothing.
@@ -216,8 +220,18 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
 
 // MARK: - Reading YAML values
 
-/// A type a setting can hold; `read` returns nil for a null value (not set).
-protocol SettingValue {
+/// A type a setting can hold. Optional is not one, so an optional setting reaches only the
+/// subscript that takes nil as "not set" (never as "set to nil").
+public protocol SettingType {}
+
+extension String: SettingType {}
+extension Int: SettingType {}
+extension Double: SettingType {}
+extension Bool: SettingType {}
+extension Array: SettingType where Element == String {}
+
+/// How a setting's type is read and written; `read` returns nil for a null value (not set).
+protocol SettingValue: SettingType {
     static func read(_ value: FieldValue) throws -> Self?
     var yaml: String { get }
 }
