@@ -109,6 +109,12 @@ import Testing
         #expect(smoke.stdout.contains("all checks passed"))
         let short = try halo(["test", "-l", "smoke"])
         #expect(short.status == 0, "\(short.stdout)")
+        // A limit far below a cold start (pytest needed 2.01 s against 2.0 s on a fresh machine):
+        // good samples past it are retried with a patient limit, the busy loop still stops at it.
+        let squeezed = try halo(["test", "--level", "smoke", "--timeout", "0.02"])
+        #expect(squeezed.status == 0, "\(squeezed.stdout)")
+        #expect(squeezed.stdout.contains("passed with 30 s: a cold cache or a loaded machine"), "\(squeezed.stdout)")
+        #expect(squeezed.stdout.contains("✓ sandbox: a busy loop is stopped"))
         let standard = try halo(["test", "--level", "standard"])
         #expect(standard.status == 0, "\(standard.stdout)")
         for name in ["model worker starts", "tiny model loads", "generate", "one training step"] {
