@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Verifies every reference solution of HumanEval, MBPP and HumanEval-X C++, the CodeForces
+# Verifies every reference solution of the shipped HumanEval, MBPP and HumanEval-X C++, the CodeForces
 # responses (compile-only: they have no tests) and a negative control through the sandboxed
 # verifier, with a summary table for each.
 set -euo pipefail

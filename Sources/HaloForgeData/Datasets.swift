@@ -9,15 +9,19 @@ public enum DatasetName: String, Sendable, CaseIterable {
     case humanevalXCpp = "humaneval-x-cpp"
     case codeforces
 
-    /// A set by name; upstream's spellings with underscores (`codeforces_cpp`, `mbpp_sanitized`) too.
-    public init?(rawValue: String) {
-        switch rawValue.replacingOccurrences(of: "_", with: "-") {
-        case "humaneval": self = .humaneval
-        case "mbpp": self = .mbpp
-        case "mbpp-sanitized": self = .mbppSanitized
-        case "humaneval-x-cpp": self = .humanevalXCpp
-        case "codeforces", "codeforces-cpp": self = .codeforces
-        default: return nil
+    /// A set by its name, its file's name, or the names other tools use (`codeforces_cpp`,
+    /// `humaneval_x_cpp`, `mbpp_sanitized`).
+    public init?(named name: String) {
+        var key = name.lowercased().replacingOccurrences(of: "_", with: "-")
+        if key.hasSuffix(".jsonl") { key = String(key.dropLast(".jsonl".count)) }
+        if let exact = DatasetName(rawValue: key) {
+            self = exact
+        } else if let match = DatasetName.allCases.first(where: { $0.fileName.replacingOccurrences(of: "_", with: "-") == key + ".jsonl" }) {
+            self = match
+        } else if key == "codeforces-cpp" {
+            self = .codeforces
+        } else {
+            return nil
         }
     }
 

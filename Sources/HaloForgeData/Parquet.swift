@@ -16,19 +16,43 @@ enum Parquet {
                 sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\\n")
         """
 
-    /// The Python that reads Parquet, and how a person would name it.
-    static func python() -> [String] {
+    /// The Pythons that may read Parquet, in order: $HALO_FORGE_PYTHON, the worker's environment,
+    /// python3 on PATH. The first with pyarrow reads the file.
+    static func pythons() -> [[String]] {
         let env = ProcessInfo.processInfo.environment
-        if let own = env["HALO_FORGE_PYTHON"], !own.isEmpty { return [own] }
+        var candidates: [[String]] = []
+        if let own = env["HALO_FORGE_PYTHON"], !own.isEmpty { candidates.append([own]) }
         let home = env["HALO_FORGE_HOME"] ?? ((env["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/halo-forge")
         let venv = home + "/venv/bin/python"
-        if FileManager.default.isExecutableFile(atPath: venv) { return [venv] }
-        return ["/usr/bin/env", "python3"]
+        if FileManager.default.isExecutableFile(atPath: venv) { candidates.append([venv]) }
+        candidates.append(["/usr/bin/env", "python3"])
+        return candidates
     }
 
     /// The rows of `path`, one JSON object per line.
     static func jsonLines(_ path: String) throws -> Data {
-        let command = python()
+        var lacking: [String] = []
+        for command in pythons() {
+            let name = command.count > 1 ? command[1] : command[0]
+            guard let (status, data, message) = try? run(command, path: path) else { continue }
+            if message.contains("NO_PYARROW") {
+                lacking.append(name)
+                continue
+            }
+            guard status == 0 else {
+                let last = message.split(separator: "\n").last.map(String.init) ?? "exit \(status)"
+                throw DatasetError("\(path): cannot read the Parquet file: \(last)")
+            }
+            return data
+        }
+        if lacking.isEmpty { throw DatasetError("\(path): reading Parquet needs Python 3 with pyarrow, and no python3 was found") }
+        throw DatasetError(
+            "\(path): reading Parquet needs pyarrow, which \(lacking.joined(separator: " and ")) lack\(lacking.count == 1 ? "s" : ""): "
+                + "pip install pyarrow (or set HALO_FORGE_PYTHON to a Python that has it, or convert the folder to JSONL)")
+    }
+
+    /// Runs the reading script; its exit status, stdout and stderr.
+    static func run(_ command: [String], path: String) throws -> (Int32, Data, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst()) + ["-c", script, path]
@@ -36,9 +60,7 @@ enum Parquet {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw DatasetError("\(path): reading Parquet needs Python 3 with pyarrow: cannot start \(command.joined(separator: " ")): \(error)")
-        }
+        try process.run()
         // Read stderr beside stdout so neither pipe fills and stalls the reader.
         let errors = LockedData()
         let drain = Thread { errors.set(err.fileHandleForReading.readDataToEndOfFile()) }
@@ -46,16 +68,7 @@ enum Parquet {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !errors.isSet { usleep(1000) }
-        let message = String(decoding: errors.value, as: UTF8.self)
-        let who = command.last == "python3" ? "python3" : command[0]
-        if message.contains("NO_PYARROW") {
-            throw DatasetError("\(path): reading Parquet needs pyarrow, which \(who) lacks: pip install pyarrow (or convert the folder to JSONL)")
-        }
-        guard process.terminationStatus == 0 else {
-            let last = message.split(separator: "\n").last.map(String.init) ?? "exit \(process.terminationStatus)"
-            throw DatasetError("\(path): cannot read the Parquet file: \(last)")
-        }
-        return data
+        return (process.terminationStatus, data, String(decoding: errors.value, as: UTF8.self))
     }
 }
 

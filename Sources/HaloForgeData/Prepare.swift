@@ -31,7 +31,7 @@ public enum Prepare {
         let records: [PreparedRecord]
         if source == TaskResolver.builtinC, !fm.fileExists(atPath: source) {
             records = builtinC()
-        } else if let name = DatasetName(rawValue: source), !fm.fileExists(atPath: source) {
+        } else if let name = DatasetName(named: source), !fm.fileExists(atPath: source) {
             let path = datasets + "/" + name.fileName
             guard let data = fm.contents(atPath: path) else {
                 throw DatasetError("cannot read \(path): pass --datasets DIR or set HALO_FORGE_DATASETS")

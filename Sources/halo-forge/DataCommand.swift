@@ -38,5 +38,7 @@ struct DataCommand: AsyncParsableCommand {
     }
 }
 
-extension DatasetName: ExpressibleByArgument {}
+extension DatasetName: ExpressibleByArgument {
+    public init?(argument: String) { self.init(named: argument) }
+}
 extension CandidateSource: ExpressibleByArgument {}

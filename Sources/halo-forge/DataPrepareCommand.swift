@@ -8,10 +8,11 @@ extension DataCommand {
         static let configuration = CommandConfiguration(
             abstract: "Normalise a dataset into prepared records (docs/DATA.md): id, split, language, prompt, tests, reference.",
             discussion: """
-                --dataset is a built-in set (\(DatasetName.allCases.map(\.rawValue).joined(separator: ", "))), a .jsonl/.json \
-                file (prepared records, or the HumanEval, MBPP or CodeForces layout), or a folder of such files (a Hugging \
-                Face dataset repository on disk; Parquet/Arrow files are not read). Train and held-out never overlap: MBPP \
-                and MBPP-sanitized hold out MBPP's published test range (task ids 11–510), other sets a seeded fraction. \
+                --dataset is a built-in set (\(TaskResolver.builtinNames.joined(separator: ", "))), a .jsonl/.json \
+                file (prepared records, prompt records, or the HumanEval, MBPP or CodeForces layout), or a folder of such \
+                files (a Hugging Face dataset repository on disk; its Parquet files are read with pyarrow when it has no \
+                JSONL). Train and held-out never overlap: MBPP and MBPP-sanitized hold out MBPP's published test range \
+                (task ids 11–510), other sets a seeded fraction, identical prompts on one side. \
                 --format verify writes the reference answers as `halo-forge verify` input instead, leaving out problems \
                 whose libraries this host lacks (named on stderr).
                 """)
@@ -85,6 +86,8 @@ func writeAtomically(_ text: String, to path: String) throws {
         return
     }
     let url = URL(fileURLWithPath: path)
+    // `--output data/train.jsonl` from a fresh folder: make `data/`.
+    try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     do {
         // `--output data/train.jsonl` in a fresh folder: the folder is made, as users expect.

@@ -37,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
         let store = try openRun(folder)
         var raft = RAFTConfiguration()
         raft.model = tiny ? "tiny" : "smollm2"
-        raft.dataset = "builtin-c"
+        raft.dataset = TaskResolver.builtinC
         raft.cycles = cycles ?? (tiny ? 2 : 3)
         raft.samplesPerPrompt = tiny ? 4 : 4
         raft.maxNewTokens = tiny ? 64 : 160
@@ -54,7 +54,8 @@ struct DemoCommand: AsyncParsableCommand {
         raft.adapter = folder + "/sft-adapter"
         let fresh = raft
         raft = try runSettings(store) { fresh }
-        let train = BuiltinTasks.train(), heldOut = BuiltinTasks.heldOut()
+        let (set, _) = try resolveTasks(raft.dataset, verifier: nil, datasets: nil)
+        let train = set.train, heldOut = set.heldOut
         Terminal.note("demo: \(raft.model) on built-in C tasks (\(train.count) training, \(heldOut.count) held-out), \(raft.cycles) RAFT cycles → \(folder)")
         var options = options
         options.defaultTimeout = 3  // the built-in tasks' tests finish in milliseconds; endless loops are common

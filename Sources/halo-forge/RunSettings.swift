@@ -15,7 +15,9 @@ func fileOverrides(_ config: String?) throws -> RAFTOverrides {
 /// defaults < file < flags, the checkpoint resolved, validated: what a fresh run stores.
 func layeredSettings(base: RAFTConfiguration = RAFTConfiguration(), file: RAFTOverrides, flags: RAFTOverrides, source: String?) throws -> RAFTConfiguration {
     do {
-        let settings = try base.applying(file).applying(flags).resolvingCheckpoint(source: source ?? "--flags")
+        var settings = try base.applying(file).applying(flags).resolvingCheckpoint(source: source ?? "--flags")
+        // Stored absolute, so the run resumes from any folder.
+        settings.prompts = settings.prompts.map { URL(fileURLWithPath: $0).path }
         try settings.validate(source: source ?? "--flags")
         return settings
     } catch let error as ConfigurationError {

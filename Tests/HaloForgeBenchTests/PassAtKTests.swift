@@ -65,3 +65,24 @@ import Testing
         do { _ = try Benchmark.readCompletions(path) } catch { #expect("\(error)".contains("line 2: missing field 'completion'")) }
     }
 }
+
+/// Replay finds each completion's problem by the dataset's own ids and the native forms
+/// other harnesses write.
+@Suite struct ReplayMatchingTests {
+    @Test func nativeIdsMatch() throws {
+        let tasks = try TaskResolver.resolve("mbpp").tasks
+        let path = FileManager.default.temporaryDirectory.path + "/hf-native-ids-\(getpid()).jsonl"
+        try [
+            #"{"task_id": 2, "completion": "a"}"#, #"{"task_id": "Mbpp/3", "completion": "b"}"#, #"{"task_id": "4", "completion": "c"}"#,
+            #"{"id": "MBPP/5#0", "code": "d"}"#, #"{"task_id": "HumanEval/6", "completion": "e"}"#,
+        ].joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        var unmatched: [String] = []
+        let matched = try Benchmark.match(try Benchmark.readCompletions(path), to: tasks, file: path) { unmatched.append($0) }
+        #expect(matched == ["MBPP/2": ["a"], "MBPP/3": ["b"], "MBPP/4": ["c"], "MBPP/5": ["d"]])
+        #expect(unmatched.count == 1 && unmatched[0].contains("HumanEval/6"))
+        // evalplus's Mbpp/N names the sanitized set's problems too
+        let sanitized = try TaskResolver.resolve("mbpp-sanitized").tasks
+        #expect(try Benchmark.match(["Mbpp/2": ["x"]], to: sanitized, file: "c.jsonl") == ["MBPP-S/2": ["x"]])
+        #expect { try Benchmark.match(["1000": ["x"]], to: tasks, file: "c.jsonl") } throws: { "\($0)".contains("c.jsonl: no completion matches a problem") }
+    }
+}

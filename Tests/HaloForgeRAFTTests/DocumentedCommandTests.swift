@@ -225,7 +225,7 @@ import Testing
         #expect(settings.samplesPerPrompt == 2)
         #expect(settings.maxNewTokens == 16)
         #expect(settings.adapter == "models/sft/final_model")
-        #expect(settings.prompts == "data/prompts.jsonl")
+        #expect(settings.prompts == path("data/prompts.jsonl"), "stored absolute")
         #expect(settings.verifier == "gcc")
         #expect(settings.keepFraction == 0.5)
         #expect(settings.learningRate == 5e-5)
@@ -295,7 +295,7 @@ import Testing
         #expect(settings.model == "models/base")
         #expect(settings.cycles == 1)
         #expect(settings.rewardThreshold == 0.3)
-        #expect(settings.prompts == "data/prompts.jsonl")
+        #expect(settings.prompts == path("data/prompts.jsonl"), "stored absolute")
         #expect(settings.verifier == "gcc")
     }
 
@@ -349,6 +349,6 @@ import Testing
         #expect(bad.status != 0)
         let good = try halo(["raft", "train", "-o", "runs/reused", "-m", try baseModel(), "-p", "data/prompts.jsonl", "--cycles", "1"] + Self.small)
         #expect(good.status == 0, "\(good.stderr)")
-        #expect(try storedSettings("runs/reused").prompts == "data/prompts.jsonl")
+        #expect(try storedSettings("runs/reused").prompts == path("data/prompts.jsonl"))
     }
 }
