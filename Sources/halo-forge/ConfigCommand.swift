@@ -34,11 +34,21 @@ struct ConfigCommand: AsyncParsableCommand {
             case .sft: try sft(text)
             case .auto:
                 do { try raft(text) } catch let raftError {
-                    // An upstream SFT file (model: {name: …}, data:) fails as RAFT settings; report the RAFT error otherwise.
-                    guard (try? SFTOverrides.parse(yaml: text, file: file)) != nil else { throw raftError }
-                    try sft(text)
+                    // An upstream SFT file (model: {name: …}, data:) fails as RAFT settings.
+                    do { try sft(text) } catch let sftError {
+                        // Neither: the reading that got further down the file is the one meant (a
+                        // settings error without a line came after reading all of it).
+                        func line(_ error: any Error) -> Int { ((error as? CommandError)?.description).map { Self.lineNumber($0) ?? .max } ?? 0 }
+                        throw line(sftError) > line(raftError) ? sftError : raftError
+                    }
                 }
             }
+        }
+
+        /// N of "FILE: line N: …".
+        static func lineNumber(_ message: String) -> Int? {
+            guard let range = message.range(of: ": line ") else { return nil }
+            return Int(message[range.upperBound...].prefix { $0.isNumber })
         }
 
         func raft(_ text: String) throws {

@@ -327,6 +327,11 @@ import Testing
         let meaningless = try halo(["config", "validate", "meaningless.yaml"])
         #expect(meaningless.status != 0)
         #expect(meaningless.lastError.hasPrefix("Error: meaningless.yaml: line 2: unknown field 'hardware.gradient_checkpointing'"))
+        // An SFT-shaped file with a stray key: the error comes from reading it as SFT settings.
+        try "model:\n  name: m\ntraining:\n  output_dir: o\n  save_total_limit: 3\n".write(toFile: path("sft-typo.yaml"), atomically: true, encoding: .utf8)
+        let sftTypo = try halo(["config", "validate", "sft-typo.yaml"])
+        #expect(sftTypo.status != 0)
+        #expect(sftTypo.lastError.hasPrefix("Error: sft-typo.yaml: line 5: unknown field 'training.save_total_limit'"), "\(sftTypo.stderr)")
         try "generation:\n  temperature: -1\n".write(toFile: path("range.yaml"), atomically: true, encoding: .utf8)
         let range = try halo(["config", "validate", "range.yaml"])
         #expect(range.status != 0)
