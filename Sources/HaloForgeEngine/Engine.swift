@@ -28,6 +28,8 @@ public struct SamplingParameters: Sendable {
     public var seed = 0
     /// "auto" uses the tokenizer's chat template when it has one.
     public var chat = "auto"
+    /// Prompts per generation batch; nil lets the worker size batches from free memory.
+    public var batchSize: Int?
 
     public init() {}
 }
@@ -65,8 +67,20 @@ public struct TrainingParameters: Sendable {
     public var maxGradNorm = 1.0
     public var seed = 0
     public var maxLength = 1024
+    /// Linear warmup steps; nil lets the worker choose (10 % of the steps, at most 10).
+    public var warmupSteps: Int?
+    /// LoRA target module names; nil means every linear layer but the head.
+    public var targetModules: [String]?
 
     public init() {}
+
+    /// The worker's `lora` argument.
+    var loraArgument: JSONValue {
+        .object([
+            "r": .int(rank), "alpha": .int(alpha), "dropout": .double(dropout),
+            "target_modules": targetModules.map { .array($0.map(JSONValue.string)) } ?? .string("auto"),
+        ])
+    }
 }
 
 /// What `load` reports.
@@ -124,12 +138,13 @@ public actor Engine {
     }
 
     public func generate(_ prompts: [(id: String, prompt: String)], _ p: SamplingParameters, progress: Worker.Progress? = nil) async throws -> GenerationResult {
-        let args: [String: JSONValue] = [
+        var args: [String: JSONValue] = [
             "prompts": .array(prompts.map { .object(["id": .string($0.id), "prompt": .string($0.prompt)]) }),
             "n": .int(p.n), "temperature": .double(p.temperature), "top_p": .double(p.topP),
             "max_new_tokens": .int(p.maxNewTokens), "stop": .array(p.stop.map(JSONValue.string)), "seed": .int(p.seed),
             "chat": p.chat == "auto" ? .string("auto") : .bool(p.chat == "true"),
         ]
+        if let batchSize = p.batchSize { args["batch_size"] = .int(batchSize) }
         return try await worker.request("generate", args, progress: progress).decode(GenerationResult.self)
     }
 
@@ -137,12 +152,13 @@ public actor Engine {
         var args: [String: JSONValue] = [
             "examples": .array(examples.map { .object(["prompt": .string($0.prompt), "completion": .string($0.completion)]) }),
             "mode": .string(p.mode),
-            "lora": .object(["r": .int(p.rank), "alpha": .int(p.alpha), "dropout": .double(p.dropout), "target_modules": .string("auto")]),
+            "lora": p.loraArgument,
             "learning_rate": .double(p.learningRate), "epochs": .int(p.epochs), "batch_tokens": .int(p.batchTokens),
             "grad_accum": .int(p.gradAccum), "schedule": .string(p.schedule), "max_grad_norm": .double(p.maxGradNorm),
             "seed": .int(p.seed), "max_length": .int(p.maxLength),
         ]
         if let steps = p.steps { args["steps"] = .int(steps) }
+        if let warmup = p.warmupSteps { args["warmup_steps"] = .int(warmup) }
         if let saveTo { args["save_to"] = .string(saveTo) }
         return try await worker.request("train", args, progress: progress).decode(TrainingResult.self)
     }

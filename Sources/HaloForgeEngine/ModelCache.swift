@@ -23,6 +23,8 @@ public enum ModelCache {
             if !isModelFolder(path) { try await pullSmolLM2(into: path, engine: engine, log: log) }
             return path
         default:
+            // Said before transformers tries the hub, so an offline failure reads with its model.
+            log("\(name): no such folder here; loading it as a Hugging Face id (needs the hub, or its files in the Hugging Face cache)")
             return name
         }
     }

@@ -59,7 +59,7 @@ extension Engine {
         let t = p.training
         var args: [String: JSONValue] = [
             "examples": Self.pairs(examples), "mode": .string(t.mode),
-            "lora": .object(["r": .int(t.rank), "alpha": .int(t.alpha), "dropout": .double(t.dropout), "target_modules": .string("auto")]),
+            "lora": t.loraArgument,
             "learning_rate": .double(t.learningRate), "epochs": .int(t.epochs), "batch_tokens": .int(t.batchTokens),
             "grad_accum": .int(t.gradAccum), "schedule": .string(t.schedule), "max_grad_norm": .double(t.maxGradNorm),
             "seed": .int(t.seed), "max_length": .int(t.maxLength),
@@ -69,6 +69,7 @@ extension Engine {
         ]
         if !heldOut.isEmpty { args["eval_examples"] = Self.pairs(heldOut) }
         if let steps = t.steps { args["steps"] = .int(steps) }
+        if let warmup = t.warmupSteps { args["warmup_steps"] = .int(warmup) }
         if let dir = p.checkpointDir { args["checkpoint_dir"] = .string(dir) }
         if let best = p.bestTo { args["best_to"] = .string(best) }
         return try await worker.request("sft", args, progress: progress).decode(SFTResult.self)

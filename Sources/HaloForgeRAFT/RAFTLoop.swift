@@ -56,7 +56,7 @@ public final class RAFTLoop: Sendable {
         let done = try store.cycles().filter { $0.phase == .done }
         let modelPath = try await ModelCache.resolve(configuration.model, engine: engine, log: log)
         let adapter = done.last(where: { $0.adapter != nil })?.adapter ?? configuration.adapter
-        try await engine.load(model: modelPath, adapter: adapter, threads: configuration.threads)
+        try await engine.load(model: modelPath, adapter: adapter, dtype: configuration.dtype, device: configuration.device, threads: configuration.threads)
         if let adapter { try await generator.adapterSaved(adapter) }
         if !done.isEmpty { log("resuming after cycle \(done.count) of \(configuration.cycles)" + (adapter.map { " with \($0)" } ?? "")) }
         try await ready()
@@ -132,6 +132,7 @@ public final class RAFTLoop: Sendable {
         p.temperature = Schedule.temperature(configuration, cycle: cycle)
         p.topP = configuration.topP
         p.maxNewTokens = configuration.maxNewTokens
+        p.batchSize = configuration.generationBatchSize
         let started = Date()
         var tokens = 0
         for start in stride(from: 0, to: missing.count, by: promptsPerRequest) {
@@ -217,9 +218,14 @@ public final class RAFTLoop: Sendable {
         var p = TrainingParameters()
         p.mode = configuration.trainMode
         p.rank = configuration.loraRank
-        p.alpha = configuration.loraRank * 2
+        p.alpha = configuration.loraAlpha ?? configuration.loraRank * 2
+        p.dropout = configuration.loraDropout
+        p.targetModules = configuration.loraTargetModules
         p.learningRate = Schedule.learningRate(configuration, cycle: cycle)
         p.steps = configuration.stepsPerCycle
+        p.epochs = configuration.epochsPerCycle
+        p.gradAccum = configuration.gradAccum
+        p.warmupSteps = configuration.warmupSteps
         p.batchTokens = configuration.batchTokens
         p.seed = configuration.seed + cycle
         let adapter = store.folder + "/adapters/cycle-\(cycle + 1)"

@@ -46,10 +46,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
         @Option(help: "Most new tokens per completion.")
         var maxNewTokens: Int = 384
 
-        @Option(help: "Write the JSON summary (with per-problem results) here.")
+        @Option(name: [.short, .long], help: "Write the JSON summary (with per-problem results) here.")
         var output: String?
 
-        @Option(help: "Model (with generation): a folder, a Hugging Face id, tiny or smollm2.")
+        @Option(name: [.short, .long], help: "Model (with generation): a folder, a Hugging Face id, tiny or smollm2.")
         var model: String?
 
         @Option(help: "A LoRA adapter folder to load on the model.")

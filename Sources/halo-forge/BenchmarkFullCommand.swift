@@ -16,22 +16,22 @@ struct BenchmarkFull: AsyncParsableCommand {
             Held-out tasks are never trained on. Running it again on the same --output resumes.
             """)
 
-    @Option(help: "Model: a folder, a Hugging Face id, tiny or smollm2.")
-    var model: String = "tiny"
+    @Option(name: [.short, .long], help: "Model: a folder, a Hugging Face id, tiny or smollm2 (required unless --config names one).")
+    var model: String?
 
-    @Option(help: "Tasks: builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces, or a prompt file.")
-    var dataset: String = "builtin-c"
+    @Option(help: "Tasks: builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces, or a prompt file (default: builtin-c).")
+    var dataset: String?
 
     @OptionGroup var taskOptions: TaskOptions
 
-    @Option(help: "Run folder.")
-    var output: String
+    @Option(name: [.short, .long], help: "Run folder (default: output in --config, else runs/benchmark-TIME, printed).")
+    var output: String?
 
-    @Option(help: "RAFT cycles.")
-    var cycles: Int = 2
+    @Option(help: "RAFT cycles (default: 2).")
+    var cycles: Int?
 
-    @Option(help: "Samples per training prompt and cycle.")
-    var samplesPerPrompt: Int = 8
+    @Option(help: "Samples per training prompt and cycle (default: 8).")
+    var samplesPerPrompt: Int?
 
     @Option(help: "Samples per held-out task for pass@1.")
     var evalSamples: Int = 4
@@ -39,41 +39,52 @@ struct BenchmarkFull: AsyncParsableCommand {
     @Option(help: "Use only the first N training and N held-out tasks (0: all).")
     var limit: Int = 0
 
-    @Option(help: "Most new tokens per sample.")
-    var maxNewTokens: Int = 256
+    @Option(help: "Most new tokens per sample (default: 256).")
+    var maxNewTokens: Int?
 
-    @Option(help: "Learning rate of the first cycle.")
-    var learningRate: Double = 5e-5
+    @Option(help: "Learning rate of the first cycle (default: 5e-5).")
+    var learningRate: Double?
 
     @Option(help: "Optimizer steps per cycle (default: one epoch over the kept samples).")
     var stepsPerCycle: Int?
 
-    @Option(help: "YAML settings for the RAFT cycles (flags given here win).")
+    @Option(name: [.short, .long], help: "YAML settings for the RAFT cycles: flags given here win over the file, the file over the defaults.")
     var config: String?
 
-    @Option(help: "Random seed.")
-    var seed: Int = 0
+    @Option(help: "Random seed (default: 0).")
+    var seed: Int?
+
+    @Option(help: "torch threads.")
+    var threads: Int?
 
     @OptionGroup var options: VerifierOptions
 
+    var flagOverrides: RAFTOverrides {
+        var o = RAFTOverrides()
+        o.model = model
+        o.dataset = dataset
+        o.prompts = taskOptions.prompts
+        o.verifier = taskOptions.verifier
+        o.cycles = cycles
+        o.samplesPerPrompt = samplesPerPrompt
+        o.maxNewTokens = maxNewTokens
+        o.learningRate = learningRate
+        o.stepsPerCycle = stepsPerCycle
+        o.seed = seed
+        o.threads = threads
+        return o
+    }
+
     func run() async throws {
+        let file = try fileOverrides(config)
+        let output = output ?? file.output ?? defaultRunFolder("benchmark")
+        if self.output == nil { Terminal.note("run folder: \(output)") }
         let store = try openRun(output)
         var resolved: (tasks: TaskSet, choice: VerifierChoice?)?
         let raft = try runSettings(store) {
-            var raft = RAFTConfiguration()
-            if let config { raft = raft.applying(try RAFTOverrides.parse(yaml: try readText(config), file: config)) }
-            raft.model = model
-            raft.dataset = dataset
-            // Stored absolute, so the run resumes from any folder.
-            if let prompts = taskOptions.prompts { raft.prompts = URL(fileURLWithPath: prompts).path }
-            if let verifier = taskOptions.verifier { raft.verifier = verifier }
-            raft.cycles = cycles
-            raft.samplesPerPrompt = samplesPerPrompt
-            raft.maxNewTokens = maxNewTokens
-            raft.learningRate = learningRate
-            if let stepsPerCycle { raft.stepsPerCycle = stepsPerCycle }
-            raft.seed = seed
-            try raft.validate(source: "--flags")
+            var base = RAFTConfiguration()
+            base.cycles = 2
+            let raft = try layeredSettings(base: base, file: file, flags: flagOverrides, source: config)
             // Tasks are read before the settings are stored: a bad file must not poison the run folder.
             resolved = try resolveTasks(raft.prompts ?? raft.dataset, verifier: raft.verifier, datasets: taskOptions.datasets)
             return raft
@@ -88,7 +99,7 @@ struct BenchmarkFull: AsyncParsableCommand {
             heldOut = Array(heldOut.prefix(limit))
         }
         Terminal.note("\(set.source): \(train.count) training tasks, \(heldOut.count) held-out tasks")
-        let verifier = try options.makeVerifier(quiet: true, choice: choice)
+        let verifier = try options.applying(raft).makeVerifier(quiet: true, choice: choice)
         var settings = FullBenchmark.Settings(raft: raft)
         settings.evalSamples = evalSamples
         settings.jobs = options.jobs

@@ -90,6 +90,8 @@ func writeAtomically(_ text: String, to path: String) throws {
     try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     do {
+        // `--output data/train.jsonl` in a fresh folder: the folder is made, as users expect.
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: temporary)
         if rename(temporary.path, url.path) != 0 { throw CommandError("cannot write \(path): \(String(cString: strerror(errno)))") }
     } catch let error as CommandError {

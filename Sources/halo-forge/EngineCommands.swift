@@ -6,8 +6,8 @@ import HaloForgeRAFT
 
 /// Flags shared by commands that use the model engine.
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Model: a local folder, a Hugging Face id, or a cached name (tiny, smollm2).")
-    var model: String = "tiny"
+    @Option(name: [.short, .long], help: "Model: a local folder, a Hugging Face id, or a cached name (tiny, smollm2).")
+    var model: String?
 
     @Option(help: "A LoRA adapter folder (PEFT format) to load on the model.")
     var adapter: String?
@@ -20,7 +20,15 @@ struct EngineOptions: ParsableArguments {
 
     /// Runs `body` with the worker started and the model loaded, then shuts the worker down.
     func withLoadedEngine<T: Sendable>(_ body: (Engine, String) async throws -> T) async throws -> T {
-        try await EngineOptions.withLoadedEngine(model: model, adapter: adapter, threads: threads, device: device, body)
+        try await EngineOptions.withLoadedEngine(model: try requiredModel(), adapter: adapter, threads: threads, device: device, body)
+    }
+
+    /// --model, or a one-line error: no command falls back to a toy model unasked.
+    func requiredModel() throws -> String {
+        guard let model, !model.isEmpty else {
+            throw CommandError("give --model: a model folder, a Hugging Face id, or tiny / smollm2")
+        }
+        return model
     }
 
     static func withLoadedEngine<T: Sendable>(

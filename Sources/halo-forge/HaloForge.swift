@@ -2,6 +2,9 @@ import ArgumentParser
 
 @main
 struct HaloForge: AsyncParsableCommand {
+    /// The release this binary belongs to.
+    static let version = "0.4.0"
+
     static let configuration = CommandConfiguration(
         commandName: "halo-forge",
         abstract: "Make code models better with rewards from compilers and tests (RAFT).",
@@ -9,6 +12,7 @@ struct HaloForge: AsyncParsableCommand {
             Samples are verified in a sandbox and scored on a graduated ladder: syntax error 0.0,
             compiles with warnings 0.3, compiles clean 0.5, runs without crashing 0.7, correct 1.0.
             """,
-        subcommands: [DemoCommand.self, VerifyCommand.self, RAFTCommand.self, SFTCommand.self, GenerateCommand.self, TrainCommand.self, ModelCommand.self, ServeCommand.self, BenchmarkCommand.self, BenchCommand.self, DataCommand.self, SelfTestCommand.self]
+        version: version,
+        subcommands: [DemoCommand.self, VerifyCommand.self, RAFTCommand.self, SFTCommand.self, GenerateCommand.self, TrainCommand.self, ModelCommand.self, ServeCommand.self, BenchmarkCommand.self, BenchCommand.self, DataCommand.self, SelfTestCommand.self, InfoCommand.self, ConfigCommand.self]
     )
 }

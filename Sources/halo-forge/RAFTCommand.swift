@@ -21,20 +21,23 @@ struct RAFTCommand: AsyncParsableCommand {
                 --output folder (or --resume RUN) continues where the run stopped.
                 """)
 
-        @Option(help: "Run folder (created, or resumed when it holds a run).")
+        @Option(name: [.short, .long], help: "Run folder (created, or resumed when it holds a run; default: output in --config, else runs/raft-TIME).")
         var output: String?
 
         @Option(help: "Resume the run in this folder with its stored settings.")
         var resume: String?
 
-        @Option(help: "YAML settings file (keys: model, dataset, cycles, samples_per_prompt, learning_rate, …).")
+        @Option(name: [.short, .long], help: "YAML settings file: flat keys (`halo-forge config keys`) or upstream sections (raft:, generation:, training:, lora:, verifier:, hardware:).")
         var config: String?
 
-        @Option(help: "Model: a folder, a Hugging Face id, tiny or smollm2.")
+        @Option(name: [.short, .long], help: "Model: a folder, a Hugging Face id, tiny or smollm2 (required unless --config or --checkpoint names one).")
         var model: String?
 
         @Option(help: "LoRA adapter to start from (e.g. the adapter/ folder of `sft train`).")
         var adapter: String?
+
+        @Option(help: "A checkpoint of `sft train` (OUTPUT/final_model, an adapter naming its base model) or a whole model folder.")
+        var checkpoint: String?
 
         @Option(help: "Built-in tasks: builtin-c (the default; its training split), humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces; or a prompt file.")
         var dataset: String?
@@ -79,6 +82,7 @@ struct RAFTCommand: AsyncParsableCommand {
             var o = RAFTOverrides()
             o.model = model
             o.adapter = adapter
+            o.checkpoint = checkpoint
             o.dataset = dataset
             o.prompts = taskOptions.prompts
             o.verifier = taskOptions.verifier
@@ -99,18 +103,18 @@ struct RAFTCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            guard let folder = resume ?? output else { throw ValidationError("give --output RUN (or --resume RUN)") }
+            let file = try fileOverrides(config)
+            let folder = resume ?? output ?? file.output ?? defaultRunFolder("raft")
+            if resume == nil, output == nil { Terminal.note("run folder: \(folder)") }
+            if resume != nil, !FileManager.default.fileExists(atPath: folder + "/run.sqlite") {
+                throw CommandError("\(folder) holds no run to resume")
+            }
             let store = try openRun(folder)
             if resume != nil, try store.setting("config") == nil { throw CommandError("\(folder) holds no run to resume") }
+            // Tasks are read before the settings are stored: a bad run must not poison the run folder.
             var resolved: (tasks: TaskSet, choice: VerifierChoice?)?
             let settings = try runSettings(store) {
-                var settings = RAFTConfiguration()
-                if let config { settings = settings.applying(try RAFTOverrides.parse(yaml: try readText(config), file: config)) }
-                settings = settings.applying(flagOverrides)
-                // Stored absolute, so the run resumes from any folder.
-                settings.prompts = settings.prompts.map { URL(fileURLWithPath: $0).path }
-                try settings.validate(source: config ?? "--flags")
-                // Tasks are read before the settings are stored: a bad file must not poison the run folder.
+                let settings = try layeredSettings(file: file, flags: flagOverrides, source: config)
                 resolved = try resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: taskOptions.datasets)
                 return settings
             }
@@ -118,7 +122,7 @@ struct RAFTCommand: AsyncParsableCommand {
             // A prompt file is trained on whole; the demo's C tasks keep their held-out split for benchmarks.
             var tasks = settings.prompts == nil && settings.dataset == TaskResolver.builtinC ? set.train : set.tasks
             if limit > 0 { tasks = Array(tasks.prefix(limit)) }
-            let verifier = try options.makeVerifier(quiet: true, choice: choice)
+            let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: choice)
             let remote = try generatorOptions.makeGenerator()
             let cycles = try await withEngine(threads: settings.threads) { engine in
                 try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {

@@ -3,6 +3,7 @@ import Foundation
 import HaloForgeCore
 import HaloForgeData
 import HaloForgeEngine
+import HaloForgeRAFT
 
 struct SFTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,13 +24,20 @@ struct SFTCommand: AsyncParsableCommand {
                 tokenizer's chat template when it has one (--chat).
                 """)
 
-        @OptionGroup var engineOptions: EngineOptions
+        @Option(name: [.short, .long], help: "YAML settings: flat keys named like these flags (learning_rate, eval_every, …) or upstream sections (model:, data:, lora:, training:, hardware:). Flags given win.")
+        var config: String?
+
+        @Option(name: [.short, .long], help: "Model: a local folder, a Hugging Face id, or a cached name (tiny, smollm2); required unless --config names one.")
+        var model: String?
+
+        @Option(help: "A LoRA adapter folder (PEFT format) to continue from.")
+        var adapter: String?
 
         @Option(help: "Prepared records, prompt/completion JSONL, or a built-in set's name.")
-        var data: String
+        var data: String?
 
-        @Option(help: "Output folder (adapter/, checkpoint/, sft.json).")
-        var output: String
+        @Option(name: [.short, .long], help: "Output folder (adapter/, final_model → adapter, checkpoint/, sft.json).")
+        var output: String?
 
         @Flag(help: "Full fine-tuning instead of LoRA.")
         var full = false
@@ -40,69 +48,107 @@ struct SFTCommand: AsyncParsableCommand {
         @Option(help: "Optimizer steps (default: --epochs passes).")
         var steps: Int?
 
-        @Option(help: "Passes over the data when --steps is not given.")
-        var epochs: Int = 1
+        @Option(help: "Passes over the data when --steps is not given (default: 1).")
+        var epochs: Int?
 
-        @Option(help: "Peak learning rate (warmup, then cosine decay).")
-        var learningRate: Double = 2e-4
+        @Option(help: "Peak learning rate, warmup then cosine decay (default: 2e-4).")
+        var learningRate: Double?
 
-        @Option(help: "LoRA rank (alpha is twice the rank).")
-        var rank: Int = 16
+        @Option(help: "LoRA rank (default: 16; alpha is twice the rank unless alpha is set in --config).")
+        var rank: Int?
 
-        @Option(help: "Tokens per micro-batch (rows × longest row; length-grouped, dynamic padding).")
-        var batchTokens: Int = 4096
+        @Option(help: "Tokens per micro-batch: rows × longest row; length-grouped, dynamic padding (default: 4096).")
+        var batchTokens: Int?
 
-        @Option(help: "Micro-batches per optimizer step.")
-        var gradAccum: Int = 1
+        @Option(help: "Micro-batches per optimizer step (default: 1).")
+        var gradAccum: Int?
 
-        @Option(help: "Longest example in tokens (the prompt's start is cut first).")
-        var maxLength: Int = 1024
+        @Option(help: "Longest example in tokens; the prompt's start is cut first (default: 1024).")
+        var maxLength: Int?
 
-        @Option(help: "Fraction of the pairs held out for the evaluation loss (0–1).")
-        var evalFraction: Double = 0.1
+        @Option(help: "Fraction of the pairs held out for the evaluation loss, 0–1 (default: 0.1).")
+        var evalFraction: Double?
 
-        @Option(help: "Optimizer steps between evaluations.")
-        var evalEvery: Int = 50
+        @Option(help: "Optimizer steps between evaluations (default: 50).")
+        var evalEvery: Int?
 
-        @Option(help: "Evaluations without improvement before stopping early (0: never).")
-        var patience: Int = 3
+        @Option(help: "Evaluations without improvement before stopping early, 0: never (default: 3).")
+        var patience: Int?
 
-        @Option(help: "Optimizer steps between checkpoints.")
-        var checkpointEvery: Int = 50
+        @Option(help: "Optimizer steps between checkpoints (default: 50).")
+        var checkpointEvery: Int?
 
         @Option(help: "Weights dtype: auto (bfloat16 on a GPU that supports it, else float32), float32, bfloat16, float16.")
-        var dtype: String = "auto"
+        var dtype: String?
 
         @Option(help: "Chat template: auto (when the tokenizer has one), true or false.")
-        var chat: String = "auto"
+        var chat: String?
 
-        @Option(help: "Random seed (data order, evaluation slice, LoRA init).")
-        var seed: Int = 0
+        @Option(help: "Random seed: data order, evaluation slice, LoRA init (default: 0).")
+        var seed: Int?
+
+        @Option(help: "torch threads (default: torch's choice, one per core).")
+        var threads: Int?
+
+        @Option(help: "Device: auto, cpu, cuda or mps.")
+        var device: String?
 
         @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
         var datasets: String?
 
-        var checkpoint: String { output + "/checkpoint" }
+        var flagOverrides: SFTOverrides {
+            var o = SFTOverrides()
+            o.model = model
+            o.adapter = adapter
+            o.data = data
+            o.output = output
+            if full { o.full = true }
+            o.steps = steps
+            o.epochs = epochs
+            o.learningRate = learningRate
+            o.rank = rank
+            o.batchTokens = batchTokens
+            o.gradAccum = gradAccum
+            o.maxLength = maxLength
+            o.evalFraction = evalFraction
+            o.evalEvery = evalEvery
+            o.patience = patience
+            o.checkpointEvery = checkpointEvery
+            o.dtype = dtype
+            o.chat = chat
+            o.seed = seed
+            o.threads = threads
+            o.device = device
+            return o
+        }
 
-        func validate() throws {
-            if !(evalFraction >= 0 && evalFraction < 1) { throw ValidationError("--eval-fraction must be at least 0 and below 1") }
-            if evalEvery < 1 || checkpointEvery < 1 { throw ValidationError("--eval-every and --checkpoint-every must be at least 1") }
-            if patience < 0 { throw ValidationError("--patience must be at least 0") }
-            if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-            if !["auto", "true", "false"].contains(chat) { throw ValidationError("--chat must be auto, true or false") }
-            let fm = FileManager.default
-            if resume, !fm.fileExists(atPath: checkpoint + "/trainer_state.json") {
-                throw ValidationError("--resume: \(checkpoint) holds no checkpoint")
-            }
-            if !resume, fm.fileExists(atPath: checkpoint + "/trainer_state.json") {
-                throw ValidationError("\(output) holds a run: add --resume to continue it, or choose another --output")
+        /// defaults < --config < flags, validated.
+        func settings() throws -> SFTConfiguration {
+            do {
+                var file = SFTOverrides()
+                if let config { file = try SFTOverrides.parse(yaml: try readText(config), file: config) }
+                let settings = SFTConfiguration().applying(file).applying(flagOverrides)
+                try settings.validate(source: config ?? "--flags")
+                return settings
+            } catch let error as ConfigurationError {
+                throw CommandError("\(error)")
             }
         }
 
         func run() async throws {
+            let s = try settings()
+            let output = s.output, data = s.data
+            let checkpoint = output + "/checkpoint"
+            let fm = FileManager.default
+            if resume, !fm.fileExists(atPath: checkpoint + "/trainer_state.json") {
+                throw CommandError("--resume: \(checkpoint) holds no checkpoint")
+            }
+            if !resume, fm.fileExists(atPath: checkpoint + "/trainer_state.json") {
+                throw CommandError("\(output) holds a run: add --resume to continue it, or choose another --output")
+            }
             let loaded: SFTData.Loaded
             do { loaded = try SFTData.load(data, datasets: datasets ?? Datasets.defaultFolder()) } catch { throw CommandError("\(error)") }
-            let (train, eval) = SFTData.evaluationSlice(loaded.examples, fraction: evalFraction, seed: seed)
+            let (train, eval) = SFTData.evaluationSlice(loaded.examples, fraction: s.evalFraction, seed: s.seed)
             guard !train.isEmpty else { throw CommandError("\(data): no training pairs (prepared records need a reference and split train)") }
             var left: [String] = []
             if loaded.heldOutLeftOut > 0 { left.append("\(loaded.heldOutLeftOut) held-out records") }
@@ -110,36 +156,42 @@ struct SFTCommand: AsyncParsableCommand {
             Terminal.note("\(data): \(train.count) training pairs, \(eval.count) held out for evaluation" + (left.isEmpty ? "" : "; left out \(left.joined(separator: ", "))"))
 
             var p = SFTParameters()
-            p.training.mode = full ? "full" : "lora"
-            p.training.steps = steps
-            p.training.epochs = epochs
-            p.training.learningRate = learningRate
-            p.training.rank = rank
-            p.training.alpha = rank * 2
-            p.training.batchTokens = batchTokens
-            p.training.gradAccum = gradAccum
-            p.training.maxLength = maxLength
-            p.training.seed = seed
-            p.evalEvery = evalEvery
-            p.patience = patience
-            p.checkpointEvery = checkpointEvery
+            p.training.mode = s.full ? "full" : "lora"
+            p.training.steps = s.steps
+            p.training.epochs = s.epochs
+            p.training.learningRate = s.learningRate
+            p.training.rank = s.rank
+            p.training.alpha = s.alpha ?? s.rank * 2
+            p.training.dropout = s.dropout
+            p.training.targetModules = s.targetModules
+            p.training.batchTokens = s.batchTokens
+            p.training.gradAccum = s.gradAccum
+            p.training.warmupSteps = s.warmupSteps
+            p.training.maxLength = s.maxLength
+            p.training.seed = s.seed
+            p.evalEvery = s.evalEvery
+            p.patience = s.patience
+            p.checkpointEvery = s.checkpointEvery
             p.checkpointDir = checkpoint
             p.resume = resume
             p.bestTo = output + "/adapter"
-            p.chat = chat
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            let options = engineOptions
-            let dtype = dtype
-            let (result, modelPath) = try await withEngine(threads: options.threads) { engine in
-                let path = try await ModelCache.resolve(options.model, engine: engine) { Terminal.note($0) }
-                let model = try await engine.load(model: path, adapter: options.adapter, dtype: dtype, device: options.device)
+            p.chat = s.chat
+            try fm.createDirectory(atPath: output, withIntermediateDirectories: true)
+            let (result, modelPath) = try await withEngine(threads: s.threads) { engine in
+                let path = try await ModelCache.resolve(s.model, engine: engine) { Terminal.note($0) }
+                let model = try await engine.load(model: path, adapter: s.adapter, dtype: s.dtype, device: s.device)
                 Terminal.note("model: \(path) (\(model.parameters) parameters, \(model.dtype) on \(model.device)"
-                    + (model.hasChatTemplate && chat != "false" ? ", chat template" : "") + ")")
+                    + (model.hasChatTemplate && s.chat != "false" ? ", chat template" : "") + ")")
                 let pairs = { (e: [SFTData.Example]) in e.map { (prompt: $0.prompt, completion: $0.completion) } }
                 return (try await engine.sft(pairs(train), heldOut: pairs(eval), p, progress: progressPrinter("sft")), path)
             }
             if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
-            try writeRecord(result, model: modelPath, trainCount: train.count, evalCount: eval.count)
+            try writeRecord(result, settings: s, model: modelPath, trainCount: train.count, evalCount: eval.count)
+            // upstream's layout: `raft train --checkpoint OUTPUT/final_model` finds the adapter and its base model.
+            let finalModel = output + "/final_model"
+            if result.saved != nil, (try? fm.destinationOfSymbolicLink(atPath: finalModel)) == nil, !fm.fileExists(atPath: finalModel) {
+                try fm.createSymbolicLink(atPath: finalModel, withDestinationPath: "adapter")
+            }
             report(result)
         }
 
@@ -159,9 +211,9 @@ struct SFTCommand: AsyncParsableCommand {
         }
 
         /// OUTPUT/sft.json: the settings, the data counts and every step and evaluation.
-        func writeRecord(_ r: SFTResult, model: String, trainCount: Int, evalCount: Int) throws {
+        func writeRecord(_ r: SFTResult, settings s: SFTConfiguration, model: String, trainCount: Int, evalCount: Int) throws {
             let object: [String: JSONValue] = [
-                "model": .string(model), "data": .string(data), "mode": .string(full ? "full" : "lora"),
+                "model": .string(model), "data": .string(s.data), "mode": .string(s.full ? "full" : "lora"), "settings": .string(s.yaml),
                 "train_examples": .int(trainCount), "eval_examples": .int(evalCount),
                 "total_steps": .int(r.totalSteps), "resumed_from_step": .int(r.resumedFromStep), "stopped_early": .bool(r.stoppedEarly),
                 "best_eval_loss": r.bestEvalLoss.map(JSONValue.double) ?? .null, "best_step": r.bestStep.map(JSONValue.int) ?? .null,
@@ -170,7 +222,7 @@ struct SFTCommand: AsyncParsableCommand {
                 "tokens": .int(r.tokens), "seconds": .double(r.seconds), "tokens_per_second": .double(r.tokensPerSecond),
                 "adapter": r.saved.map(JSONValue.string) ?? .null,
             ]
-            try writeAtomically(JSONValue.object(object).serialized + "\n", to: output + "/sft.json")
+            try writeAtomically(JSONValue.object(object).serialized + "\n", to: s.output + "/sft.json")
         }
     }
 }

@@ -25,7 +25,7 @@ struct SelfTestCommand: AsyncParsableCommand {
         }
     }
 
-    @Option(help: "How much to check: smoke (no model), standard (tiny model: load, generate, one training step), full (one RAFT cycle).")
+    @Option(name: [.short, .long], help: "How much to check: smoke (no model), standard (tiny model: load, generate, one training step), full (one RAFT cycle).")
     var level: Level = .smoke
 
     @OptionGroup var options: VerifierOptions
@@ -48,18 +48,56 @@ struct SelfTestCommand: AsyncParsableCommand {
         list.line(tc.python != nil, "Python", tc.python?.path ?? "missing")
         list.line(verifier.jail.isolation == .namespaces, "sandbox", verifier.jail.featureSummary)
 
+        // A cold disk cache or a loaded 2-core machine can push a good sample past a short --timeout
+        // (pytest took 2.01 s against 2.0 s on a first run): a time-out that the check does not
+        // expect is retried once with a patient limit before it counts as a failure.
+        let patientTimeout = max(30, 4 * options.wallTimeout)
+        var patient: Verifier?
         for check in SmokeChecks.all {
             let start = Date()
-            let verdict = await verifier.verify(check.sample)
+            var verdict = await verifier.verify(check.sample)
+            var note = ""
+            // A Python compile step past the limit reports `error` ("before compiling: wall time limit").
+            if !check.expect(verdict), verdict.outcome == .timedOut || verdict.detail.contains("time limit") {
+                if patient == nil {
+                    var patientOptions = options
+                    patientOptions.timeout = patientTimeout
+                    if options.cpuTime != nil { patientOptions.cpuTime = patientTimeout }
+                    patient = try? patientOptions.makeVerifier(quiet: true)
+                }
+                if let patient {
+                    verdict = await patient.verify(check.sample)
+                    note = String(format: " (over the %g s limit, passed with %g s: a cold cache or a loaded machine)", options.wallTimeout, patientTimeout)
+                }
+            }
             let ok = check.expect(verdict)
-            list.line(ok, check.name, "\(verdict.outcome.rawValue) \(String(format: "%.2f", verdict.reward)): \(verdict.detail)", seconds: Date().timeIntervalSince(start))
+            list.line(ok, check.name, "\(verdict.outcome.rawValue) \(String(format: "%.2f", verdict.reward)): \(verdict.detail)" + (ok ? note : ""), seconds: Date().timeIntervalSince(start))
+            if !ok { print("  → \(Self.advice(check, verdict, patientTimeout: patientTimeout))") }
         }
         if level >= .standard {
             await ModelChecks(level: level, verifier: verifier, jobs: options.jobs).run(list)
         }
         let failures = list.failures
-        print(failures == 0 ? "all checks passed" : "\(failures) check(s) failed")
+        print(failures == 0 ? "all checks passed" : "\(failures) check(s) failed: see the → lines; `halo-forge info` shows the toolchains, sandbox and worker")
         if failures > 0 { throw ExitCode.failure }
+    }
+}
+
+extension SelfTestCommand {
+    /// What to do about a failed smoke check, in one line.
+    static func advice(_ check: SmokeChecks.Check, _ verdict: Verdict, patientTimeout: Double) -> String {
+        switch verdict.outcome {
+        case _ where verdict.outcome == .timedOut || verdict.detail.contains("time limit"):
+            return String(format: "still over the time limit with %g s: the machine is very loaded or the sandbox is slow to start; rerun with --timeout 60, or try --sandbox fallback", patientTimeout)
+        case .error:
+            return "the verifier could not judge: \(verdict.detail.split(separator: "\n").first.map(String.init) ?? "see above")"
+        case .importError where check.sample.testFramework != .asserts:
+            return "install pytest for the Python the verifier uses (Debian: apt-get install python3-pytest; or pip install pytest), or pass --python"
+        case .syntaxError where check.sample.language != .python:
+            return "the compiler rejected a good program: check that gcc/g++ work (Debian: apt-get install build-essential) or pass --compiler clang"
+        default:
+            return "a verifier scored a known sample wrongly (\(verdict.outcome.rawValue) \(String(format: "%.2f", verdict.reward))): please report it with the line above"
+        }
     }
 }
 

@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await engineOptions.withLoadedEngine { engine, path in
-            var settings = OpenAIServer.Settings(modelName: servedModelName ?? engineOptions.model, modelPath: path)
+            var settings = OpenAIServer.Settings(modelName: servedModelName ?? engineOptions.model ?? path, modelPath: path)
             settings.host = host
             settings.port = port
             settings.device = engineOptions.device

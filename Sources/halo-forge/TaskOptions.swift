@@ -5,6 +5,7 @@ import HaloForgeVerify
 /// Where a command's prompts come from besides `--dataset`, and how they are judged.
 struct TaskOptions: ParsableArguments {
     @Option(
+        name: [.short, .long],
         help: ArgumentHelp(
             "Your own prompts: a JSONL/JSON file or a dataset folder (JSONL or Parquet); replaces --dataset.",
             discussion: """
@@ -16,6 +17,7 @@ struct TaskOptions: ParsableArguments {
     var prompts: String?
 
     @Option(
+        name: [.short, .long],
         help: ArgumentHelp(
             "How prompts are judged where a record does not say: \(VerifierChoice.names).",
             discussion: """

@@ -1,3 +1,4 @@
+import Foundation
 @testable import HaloForgeRAFT
 import Testing
 
@@ -149,12 +150,21 @@ struct ConfigurationTests {
         #expect(duplicate?.field == "cycles")
     }
 
-    @Test func defaultsAreValid() throws {
-        try RAFTConfiguration().validate(source: "--flags")
+    @Test func defaultsWithAModelAreValid() throws {
+        var c = RAFTConfiguration()
+        c.model = "models/m"
+        try c.validate(source: "--flags")
+    }
+
+    @Test func noModelIsAnErrorNotATinyModel() {
+        let error = #expect(throws: ConfigurationError.self) { try RAFTConfiguration().validate(source: "--flags") }
+        #expect(error?.field == "model")
+        #expect(error?.description.hasPrefix("--flags: field 'model' is required: give --model") == true)
     }
 
     static func broken(_ change: (inout RAFTConfiguration) -> Void) -> RAFTConfiguration {
         var c = RAFTConfiguration()
+        c.model = "models/m"
         change(&c)
         return c
     }
@@ -190,6 +200,7 @@ struct ConfigurationTests {
 
     @Test func validationMessageReadsAsOneLine() {
         var c = RAFTConfiguration()
+        c.model = "models/m"
         c.cycles = 0
         let error = #expect(throws: ConfigurationError.self) { try c.validate(source: "--flags") }
         #expect(error?.description == "--flags: field 'cycles' must be at least 1, got 0")
@@ -213,6 +224,175 @@ struct ConfigurationTests {
         let keys = RAFTConfiguration().yaml.split(separator: "\n").map { String($0.prefix { $0 != ":" }) }
         #expect(keys == RAFTOverrides.keys)
         #expect(RAFTConfiguration().yaml.contains("adapter: null\n"))
+    }
+}
+
+/// halo-forge's upstream nested configs beside the flat keys, and the layering of sources.
+struct NestedConfigurationTests {
+    static let upstream = """
+        base_model: Qwen/Qwen2.5-Coder-0.5B
+        sft_checkpoint: models/sft/final_model
+        prompts: data/prompts.jsonl
+        output_dir: models/raft
+        num_cycles: 5
+        raft:
+          samples_per_prompt: 4
+          reward_threshold: 0.3
+          keep_top_percent: 0.25
+          min_samples: 6
+          lr_decay_per_cycle: 0.5
+        generation:
+          max_new_tokens: 512
+          temperature: 0.9
+          top_p: 0.8
+          batch_size: 4
+        training:
+          learning_rate: 1e-4
+          gradient_accumulation_steps: 8
+          warmup_steps: 3
+          epochs: 2
+        lora:
+          r: 8
+          alpha: 24
+          dropout: 0.1
+          target_modules: [q_proj, v_proj]
+        verifier:
+          type: msvc
+          host: 10.0.0.5
+          user: builder
+          ssh_key: ~/.ssh/win
+          run_after_compile: true
+        hardware:
+          threads: 6
+          device: cpu
+          dtype: float32
+        """
+
+    @Test func everyUpstreamKeySetsItsField() throws {
+        let c = RAFTConfiguration().applying(try RAFTOverrides.parse(yaml: Self.upstream, file: "raft.yaml"))
+        #expect(c.model == "Qwen/Qwen2.5-Coder-0.5B")
+        #expect(c.checkpoint == "models/sft/final_model")
+        #expect(c.prompts == "data/prompts.jsonl")
+        #expect(c.output == "models/raft")
+        #expect(c.cycles == 5)
+        #expect(c.samplesPerPrompt == 4)
+        #expect(c.rewardThreshold == 0.3)
+        #expect(c.keepFraction == 0.25)
+        #expect(c.minKept == 6)
+        #expect(c.learningRateDecay == 0.5)
+        #expect(c.maxNewTokens == 512)
+        #expect(c.temperature == 0.9)
+        #expect(c.topP == 0.8)
+        #expect(c.generationBatchSize == 4)
+        #expect(c.learningRate == 1e-4)
+        #expect(c.gradAccum == 8)
+        #expect(c.warmupSteps == 3)
+        #expect(c.epochsPerCycle == 2)
+        #expect(c.loraRank == 8)
+        #expect(c.loraAlpha == 24)
+        #expect(c.loraDropout == 0.1)
+        #expect(c.loraTargetModules == ["q_proj", "v_proj"])
+        #expect(c.verifier == "msvc")
+        #expect(c.verifierHost == "10.0.0.5")
+        #expect(c.verifierUser == "builder")
+        #expect(c.verifierSSHKey == "~/.ssh/win")
+        #expect(c.runAfterCompile == true)
+        #expect(c.threads == 6)
+        #expect(c.device == "cpu")
+        #expect(c.dtype == "float32")
+        try c.validate(source: "raft.yaml")
+        // The recorded flat YAML reads back to the same settings.
+        #expect(try RAFTConfiguration().applying(.parse(yaml: c.yaml, file: "run.yaml")) == c)
+    }
+
+    @Test func aKeyWithNoMeaningIsNamedWithItsLine() {
+        let unknown = #expect(throws: ConfigurationError.self) {
+            try RAFTOverrides.parse(yaml: "raft:\n  samples_per_prompt: 4\nhardware:\n  bf16: true\n", file: "raft.yaml")
+        }
+        #expect(unknown?.description == "raft.yaml: line 4: unknown field 'hardware.bf16': it has no meaning here (see `halo-forge config keys`)")
+        #expect(unknown?.field == "hardware.bf16")
+        let typo = #expect(throws: ConfigurationError.self) {
+            try RAFTOverrides.parse(yaml: "generation:\n  max_new_token: 8\n", file: "raft.yaml")
+        }
+        #expect(typo?.description == "raft.yaml: line 2: unknown field 'generation.max_new_token' (did you mean 'generation.max_new_tokens'?)")
+        let section = #expect(throws: ConfigurationError.self) {
+            try RAFTOverrides.parse(yaml: "raft: 3\n", file: "raft.yaml")
+        }
+        #expect(section?.description == "raft.yaml: line 1: field 'raft': expected a section of settings, got 3")
+    }
+
+    @Test func oneSettingGivenTwiceIsAnError() {
+        let error = #expect(throws: ConfigurationError.self) {
+            try RAFTOverrides.parse(yaml: "cycles: 2\nraft:\n  num_cycles: 3\n", file: "raft.yaml")
+        }
+        #expect(error?.description == "raft.yaml: line 3: field 'raft.num_cycles' sets 'cycles' again (already set by 'cycles' on line 1)")
+    }
+
+    @Test func flagsBeatTheFileAndTheFileBeatsTheDefaults() throws {
+        let file = try RAFTOverrides.parse(yaml: Self.upstream, file: "raft.yaml")
+        var flags = RAFTOverrides()
+        flags.cycles = 2
+        flags.adapter = nil  // a flag not given
+        flags.checkpoint = nil
+        flags.keepTopK = 3
+        let c = RAFTConfiguration().applying(file).applying(flags)
+        #expect(c.cycles == 2)
+        #expect(c.checkpoint == "models/sft/final_model", "an optional flag not given leaves the file's value")
+        #expect(c.keepTopK == 3)
+        #expect(c.samplesPerPrompt == 4)
+        #expect(c.seed == RAFTConfiguration().seed)
+        #expect(flags.checkpoint == nil && flags.keepTopK == 3)
+    }
+
+    @Test func upstreamSFTConfigReadsWithItsModelSection() throws {
+        let yaml = """
+            model:
+              name: Qwen/Qwen2.5-Coder-7B
+            data:
+              train_file: data/train.jsonl
+              validation_split: 0.05
+              max_seq_length: 2048
+            lora:
+              r: 16
+              alpha: 32
+            training:
+              output_dir: models/sft
+              num_train_epochs: 3
+              learning_rate: 2e-4
+              gradient_accumulation_steps: 16
+            """
+        let c = SFTConfiguration().applying(try SFTOverrides.parse(yaml: yaml, file: "sft.yaml"))
+        #expect(c.model == "Qwen/Qwen2.5-Coder-7B")
+        #expect(c.data == "data/train.jsonl")
+        #expect(c.evalFraction == 0.05)
+        #expect(c.maxLength == 2048)
+        #expect(c.alpha == 32)
+        #expect(c.output == "models/sft")
+        #expect(c.epochs == 3)
+        #expect(c.gradAccum == 16)
+        try c.validate(source: "sft.yaml")
+        // The flat form, as the flags are named, works too.
+        let flat = SFTConfiguration().applying(try SFTOverrides.parse(yaml: "model: tiny\nrank: 4\n", file: "sft.yaml"))
+        #expect(flat.model == "tiny" && flat.rank == 4)
+        let missing = #expect(throws: ConfigurationError.self) { try SFTConfiguration().validate(source: "--flags") }
+        #expect(missing?.field == "model")
+    }
+
+    @Test func aCheckpointAdapterNamesItsBaseModel() throws {
+        let folder = FileManager.default.temporaryDirectory.path + "/hf-checkpoint-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try #"{"base_model_name_or_path": "models/base", "r": 8}"#.write(toFile: folder + "/adapter_config.json", atomically: true, encoding: .utf8)
+        var c = RAFTConfiguration()
+        c.checkpoint = folder
+        let resolved = try c.resolvingCheckpoint(source: "--flags")
+        #expect(resolved.model == "models/base")
+        #expect(resolved.adapter == folder)
+        c.model = "models/other"
+        #expect(try c.resolvingCheckpoint(source: "--flags").model == "models/other", "--model wins over the adapter's base")
+        c.checkpoint = folder + "/missing"
+        let error = #expect(throws: ConfigurationError.self) { try c.resolvingCheckpoint(source: "--flags") }
+        #expect(error?.field == "checkpoint")
     }
 }
 
