@@ -4,6 +4,8 @@
 #include "csandbox.h"
 
 #include <errno.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -16,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -47,6 +50,7 @@ typedef struct child_context {
     int err_write;
     int report_write;
     int status_write;
+    int go_read;              /* user namespace: the parent writes a byte once the id maps are set */
 } child_context;
 
 static const char *const dev_names[5] = {"null", "zero", "full", "random", "urandom"};
@@ -149,6 +153,14 @@ static void bind_path(const child_context *ctx, const char *source, char *target
     int writable = mode == 1;
     unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV;
     if (!writable) flags |= MS_RDONLY;
+    // Inside a user namespace the source's noexec and atime flags are locked: keep them.
+    struct statvfs vfs;
+    if (statvfs(target, &vfs) == 0) {
+        if (vfs.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+        if (vfs.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+        if (vfs.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+        if (vfs.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+    }
     if (mount(NULL, target, NULL, flags, NULL) != 0) fail_setup(ctx, "remount", target);
 }
 
@@ -182,6 +194,48 @@ static void close_all_except(int *keep, int n) {
     syscall(SYS_close_range, from, ~0U, 0);
 }
 
+static void die_in_program(const char *what) {
+    char msg[200] = "halo-forge sandbox: ";
+    append(msg, sizeof msg, what);
+    append(msg, sizeof msg, ": ");
+    append(msg, sizeof msg, strerror(errno));
+    append(msg, sizeof msg, "\n");
+    write_all(2, msg, strlen(msg));
+    _exit(121);
+}
+
+/// Before the uid change: uid 0 must not regain capabilities at exec, and the bounding set
+/// goes while this process may still change it (CAP_SETPCAP). Root of a user namespace holds
+/// every capability there: without this it could ptrace or kill its neighbours and remount.
+static void drop_capability_sources(void) {
+    if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0) != 0 &&
+        geteuid() == 0)
+        die_in_program("securebits");
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;  // past CAP_LAST_CAP
+    }
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+/// After the uid change: empty effective, permitted and inheritable sets, checked.
+static void clear_capabilities(void) {
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) != 0) die_in_program("capset");
+    if (syscall(SYS_capget, &header, data) != 0) die_in_program("capget");
+    for (int i = 0; i < 2; i++) {
+        if (data[i].effective || data[i].permitted || data[i].inheritable) {
+            errno = EPERM;
+            die_in_program("capabilities left after dropping them");
+        }
+    }
+    if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) == 1) {
+        errno = EPERM;
+        die_in_program("bounding set not empty");
+    }
+}
+
 /// Becomes the program: limits, descriptors, identity, exec. Never returns.
 static void exec_program(const child_context *ctx) {
     const hf_spec *spec = ctx->spec;
@@ -209,17 +263,17 @@ static void exec_program(const child_context *ctx) {
     if (spec->processes > 0) set_limit(RLIMIT_NPROC, (rlim_t)spec->processes, (rlim_t)spec->processes);
     set_limit(RLIMIT_CORE, 0, 0);
 
+    if (spec->isolate) drop_capability_sources();
     // Raw system calls: glibc's setuid() would try to sync the parent's other threads,
     // whose bookkeeping was copied into this single-threaded process, and can hang.
     if (spec->uid != 0 && geteuid() == 0) {
-        if (syscall(SYS_setgroups, 0, NULL) != 0 || syscall(SYS_setgid, spec->gid) != 0 ||
+        if ((!spec->user_ns && syscall(SYS_setgroups, 0, NULL) != 0) || syscall(SYS_setgid, spec->gid) != 0 ||
             syscall(SYS_setuid, spec->uid) != 0) {
-            const char *msg = "halo-forge sandbox: cannot drop identity\n";
-            write_all(2, msg, strlen(msg));
-            _exit(121);
+            die_in_program("cannot drop identity");
         }
     }
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (spec->isolate) clear_capabilities();
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die_in_program("no_new_privs");
     // Ignored signals and the blocked mask survive exec: hand the program a clean slate.
     for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
     sigset_t none;
@@ -275,11 +329,23 @@ static void build_root(const child_context *ctx) {
 static int jail_init(void *arg) {
     const child_context *ctx = arg;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // A session of its own: kill(0, ...) and killpg() reach process groups whatever the pid
+    // namespace, and as an ordinary caller the program shares our uid, so it must not stay
+    // in halo-forge's group.
+    syscall(SYS_setsid);
     // Other threads' pipes were copied in by clone(): keep only ours, or their
     // readers would wait on us for end-of-file.
-    int keep[6] = {ctx->stdin_read, ctx->out_write, ctx->err_write, ctx->report_write, ctx->status_write,
-                   ctx->spec->net_ns_fd};
-    close_all_except(keep, 6);
+    int keep[7] = {ctx->stdin_read, ctx->out_write, ctx->err_write, ctx->report_write, ctx->status_write,
+                   ctx->spec->net_ns_fd, ctx->go_read};
+    close_all_except(keep, 7);
+    if (ctx->spec->user_ns) {
+        // Until the parent has written the id maps this process is nobody: wait for them.
+        char go = 0;
+        ssize_t n;
+        do n = read(ctx->go_read, &go, 1); while (n < 0 && errno == EINTR);
+        close(ctx->go_read);
+        if (n != 1 || go != 1) _exit(120);
+    }
     build_root(ctx);
     // A raw fork: this process was cloned from a multithreaded parent, so a glibc
     // lock (malloc's, stdio's) may be held forever here and glibc's fork() would wait on it.
@@ -391,6 +457,29 @@ static int prepare_paths(child_context *ctx) {
     return 0;
 }
 
+static int write_proc_file(pid_t pid, const char *name, const char *text, char *why, size_t why_size) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+    int saved = errno;
+    if (fd >= 0) close(fd);
+    if (n != (ssize_t)strlen(text)) {
+        snprintf(why, why_size, "%s: %s", path, strerror(saved));
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+/// The caller becomes root of the jail's user namespace; setgroups is denied first, as
+/// the kernel requires of an unprivileged writer of gid_map.
+static int write_id_maps(pid_t pid, const hf_spec *spec, char *why, size_t why_size) {
+    if (write_proc_file(pid, "setgroups", "deny", why, why_size) != 0 && errno != ENOENT) return -1;
+    if (write_proc_file(pid, "uid_map", spec->uid_map, why, why_size) != 0) return -1;
+    return write_proc_file(pid, "gid_map", spec->gid_map, why, why_size);
+}
+
 int hf_run(const hf_spec *spec, hf_result *result) {
     memset(result, 0, sizeof *result);
     // A program that exits without reading its stdin must not kill us with SIGPIPE.
@@ -400,12 +489,14 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     ctx.spec = spec;
     ctx.report_write = -1;
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, rep[2] = {-1, -1}, st[2] = {-1, -1};
+    int go[2] = {-1, -1};
+    ctx.go_read = -1;
     char *stack = NULL;
     int rc = -1;
     pid_t pid = -1;
 
     if (high_pipe(in) || high_pipe(out) || high_pipe(err) || high_pipe(st) ||
-        (spec->report_fd >= 0 && high_pipe(rep))) {
+        (spec->report_fd >= 0 && high_pipe(rep)) || (spec->isolate && spec->user_ns && high_pipe(go))) {
         snprintf(result->error, sizeof result->error, "pipe: %s", strerror(errno));
         goto done;
     }
@@ -414,6 +505,7 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     ctx.err_write = err[1];
     ctx.report_write = rep[1];
     ctx.status_write = st[1];
+    ctx.go_read = go[0];
 
     double started = now_seconds();
     if (spec->isolate) {
@@ -423,7 +515,23 @@ int hf_run(const hf_spec *spec, hf_result *result) {
         }
         int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
         if (spec->net_ns_fd < 0) flags |= CLONE_NEWNET;
+        if (spec->user_ns) flags |= CLONE_NEWUSER;
         pid = clone(jail_init, stack + HF_STACK_SIZE, flags, &ctx);
+        if (pid > 0 && spec->user_ns) {
+            close_fd(&go[0]);
+            char why[160] = "";
+            if (write_id_maps(pid, spec, why, sizeof why) != 0) {
+                kill(pid, SIGKILL);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+                }
+                snprintf(result->error, sizeof result->error, "cannot map ids into the user namespace: %s", why);
+                result->ended_by = HF_END_INTERNAL_ERROR;
+                goto done;
+            }
+            char one = 1;
+            write_all(go[1], &one, 1);
+            close_fd(&go[1]);
+        }
     } else {
         pid = fork();
         if (pid == 0) fallback_child(&ctx);
@@ -587,6 +695,8 @@ done:
     close_fd(&rep[1]);
     close_fd(&st[0]);
     close_fd(&st[1]);
+    close_fd(&go[0]);
+    close_fd(&go[1]);
     free(stack);
     free_context(&ctx);
     if (rc != 0 && result->ended_by != HF_END_INTERNAL_ERROR) result->ended_by = HF_END_INTERNAL_ERROR;

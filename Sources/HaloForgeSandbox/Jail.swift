@@ -4,15 +4,18 @@ internal import Synchronization
 
 /// How untrusted programs are confined.
 public enum Isolation: String, Sendable, CaseIterable {
-    /// PID, mount, network, IPC and UTS namespaces, a private read-only root, a dedicated uid, rlimits.
+    /// PID, mount, network, IPC and UTS namespaces (inside a user namespace for an ordinary
+    /// caller), a private read-only root, no capabilities, rlimits.
     case namespaces
     /// rlimits, a process group and a dedicated uid only: no network or filesystem isolation.
+    /// Only ever used when asked for (`--sandbox fallback`).
     case fallback
 }
 
 /// Where and how the jail runs programs.
 public struct JailConfiguration: Sendable {
-    /// nil: namespaces when the host allows them, else the fallback (announced loudly).
+    /// nil or `.namespaces`: namespaces, and an error naming the fix where the host forbids
+    /// them; untrusted code never runs unconfined unless `.fallback` is asked for.
     public var isolation: Isolation?
     /// Host folders visible read-only inside the jail at the same path (toolchain prefixes).
     public var readOnlyPaths: [String]
@@ -71,6 +74,10 @@ public final class Jail: Sendable {
     public let fallbackReason: String?
     public let configuration: JailConfiguration
     private let netNamespace: Int32
+    /// An ordinary caller: each run enters its own user namespace, the caller mapped to root there.
+    public let userNamespace: Bool
+    /// How memory, processes and CPU are bounded on this host, in words.
+    public let limitEnforcement: String
     private let rootDir: String
     /// This jail's own folder: the root mount point and the scratch folders.
     public let folder: String
@@ -121,35 +128,58 @@ public final class Jail: Sendable {
         baseMounts = mounts
         self.links = links
 
+        // Without root the jail needs a user namespace, and then a network namespace of its
+        // own per run: a shared one made outside would belong to the host's user namespace.
+        userNamespace = geteuid() != 0
+        limitEnforcement = CgroupProbe.describe()
         var reason: String?
         var netFD: Int32 = -1
-        if configuration.isolation != .fallback {
+        if configuration.isolation != .fallback && !userNamespace {
             var error = [CChar](repeating: 0, count: 256)
             netFD = hf_make_net_namespace(&error, error.count)
             if netFD < 0 { reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         }
         netNamespace = netFD
-        var chosen = configuration.isolation ?? (reason == nil ? Isolation.namespaces : .fallback)
-        if chosen == .namespaces, let reason {
-            throw JailError("namespaces are not available: \(reason)")
-        }
-        if chosen == .namespaces {
-            // Prove the whole set-up once, so a host that forbids part of it is found now.
-            let probe = Jail.runBlocking(
-                spec: JailSpec(
-                    argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: true, rootDir: rootDir,
-                    mounts: mounts.map { ($0.0, $0.1, false) }, links: links, netFD: netFD, uid: configuration.uidBase,
-                    limits: Limits(wallSeconds: 10), stdin: Data(), reportFD: -1))
-            if probe.status != .ok {
-                if configuration.isolation == .namespaces {
-                    throw JailError("namespaces are not available: \(probe.summary)")
-                }
-                chosen = .fallback
-                reason = probe.summary
+        if configuration.isolation != .fallback {
+            if reason == nil {
+                // Prove the whole set-up once, so a host that forbids part of it is found now.
+                let probe = Jail.runBlocking(
+                    spec: JailSpec(
+                        argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: true, rootDir: rootDir,
+                        mounts: mounts.map { ($0.0, $0.1, false) }, links: links, netFD: netFD, userNamespace: userNamespace,
+                        uid: userNamespace ? 0 : configuration.uidBase, limits: Limits(wallSeconds: 10), stdin: Data(),
+                        reportFD: -1))
+                if probe.status != .ok { reason = probe.status == .internalError ? probe.error : probe.summary + " " + probe.stderrText }
+            }
+            if let reason {
+                if netFD >= 0 { close(netFD) }
+                try? fm.removeItem(atPath: folder)
+                let oneLine = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+                throw JailError(Jail.refusal(oneLine.trimmingCharacters(in: .whitespaces), userNamespace: userNamespace))
             }
         }
-        isolation = chosen
-        fallbackReason = chosen == .fallback ? (reason ?? "requested") : nil
+        isolation = configuration.isolation ?? .namespaces
+        fallbackReason = isolation == .fallback ? "requested with --sandbox fallback" : nil
+    }
+
+    /// One line: why the host refused the namespaces and exactly what to do about it.
+    static func refusal(_ reason: String, userNamespace: Bool) -> String {
+        func sysctl(_ path: String) -> String? {
+            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let head = "the sandbox cannot isolate samples on this host (\(reason)); nothing was run unsandboxed."
+        let fallback = "Or pass --sandbox fallback to run model-written code with rlimits only, as your own user, able to read your files."
+        guard userNamespace else {
+            return head + " Run as root with CAP_SYS_ADMIN, or as an ordinary user where user namespaces are allowed. " + fallback
+        }
+        if sysctl("/proc/sys/user/max_user_namespaces") == "0" {
+            return head + " User namespaces are switched off (user.max_user_namespaces = 0): `sudo sysctl -w user.max_user_namespaces=15000`. " + fallback
+        }
+        let apparmor = "Allow unprivileged user namespaces: `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`, or install halo-forge's AppArmor profile: `sudo install -m 644 packaging/apparmor/halo-forge /etc/apparmor.d/halo-forge && sudo apparmor_parser -r /etc/apparmor.d/halo-forge`."
+        if sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1" {
+            return head + " AppArmor restricts unprivileged user namespaces. " + apparmor + " " + fallback
+        }
+        return head + " " + apparmor + " In a container, allow unshare/clone of user namespaces (seccomp, CAP_SYS_ADMIN). " + fallback
     }
 
     deinit {
@@ -161,7 +191,9 @@ public final class Jail: Sendable {
     public var featureSummary: String {
         switch isolation {
         case .namespaces:
-            "namespaces (pid, mount, net, ipc, uts), private read-only root, uid drop, rlimits"
+            userNamespace
+                ? "namespaces (user: caller as root inside, pid, mount, net, ipc, uts), private read-only root, all capabilities dropped; limits: \(limitEnforcement)"
+                : "namespaces (pid, mount, net, ipc, uts), private read-only root, a dedicated uid per run, all capabilities dropped; limits: \(limitEnforcement)"
         case .fallback:
             "FALLBACK: rlimits, process group and "
                 + (geteuid() == 0 ? "a dedicated uid" : "the caller's own uid")
@@ -200,7 +232,8 @@ public final class Jail: Sendable {
         ]
         let spec = JailSpec(
             argv: argv, environment: env, workdir: scratch.path, isolate: isolation == .namespaces, rootDir: rootDir,
-            mounts: mounts, links: links, netFD: netNamespace, uid: geteuid() == 0 ? scratch.uid : 0, limits: limits,
+            mounts: mounts, links: links, netFD: netNamespace, userNamespace: userNamespace,
+            uid: geteuid() == 0 ? scratch.uid : 0, limits: limits,
             stdin: stdin, reportFD: reportFD ?? -1)
         return await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: Jail.runBlocking(spec: spec)) }
@@ -239,6 +272,8 @@ public final class Jail: Sendable {
         let mounts = spec.mounts.map { hf_mount(source: c($0.0), target: c($0.1), writable: $0.2 ? 1 : 0) }
         let links = spec.links.map { hf_link(target: c($0.0), path: c($0.1)) }
         let workdir = c(spec.workdir)
+        let uidMap = c("0 \(geteuid()) 1\n")
+        let gidMap = c("0 \(getegid()) 1\n")
         let rootDir = c(spec.rootDir)
         let limits = spec.limits
         var result = hf_result()
@@ -253,6 +288,9 @@ public final class Jail: Sendable {
                             cspec.envp = envBuf.baseAddress
                             cspec.workdir = workdir
                             cspec.isolate = spec.isolate ? 1 : 0
+                            cspec.user_ns = spec.isolate && spec.userNamespace ? 1 : 0
+                            cspec.uid_map = uidMap
+                            cspec.gid_map = gidMap
                             cspec.root_dir = rootDir
                             cspec.mounts = mountBuf.baseAddress
                             cspec.mount_count = Int32(mountBuf.count)
@@ -325,6 +363,7 @@ struct JailSpec: Sendable {
     var mounts: [(String, String, Bool)]
     var links: [(String, String)]
     var netFD: Int32
+    var userNamespace: Bool
     var uid: UInt32
     var limits: Limits
     var stdin: Data

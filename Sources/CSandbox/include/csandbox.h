@@ -22,13 +22,16 @@ typedef struct hf_spec {
     const char *const *envp;      /* NULL-terminated */
     const char *workdir;          /* working directory inside the jail */
     int isolate;                  /* 1: namespaces + private root; 0: rlimits + uid only */
+    int user_ns;                  /* 1: enter a new user namespace first (an ordinary caller) */
+    const char *uid_map;          /* written to the jail's /proc/PID/uid_map by the parent ("0 1000 1") */
+    const char *gid_map;
     const char *root_dir;         /* empty host folder that becomes the jail's root mount point */
     const hf_mount *mounts;
     int mount_count;
     const hf_link *links;
     int link_count;
     int net_ns_fd;                /* an empty network namespace to join; -1 creates one */
-    uid_t uid;                    /* identity of the program; 0 keeps the caller's */
+    uid_t uid;                    /* identity of the program; 0 keeps the caller's (root inside a user namespace) */
     gid_t gid;
     double wall_seconds;
     double cpu_seconds;
