@@ -227,9 +227,8 @@ public final class Jail: Sendable {
             env["TMPDIR"] = scratch.hostPath
             env["HOME"] = scratch.hostPath
         }
-        let mounts = baseMounts.map { ($0.0, $0.1, false) } + [
-            (scratch.hostPath, "/box", true), (scratch.hostPath, "/tmp", true),
-        ]
+        // Scratch first: a toolchain or venv under the host's /tmp is mounted on top of it, not hidden.
+        let mounts = [(scratch.hostPath, "/box", true), (scratch.hostPath, "/tmp", true)] + baseMounts.map { ($0.0, $0.1, false) }
         let spec = JailSpec(
             argv: argv, environment: env, workdir: scratch.path, isolate: isolation == .namespaces, rootDir: rootDir,
             mounts: mounts, links: links, netFD: netNamespace, userNamespace: userNamespace,
