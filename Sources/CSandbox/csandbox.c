@@ -8,6 +8,7 @@
 #include <linux/securebits.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -61,7 +62,19 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/// An ordinary user's soft descriptor limit is often 1024, leaving only 24 fds at 1000 and
+/// up for the pipes of all concurrent runs: lift it to the hard limit once.
+static void raise_open_file_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 static int high_pipe(int fds[2]) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, raise_open_file_limit);
     int raw[2];
     if (pipe2(raw, O_CLOEXEC) != 0) return -1;
     fds[0] = fcntl(raw[0], F_DUPFD_CLOEXEC, HF_HIGH_FD);
@@ -538,7 +551,8 @@ int hf_run(const hf_spec *spec, hf_result *result) {
         if (pid > 0) setpgid(pid, pid);
     }
     if (pid < 0) {
-        snprintf(result->error, sizeof result->error, "cannot start the sandbox: %s", strerror(errno));
+        snprintf(result->error, sizeof result->error, "cannot start the sandbox (clone%s): %s",
+                 spec->isolate && spec->user_ns ? " of a user namespace" : "", strerror(errno));
         goto done;
     }
     close_fd(&in[0]);
