@@ -184,4 +184,30 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
             """#)
         #expect(record.stdoutText == "clean|/usr/local/bin:/usr/bin:/bin\n")
     }
+
+    /// Root of a user namespace holds every capability there; the program must hold none,
+    /// so it cannot remount its root, make namespaces, or trace and signal its init.
+    @Test func programHoldsNoCapabilities() async throws {
+        let record = try await runAttack(#"""
+            #define _GNU_SOURCE
+            #include <sched.h>
+            #include <signal.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/mount.h>
+            #include <sys/ptrace.h>
+            #include <unistd.h>
+            int main(void) {
+              FILE *f = fopen("/proc/self/status", "r"); char line[256];
+              while (fgets(line, sizeof line, f)) if (!strncmp(line, "Cap", 3) && strncmp(line, "CapAmb", 6)) fputs(line, stdout);
+              int remount = mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL);
+              int ns = unshare(CLONE_NEWNS);
+              long trace = ptrace(PTRACE_ATTACH, 1, 0, 0);
+              int chr = chroot("/tmp");
+              printf("%d %d %ld %d\n", remount, ns, trace, chr); return 0; }
+            """#)
+        #expect(record.status == .ok, "\(record.summary) \(record.stderrText)")
+        let zero = "0000000000000000"
+        #expect(record.stdoutText == "CapInh:\t\(zero)\nCapPrm:\t\(zero)\nCapEff:\t\(zero)\nCapBnd:\t\(zero)\n-1 -1 -1 -1\n")
+    }
 }
