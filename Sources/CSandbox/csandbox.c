@@ -32,6 +32,7 @@
 /// What the jail's init process tells the parent when the program has ended.
 typedef struct init_report {
     int setup_failed;
+    int exec_failed;          /* the program never started: its set-up or exec failed */
     int wait_status;
     long utime_us;
     long stime_us;
@@ -52,6 +53,8 @@ typedef struct child_context {
     int report_write;
     int status_write;
     int go_read;              /* user namespace: the parent writes a byte once the id maps are set */
+    int exec_read;            /* close-on-exec pipe: empty at EOF when the program's exec succeeded */
+    int exec_write;
 } child_context;
 
 static const char *const dev_names[5] = {"null", "zero", "full", "random", "urandom"};
@@ -207,14 +210,25 @@ static void close_all_except(int *keep, int n) {
     syscall(SYS_close_range, from, ~0U, 0);
 }
 
-static void die_in_program(const char *what) {
-    char msg[200] = "halo-forge sandbox: ";
+/// The program's end of the exec pipe; set in the program's own process only.
+static int exec_status_fd = -1;
+
+/// The program could not be started: say why on the exec pipe, so the run is a sandbox
+/// error and never mistaken for the program's (or the compiler's) own failure.
+static void die_in_program(const char *what, const char *path) {
+    char msg[200] = "";
     append(msg, sizeof msg, what);
+    if (path) {
+        append(msg, sizeof msg, " ");
+        append(msg, sizeof msg, path);
+    }
     append(msg, sizeof msg, ": ");
     append(msg, sizeof msg, strerror(errno));
-    append(msg, sizeof msg, "\n");
+    if (exec_status_fd >= 0) write_all(exec_status_fd, msg, strlen(msg));
+    write_all(2, "halo-forge sandbox: ", 20);
     write_all(2, msg, strlen(msg));
-    _exit(121);
+    write_all(2, "\n", 1);
+    _exit(127);
 }
 
 /// Before the uid change: uid 0 must not regain capabilities at exec, and the bounding set
@@ -223,7 +237,7 @@ static void die_in_program(const char *what) {
 static void drop_capability_sources(void) {
     if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0) != 0 &&
         geteuid() == 0)
-        die_in_program("securebits");
+        die_in_program("securebits", NULL);
     for (int cap = 0; cap < 64; cap++) {
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;  // past CAP_LAST_CAP
     }
@@ -235,17 +249,17 @@ static void clear_capabilities(void) {
     struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
-    if (syscall(SYS_capset, &header, data) != 0) die_in_program("capset");
-    if (syscall(SYS_capget, &header, data) != 0) die_in_program("capget");
+    if (syscall(SYS_capset, &header, data) != 0) die_in_program("capset", NULL);
+    if (syscall(SYS_capget, &header, data) != 0) die_in_program("capget", NULL);
     for (int i = 0; i < 2; i++) {
         if (data[i].effective || data[i].permitted || data[i].inheritable) {
             errno = EPERM;
-            die_in_program("capabilities left after dropping them");
+            die_in_program("capabilities left after dropping them", NULL);
         }
     }
     if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) == 1) {
         errno = EPERM;
-        die_in_program("bounding set not empty");
+        die_in_program("bounding set not empty", NULL);
     }
 }
 
@@ -253,6 +267,7 @@ static void clear_capabilities(void) {
 static void exec_program(const child_context *ctx) {
     const hf_spec *spec = ctx->spec;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    exec_status_fd = ctx->exec_write;
 
     move_fd(ctx->stdin_read, 0);
     move_fd(ctx->out_write, 1);
@@ -263,7 +278,13 @@ static void exec_program(const child_context *ctx) {
         if (spec->report_fd > 3) syscall(SYS_close_range, 3, spec->report_fd - 1, 0);
         last_kept = spec->report_fd;
     }
-    syscall(SYS_close_range, last_kept + 1, ~0U, 0);
+    // Everything else goes; the exec pipe (a high fd, above any report fd) closes at exec.
+    if (exec_status_fd > last_kept) {
+        if (exec_status_fd > last_kept + 1) syscall(SYS_close_range, last_kept + 1, exec_status_fd - 1, 0);
+        syscall(SYS_close_range, exec_status_fd + 1, ~0U, 0);
+    } else {
+        syscall(SYS_close_range, last_kept + 1, ~0U, 0);
+    }
     // After the descriptor moves: RLIMIT_NOFILE would forbid dup2 onto a high report fd.
     if (spec->cpu_seconds > 0) {
         rlim_t cpu = (rlim_t)(spec->cpu_seconds + 0.999);
@@ -282,29 +303,19 @@ static void exec_program(const child_context *ctx) {
     if (spec->uid != 0 && geteuid() == 0) {
         if ((!spec->user_ns && syscall(SYS_setgroups, 0, NULL) != 0) || syscall(SYS_setgid, spec->gid) != 0 ||
             syscall(SYS_setuid, spec->uid) != 0) {
-            die_in_program("cannot drop identity");
+            die_in_program("cannot drop identity", NULL);
         }
     }
     if (spec->isolate) clear_capabilities();
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die_in_program("no_new_privs");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die_in_program("no_new_privs", NULL);
     // Ignored signals and the blocked mask survive exec: hand the program a clean slate.
     for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    if (chdir(spec->workdir) != 0) {
-        const char *msg = "halo-forge sandbox: cannot enter the working directory\n";
-        write_all(2, msg, strlen(msg));
-        _exit(122);
-    }
+    if (chdir(spec->workdir) != 0) die_in_program("cannot enter the working directory", spec->workdir);
     execve(spec->argv[0], (char *const *)spec->argv, (char *const *)spec->envp);
-    char msg[300] = "halo-forge sandbox: cannot execute ";
-    append(msg, sizeof msg, spec->argv[0]);
-    append(msg, sizeof msg, ": ");
-    append(msg, sizeof msg, strerror(errno));
-    append(msg, sizeof msg, "\n");
-    write_all(2, msg, strlen(msg));
-    _exit(127);
+    die_in_program("cannot execute", spec->argv[0]);
 }
 
 /// Builds the private root: a read-only tmpfs holding only the listed mounts,
@@ -348,9 +359,9 @@ static int jail_init(void *arg) {
     syscall(SYS_setsid);
     // Other threads' pipes were copied in by clone(): keep only ours, or their
     // readers would wait on us for end-of-file.
-    int keep[7] = {ctx->stdin_read, ctx->out_write, ctx->err_write, ctx->report_write, ctx->status_write,
-                   ctx->spec->net_ns_fd, ctx->go_read};
-    close_all_except(keep, 7);
+    int keep[9] = {ctx->stdin_read, ctx->out_write, ctx->err_write, ctx->report_write, ctx->status_write,
+                   ctx->spec->net_ns_fd, ctx->go_read, ctx->exec_read, ctx->exec_write};
+    close_all_except(keep, 9);
     if (ctx->spec->user_ns) {
         // Until the parent has written the id maps this process is nobody: wait for them.
         char go = 0;
@@ -372,6 +383,17 @@ static int jail_init(void *arg) {
 
     init_report report;
     memset(&report, 0, sizeof report);
+    close(ctx->exec_write);
+    // End of file: the program's exec succeeded. Anything else: why it never started.
+    for (size_t got = 0;;) {
+        ssize_t n = read(ctx->exec_read, report.message + got, sizeof report.message - 1 - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+        report.exec_failed = 1;
+        if (got >= sizeof report.message - 1) break;
+    }
+    close(ctx->exec_read);
     for (;;) {
         int status;
         struct rusage usage;
@@ -502,14 +524,14 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     ctx.spec = spec;
     ctx.report_write = -1;
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, rep[2] = {-1, -1}, st[2] = {-1, -1};
-    int go[2] = {-1, -1};
+    int go[2] = {-1, -1}, ex[2] = {-1, -1};
     ctx.go_read = -1;
     char *stack = NULL;
     int rc = -1;
     pid_t pid = -1;
 
     if (high_pipe(in) || high_pipe(out) || high_pipe(err) || high_pipe(st) ||
-        (spec->report_fd >= 0 && high_pipe(rep)) || (spec->isolate && spec->user_ns && high_pipe(go))) {
+        (spec->report_fd >= 0 && high_pipe(rep)) || (spec->isolate && spec->user_ns && high_pipe(go)) || high_pipe(ex)) {
         snprintf(result->error, sizeof result->error, "pipe: %s", strerror(errno));
         goto done;
     }
@@ -519,6 +541,8 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     ctx.report_write = rep[1];
     ctx.status_write = st[1];
     ctx.go_read = go[0];
+    ctx.exec_read = ex[0];
+    ctx.exec_write = ex[1];
 
     double started = now_seconds();
     if (spec->isolate) {
@@ -560,6 +584,8 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     close_fd(&err[1]);
     close_fd(&rep[1]);
     close_fd(&st[1]);
+    close_fd(&ex[1]);
+    if (spec->isolate) close_fd(&ex[0]);  // the jail's init reads it
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     if (spec->stdin_len == 0) close_fd(&in[1]);
 
@@ -666,6 +692,9 @@ int hf_run(const hf_spec *spec, hf_result *result) {
         if (report.setup_failed) {
             snprintf(result->error, sizeof result->error, "sandbox set-up failed: %s", report.message);
             ended_by = HF_END_INTERNAL_ERROR;
+        } else if (report.exec_failed) {
+            snprintf(result->error, sizeof result->error, "the program did not start: %s", report.message);
+            ended_by = HF_END_INTERNAL_ERROR;
         } else if (bstatus.len == sizeof report) {
             status = report.wait_status;
             result->cpu_seconds = (double)(report.utime_us + report.stime_us) / 1e6;
@@ -675,6 +704,16 @@ int hf_run(const hf_spec *spec, hf_result *result) {
             ended_by = HF_END_INTERNAL_ERROR;
         }
     } else {
+        // The program has exited, so its end of the exec pipe is closed (or still held
+        // for a moment by a sibling thread's fork): read what is there without waiting.
+        char why[200] = "";
+        fcntl(ex[0], F_SETFL, O_NONBLOCK);
+        ssize_t n = read(ex[0], why, sizeof why - 1);
+        if (n > 0 && ended_by < 0) {
+            why[n] = 0;
+            snprintf(result->error, sizeof result->error, "the program did not start: %s", why);
+            ended_by = HF_END_INTERNAL_ERROR;
+        }
         result->cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                               (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
         result->max_rss_kb = usage.ru_maxrss;
@@ -711,6 +750,8 @@ done:
     close_fd(&st[1]);
     close_fd(&go[0]);
     close_fd(&go[1]);
+    close_fd(&ex[0]);
+    close_fd(&ex[1]);
     free(stack);
     free_context(&ctx);
     if (rc != 0 && result->ended_by != HF_END_INTERNAL_ERROR) result->ended_by = HF_END_INTERNAL_ERROR;

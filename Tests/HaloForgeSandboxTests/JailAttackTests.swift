@@ -210,4 +210,16 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
         let zero = "0000000000000000"
         #expect(record.stdoutText == "CapInh:\t\(zero)\nCapPrm:\t\(zero)\nCapEff:\t\(zero)\nCapBnd:\t\(zero)\n-1 -1 -1 -1\n")
     }
+
+    /// A compiler or program that cannot be executed is the sandbox's failure, not the
+    /// sample's: a run record with status internalError and the reason, never "exit 127".
+    @Test func programThatCannotStartIsASandboxError() async throws {
+        for jail in [sharedJail, FallbackJailTests.jail] {
+            let record = try await jail.withScratch { scratch in
+                await jail.run(["/nonexistent/hf-compiler", "-c", "x.c"], in: scratch, limits: Limits(wallSeconds: 3))
+            }
+            #expect(record.status == .internalError, "\(jail.isolation): \(record.summary)")
+            #expect(record.error == "the program did not start: cannot execute /nonexistent/hf-compiler: No such file or directory")
+        }
+    }
 }

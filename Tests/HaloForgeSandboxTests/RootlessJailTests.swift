@@ -305,4 +305,24 @@ import Testing
         #expect(smoke.stdout.contains("✓ Python — \(pytestVenv)\n"), "\(smoke.stdout)")
         #expect(smoke.status == 0, "\(smoke.stdout)")
     }
+
+    /// A compiler the jail cannot execute (here: its #! interpreter is not in the jail) is
+    /// `error` 0.0 with the reason, never the model's `syntax_error`.
+    @Test func compilerThatCannotStartIsAnErrorNotASyntaxError() throws {
+        let (user, bin) = try Self.requireUser()
+        let folder = "/tmp/hf-fakecc-\(UInt32.random(in: 0..<UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder + "/bin", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        chmod(folder, 0o755)
+        try "#!/nonexistent-hf-interpreter/bin/cc\n".write(toFile: folder + "/bin/fakecc", atomically: true, encoding: .utf8)
+        chmod(folder + "/bin/fakecc", 0o755)
+        let record = #"{"id":"cc","language":"fake","code":"int main(void) { return 0; }"}"# + "\n"
+        for argv in [[bin + "/halo-forge"], user.command([bin + "/halo-forge"])] {
+            let result = try Self.run(argv + ["verify", "--custom", "fake:c:\(folder)/bin/fakecc {file} -o {output}", "-"], stdin: record)
+            let object = try JSONSerialization.jsonObject(with: Data((result.stdout.split(separator: "\n").first ?? "").utf8)) as? [String: Any]
+            #expect(object?["outcome"] as? String == "error", "\(result.stdout) \(result.stderr)")
+            #expect(object?["reward"] as? Double == 0)
+            #expect((object?["detail"] as? String)?.contains("the program did not start: cannot execute \(folder)/bin/fakecc") == true, "\(result.stdout)")
+        }
+    }
 }
