@@ -21,15 +21,16 @@ public struct JailConfiguration: Sendable {
     public var readOnlyPaths: [String]
     /// Host paths visible read-only inside the jail at another path: (host, jail).
     public var readOnlyMounts: [(String, String)]
-    /// First uid of the pool of dedicated identities (one per concurrent run). The
-    /// default depends on the process id, so two halo-forge processes never share one.
-    public var uidBase: UInt32
+    /// First uid of the pool of dedicated identities (one per concurrent run, as root).
+    /// nil: a block leased host-wide with a lock file, so two halo-forge processes never
+    /// share one, even when both are pid 1 of their containers.
+    public var uidBase: UInt32?
     /// Parent folder of the per-sample scratch folders.
     public var scratchRoot: String
 
     public init(
         isolation: Isolation? = nil, readOnlyPaths: [String] = [], readOnlyMounts: [(String, String)] = [],
-        uidBase: UInt32 = 1_000_000 + UInt32(getpid() % 100_000) * 1024,
+        uidBase: UInt32? = nil,
         scratchRoot: String = FileManager.default.temporaryDirectory.path + "/halo-forge-\(getpid())"
     ) {
         self.isolation = isolation
@@ -84,6 +85,8 @@ public final class Jail: Sendable {
     private let baseMounts: [(String, String)]
     private let links: [(String, String)]
     private let scratchCounter = Atomic<Int>(0)
+    /// First uid of this jail's dedicated identities (used as root only).
+    private let uidBase: UInt32
 
     /// The environment every program gets: nothing of the caller's leaks in.
     public static let environment: [String: String] = [
@@ -131,6 +134,7 @@ public final class Jail: Sendable {
         // Without root the jail needs a user namespace, and then a network namespace of its
         // own per run: a shared one made outside would belong to the host's user namespace.
         userNamespace = geteuid() != 0
+        uidBase = userNamespace ? 0 : try configuration.uidBase ?? UIDLease.processBase()
         limitEnforcement = CgroupProbe.describe()
         var reason: String?
         var netFD: Int32 = -1
@@ -147,7 +151,7 @@ public final class Jail: Sendable {
                     spec: JailSpec(
                         argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: true, rootDir: rootDir,
                         mounts: mounts.map { ($0.0, $0.1, false) }, links: links, netFD: netFD, userNamespace: userNamespace,
-                        uid: userNamespace ? 0 : configuration.uidBase, limits: Limits(wallSeconds: 10), stdin: Data(),
+                        uid: userNamespace ? 0 : uidBase, limits: Limits(wallSeconds: 10), stdin: Data(),
                         reportFD: -1))
                 if probe.status != .ok { reason = probe.status == .internalError ? probe.error : probe.summary + " " + probe.stderrText }
             }
@@ -247,7 +251,7 @@ public final class Jail: Sendable {
 
     private func leaseUID() -> UInt32 {
         Jail.leasedUIDs.withLock { leased in
-            var uid = configuration.uidBase + 1
+            var uid = uidBase + 1
             while leased.contains(uid) { uid += 1 }
             leased.insert(uid)
             return uid

@@ -97,8 +97,8 @@ import Testing
     }
 
     /// One `verify` record: a C program whose only I/O case expects `stdout`.
-    static func record(_ id: String, c source: String, stdout: String) -> String {
-        let object: [String: Any] = ["id": id, "language": "c", "code": source, "io": [["stdin": "", "stdout": stdout]]]
+    static func record(_ id: String, c source: String, stdin: String = "", stdout: String) -> String {
+        let object: [String: Any] = ["id": id, "language": "c", "code": source, "io": [["stdin": stdin, "stdout": stdout]]]
         let data = try! JSONSerialization.data(withJSONObject: object)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
