@@ -764,37 +764,3 @@ void hf_result_free(hf_result *result) {
     free(result->report);
     result->out = result->err = result->report = NULL;
 }
-
-int hf_make_net_namespace(char *error, size_t error_size) {
-    int ready[2];
-    if (pipe2(ready, O_CLOEXEC) != 0) {
-        snprintf(error, error_size, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    pid_t holder = fork();
-    if (holder == 0) {
-        char ok = unshare(CLONE_NEWNET) == 0 ? 1 : 0;
-        write_all(ready[1], &ok, 1);
-        pause();
-        _exit(0);
-    }
-    close(ready[1]);
-    char ok = 0;
-    if (holder < 0 || read(ready[0], &ok, 1) != 1 || !ok) {
-        snprintf(error, error_size, "cannot create a network namespace: %s", holder < 0 ? strerror(errno) : "unshare failed");
-        close(ready[0]);
-        if (holder > 0) {
-            kill(holder, SIGKILL);
-            waitpid(holder, NULL, 0);
-        }
-        return -1;
-    }
-    close(ready[0]);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)holder);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) snprintf(error, error_size, "open %s: %s", path, strerror(errno));
-    kill(holder, SIGKILL);
-    waitpid(holder, NULL, 0);
-    return fd;
-}

@@ -74,7 +74,6 @@ public final class Jail: Sendable {
     /// Why the fallback is in use, when it is.
     public let fallbackReason: String?
     public let configuration: JailConfiguration
-    private let netNamespace: Int32
     /// An ordinary caller: each run enters its own user namespace, the caller mapped to root there.
     public let userNamespace: Bool
     /// How memory, processes and CPU are bounded on this host, in words.
@@ -131,32 +130,19 @@ public final class Jail: Sendable {
         baseMounts = mounts
         self.links = links
 
-        // Without root the jail needs a user namespace, and then a network namespace of its
-        // own per run: a shared one made outside would belong to the host's user namespace.
+        // Without root the jail needs a user namespace.
         userNamespace = geteuid() != 0
         uidBase = userNamespace ? 0 : try configuration.uidBase ?? UIDLease.processBase()
         limitEnforcement = CgroupProbe.describe()
-        var reason: String?
-        var netFD: Int32 = -1
-        if configuration.isolation != .fallback && !userNamespace {
-            var error = [CChar](repeating: 0, count: 256)
-            netFD = hf_make_net_namespace(&error, error.count)
-            if netFD < 0 { reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-        }
-        netNamespace = netFD
         if configuration.isolation != .fallback {
-            if reason == nil {
-                // Prove the whole set-up once, so a host that forbids part of it is found now.
-                let probe = Jail.runBlocking(
-                    spec: JailSpec(
-                        argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: true, rootDir: rootDir,
-                        mounts: mounts.map { ($0.0, $0.1, false) }, links: links, netFD: netFD, userNamespace: userNamespace,
-                        uid: userNamespace ? 0 : uidBase, limits: Limits(wallSeconds: 10), stdin: Data(),
-                        reportFD: -1))
-                if probe.status != .ok { reason = probe.status == .internalError ? probe.error : probe.summary + " " + probe.stderrText }
-            }
-            if let reason {
-                if netFD >= 0 { close(netFD) }
+            // Prove the whole set-up once, so a host that forbids part of it is found now.
+            let probe = Jail.runBlocking(
+                spec: JailSpec(
+                    argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: true, rootDir: rootDir,
+                    mounts: mounts.map { ($0.0, $0.1, false) }, links: links, userNamespace: userNamespace,
+                    uid: userNamespace ? 0 : uidBase, limits: Limits(wallSeconds: 10), stdin: Data(), reportFD: -1))
+            if probe.status != .ok {
+                let reason = probe.status == .internalError ? probe.error : probe.summary + " " + probe.stderrText
                 try? fm.removeItem(atPath: folder)
                 let oneLine = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
                 throw JailError(Jail.refusal(oneLine.trimmingCharacters(in: .whitespaces), userNamespace: userNamespace))
@@ -187,7 +173,6 @@ public final class Jail: Sendable {
     }
 
     deinit {
-        if netNamespace >= 0 { close(netNamespace) }
         try? FileManager.default.removeItem(atPath: folder)
     }
 
@@ -235,7 +220,7 @@ public final class Jail: Sendable {
         let mounts = [(scratch.hostPath, "/box", true), (scratch.hostPath, "/tmp", true)] + baseMounts.map { ($0.0, $0.1, false) }
         let spec = JailSpec(
             argv: argv, environment: env, workdir: scratch.path, isolate: isolation == .namespaces, rootDir: rootDir,
-            mounts: mounts, links: links, netFD: netNamespace, userNamespace: userNamespace,
+            mounts: mounts, links: links, userNamespace: userNamespace,
             uid: geteuid() == 0 ? scratch.uid : 0, limits: limits,
             stdin: stdin, reportFD: reportFD ?? -1)
         return await withCheckedContinuation { continuation in
@@ -299,7 +284,9 @@ public final class Jail: Sendable {
                             cspec.mount_count = Int32(mountBuf.count)
                             cspec.links = linkBuf.baseAddress
                             cspec.link_count = Int32(linkBuf.count)
-                            cspec.net_ns_fd = spec.netFD
+                            // A network namespace per run: concurrent samples must not meet
+                            // on loopback or an abstract unix socket.
+                            cspec.net_ns_fd = -1
                             cspec.uid = spec.uid
                             cspec.gid = spec.uid
                             cspec.wall_seconds = limits.wallSeconds
@@ -365,7 +352,6 @@ struct JailSpec: Sendable {
     var rootDir: String
     var mounts: [(String, String, Bool)]
     var links: [(String, String)]
-    var netFD: Int32
     var userNamespace: Bool
     var uid: UInt32
     var limits: Limits

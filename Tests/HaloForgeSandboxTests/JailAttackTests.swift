@@ -222,4 +222,36 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
             #expect(record.error == "the program did not start: cannot execute /nonexistent/hf-compiler: No such file or directory")
         }
     }
+
+    /// Each run has a network namespace of its own: two concurrent samples cannot talk over
+    /// an abstract unix socket (or loopback).
+    @Test func concurrentRunsCannotTalkOverAbstractSockets() async throws {
+        let name = "hf-talk-\(UInt32.random(in: 0..<UInt32.max))"
+        let listener = #"""
+            #include <poll.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/socket.h>
+            #include <sys/un.h>
+            int main(void) { int s = socket(AF_UNIX, SOCK_STREAM, 0); struct sockaddr_un a = {0}; a.sun_family = AF_UNIX;
+              memcpy(a.sun_path + 1, "\#(name)", strlen("\#(name)"));
+              if (bind(s, (struct sockaddr *)&a, sizeof(sa_family_t) + 1 + strlen("\#(name)")) != 0 || listen(s, 4) != 0) { puts("bind failed"); return 1; }
+              struct pollfd p = {s, POLLIN, 0}; puts(poll(&p, 1, 2500) > 0 ? "contacted" : "alone"); return 0; }
+            """#
+        let caller = #"""
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/socket.h>
+            #include <sys/un.h>
+            #include <unistd.h>
+            int main(void) { usleep(500000); int s = socket(AF_UNIX, SOCK_STREAM, 0); struct sockaddr_un a = {0}; a.sun_family = AF_UNIX;
+              memcpy(a.sun_path + 1, "\#(name)", strlen("\#(name)"));
+              printf("%d\n", connect(s, (struct sockaddr *)&a, sizeof(sa_family_t) + 1 + strlen("\#(name)"))); return 0; }
+            """#
+        async let heard = runAttack(listener, limits: Limits(wallSeconds: 5, cpuSeconds: 2))
+        async let called = runAttack(caller, limits: Limits(wallSeconds: 5, cpuSeconds: 2))
+        let (l, c) = try await (heard, called)
+        #expect(l.stdoutText == "alone\n", "\(l.summary) \(l.stdoutText)")
+        #expect(c.stdoutText == "-1\n", "\(c.summary) \(c.stdoutText)")
+    }
 }

@@ -30,7 +30,7 @@ typedef struct hf_spec {
     int mount_count;
     const hf_link *links;
     int link_count;
-    int net_ns_fd;                /* an empty network namespace to join; -1 creates one */
+    int net_ns_fd;                /* a network namespace to join; -1 creates one for the run */
     uid_t uid;                    /* identity of the program; 0 keeps the caller's (root inside a user namespace) */
     gid_t gid;
     double wall_seconds;
@@ -76,8 +76,5 @@ int hf_run(const hf_spec *spec, hf_result *result);
 
 /// Frees the buffers of a result filled by hf_run.
 void hf_result_free(hf_result *result);
-
-/// Creates an empty network namespace (no interfaces up) and returns an fd to it, or -1.
-int hf_make_net_namespace(char *error, size_t error_size);
 
 #endif
