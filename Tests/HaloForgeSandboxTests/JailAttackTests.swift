@@ -254,4 +254,52 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
         #expect(l.stdoutText == "alone\n", "\(l.summary) \(l.stdoutText)")
         #expect(c.stdoutText == "-1\n", "\(c.summary) \(c.stdoutText)")
     }
+
+    /// Kernel interfaces a sample never needs are refused (EPERM; clone3 ENOSYS): io_uring,
+    /// userfaultfd, perf, keyrings, bpf, mounts, new namespaces, ptrace.
+    @Test func seccompRefusesRiskyKernelInterfaces() async throws {
+        let record = try await runAttack(#"""
+            #define _GNU_SOURCE
+            #include <errno.h>
+            #include <sched.h>
+            #include <stdio.h>
+            #include <sys/syscall.h>
+            #include <unistd.h>
+            static void t(const char *name, long rc) { printf("%s=%ld/%d ", name, rc, rc < 0 ? errno : 0); }
+            int main(void) { char params[120] = {0}; char attr[128] = {0};
+              t("io_uring", syscall(SYS_io_uring_setup, 4, params));
+              t("userfaultfd", syscall(SYS_userfaultfd, 0));
+              t("perf", syscall(SYS_perf_event_open, attr, 0, -1, -1, 0));
+              t("add_key", syscall(SYS_add_key, "user", "hf-note", "left here", 9, -4));
+              t("keyctl", syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -4, 0));
+              t("bpf", syscall(SYS_bpf, 0, attr, sizeof attr));
+              t("mount", syscall(SYS_mount, "none", "/tmp", "tmpfs", 0, 0));
+              t("unshare", syscall(SYS_unshare, CLONE_NEWUSER));
+              t("clone3", syscall(SYS_clone3, attr, 88));
+              t("ptrace", syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0));
+              puts(""); return 0; }
+            """#)
+        #expect(record.status == .ok, "\(record.summary) \(record.stderrText)")
+        let expected = "io_uring=-1/1 userfaultfd=-1/1 perf=-1/1 add_key=-1/1 keyctl=-1/1 bpf=-1/1 mount=-1/1 unshare=-1/1 clone3=-1/38 ptrace=-1/1 \n"
+        #expect(record.stdoutText == expected)
+    }
+
+    /// A note left in the uid's keyring by one sample is not there for the next.
+    @Test func keyringNotesDoNotReachTheNextRun() async throws {
+        let note = "hf-note-\(UInt32.random(in: 0..<UInt32.max))"
+        let writer = try await runAttack(#"""
+            #include <stdio.h>
+            #include <sys/syscall.h>
+            #include <unistd.h>
+            int main(void) { printf("%ld\n", syscall(SYS_add_key, "user", "\#(note)", "secret", 6, -4 /* user keyring */)); return 0; }
+            """#)
+        let reader = try await runAttack(#"""
+            #include <stdio.h>
+            #include <sys/syscall.h>
+            #include <unistd.h>
+            int main(void) { printf("%ld\n", syscall(SYS_request_key, "user", "\#(note)", 0, 0)); return 0; }
+            """#)
+        #expect(writer.stdoutText == "-1\n")
+        #expect(reader.stdoutText == "-1\n")
+    }
 }
