@@ -419,9 +419,14 @@ static void build_root(const child_context *ctx) {
         append(source, sizeof source, dev_names[i]);
         bind_path(ctx, source, ctx->dev_nodes[i], 2);
     }
-    if (mount(NULL, spec->root_dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
-        fail_setup(ctx, "remount read-only", spec->root_dir);
-    if (chdir(spec->root_dir) != 0 || chroot(".") != 0) fail_setup(ctx, "chroot", spec->root_dir);
+    // pivot_root, then detach the old root: after a chroot the host's whole mount table
+    // stayed in the namespace, visible in /proc/self/mountinfo.
+    if (chdir(spec->root_dir) != 0) fail_setup(ctx, "chdir", spec->root_dir);
+    if (syscall(SYS_pivot_root, ".", ".") != 0) fail_setup(ctx, "pivot_root", spec->root_dir);
+    if (umount2(".", MNT_DETACH) != 0) fail_setup(ctx, "detach the old root", NULL);
+    if (chdir("/") != 0) fail_setup(ctx, "chdir", "/");
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        fail_setup(ctx, "remount read-only", "/");
 }
 
 /// PID 1 of the jail: sets it up, starts the program, reports how it ended.

@@ -302,4 +302,25 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
         #expect(writer.stdoutText == "-1\n")
         #expect(reader.stdoutText == "-1\n")
     }
+
+    /// After pivot_root the run's mount table holds only what the jail mounted: none of the
+    /// host's other mounts (e.g. /sys, /run, home folders) appear in /proc/self/mountinfo.
+    /// (A bind mount's source path within its filesystem, field 4, still names the host
+    /// scratch folder: only a tmpfs scratch would hide that.)
+    @Test func mountinfoShowsOnlyTheJail() async throws {
+        let record = try await runAttack(#"""
+            #include <stdio.h>
+            int main(void) { FILE *f = fopen("/proc/self/mountinfo", "r"); char line[4096];
+                while (fgets(line, sizeof line, f)) { char point[2048]; if (sscanf(line, "%*s %*s %*s %*s %2047s", point) == 1) puts(point); }
+              return 0; }
+            """#)
+        #expect(record.status == .ok)
+        let points = record.stdoutText.split(separator: "\n").map(String.init)
+        #expect(points.first == "/", "\(points)")
+        let allowed = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/dev", "/box", "/tmp"]
+        for point in points where point != "/" {
+            #expect(allowed.contains { point == $0 || point.hasPrefix($0 + "/") }, "a host mount is visible in the jail: \(point)")
+        }
+        #expect(points.count > 5)
+    }
 }
