@@ -31,13 +31,18 @@ public struct JailConfiguration: Sendable {
     public init(
         isolation: Isolation? = nil, readOnlyPaths: [String] = [], readOnlyMounts: [(String, String)] = [],
         uidBase: UInt32? = nil,
-        scratchRoot: String = FileManager.default.temporaryDirectory.path + "/halo-forge-\(getpid())"
+        scratchRoot: String = JailConfiguration.defaultScratchRoot
     ) {
         self.isolation = isolation
         self.readOnlyPaths = readOnlyPaths
         self.readOnlyMounts = readOnlyMounts
         self.uidBase = uidBase
         self.scratchRoot = scratchRoot
+    }
+
+    /// The process's own folder under the host's temporary folder; removed at exit when empty.
+    public static var defaultScratchRoot: String {
+        FileManager.default.temporaryDirectory.path + "/halo-forge-\(getpid())"
     }
 }
 
@@ -112,6 +117,7 @@ public final class Jail: Sendable {
         }
         folder = String(cString: made)
         chmod(folder, 0o711)
+        Jail.removeAtExit(folder: folder, parent: configuration.scratchRoot)
         rootDir = folder + "/.root"
         guard mkdir(rootDir, 0o755) == 0 else { throw JailError("cannot create \(rootDir)") }
         var mounts: [(String, String)] = [("/usr", "/usr"), ("/etc", "/etc")]
@@ -174,6 +180,36 @@ public final class Jail: Sendable {
 
     deinit {
         try? FileManager.default.removeItem(atPath: folder)
+        Jail.leftovers.withLock { $0.folders.removeAll { $0 == folder } }
+        // Only when empty: another jail (or another process that is pid N too) may use them.
+        rmdir(configuration.scratchRoot)
+        rmdir(JailConfiguration.defaultScratchRoot)
+    }
+
+    /// Jails that live as long as the process (a test suite's, a command's) never reach
+    /// deinit, and their scratch roots were left behind under /tmp: an exit hook removes
+    /// each jail's own folder, then the roots above it where empty.
+    private static let leftovers = Mutex<(folders: [String], parents: [String], hooked: Bool)>(([], [], false))
+
+    private static func removeAtExit(folder: String, parent: String) {
+        leftovers.withLock { state in
+            state.folders.append(folder)
+            if !state.parents.contains(parent) { state.parents.append(parent) }
+            if !state.hooked {
+                state.hooked = true
+                atexit { Jail.removeLeftovers() }
+            }
+        }
+    }
+
+    private static func removeLeftovers() {
+        let (folders, parents) = leftovers.withLock { state in
+            defer { state.folders = []; state.parents = [] }
+            return (state.folders, state.parents)
+        }
+        for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
+        for parent in parents { rmdir(parent) }
+        rmdir(JailConfiguration.defaultScratchRoot)
     }
 
     /// A one-line account of the active protections.

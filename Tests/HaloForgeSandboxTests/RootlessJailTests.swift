@@ -9,6 +9,7 @@ import Testing
         var status: Int32
         var stdout: String
         var stderr: String
+        var pid: Int32 = 0
     }
 
     /// Runs `argv`, feeding `stdin`; stderr goes through a file so neither pipe can fill up.
@@ -34,7 +35,8 @@ import Testing
         process.waitUntilExit()
         timer.cancel()
         let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return Finished(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: err)
+        return Finished(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: err, pid: process.processIdentifier)
     }
 
     /// The ordinary user the suite runs things as, created when missing (needs root).
@@ -67,6 +69,11 @@ import Testing
         /// `argv` run as this user.
         func command(_ argv: [String]) -> [String] {
             geteuid() == 0 ? ["/usr/sbin/runuser", "-u", name, "--"] + argv : argv
+        }
+
+        /// `argv` run as this user in the same process (setpriv execs it), so its pid is known.
+        func exec(_ argv: [String]) -> [String] {
+            geteuid() == 0 ? ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid)", "--clear-groups"] + argv : argv
         }
     }
 
@@ -323,6 +330,20 @@ import Testing
             #expect(object?["outcome"] as? String == "error", "\(result.stdout) \(result.stderr)")
             #expect(object?["reward"] as? Double == 0)
             #expect((object?["detail"] as? String)?.contains("the program did not start: cannot execute \(folder)/bin/fakecc") == true, "\(result.stdout)")
+        }
+    }
+
+    /// Every process leaves no /tmp/halo-forge-<pid> behind, also when its jail lives as
+    /// long as the process (the attack suite's shared jail never reaches deinit).
+    @Test func scratchRootsAreRemovedAtExit() throws {
+        let (user, bin) = try Self.requireUser()
+        let record = #"{"id":"one","language":"c","code":"int main(void) { return 0; }"}"# + "\n"
+        let attackSuite = [bin + "/halo-forgePackageTests.xctest", "--testing-library", "swift-testing", "--filter", "plainProgramRunsAndExitsZero"]
+        for argv in [[bin + "/halo-forge", "verify", "-"], attackSuite, user.exec([bin + "/halo-forge", "verify", "-"]), user.exec(attackSuite)] {
+            let result = try Self.run(argv, stdin: record)
+            #expect(result.status == 0, "\(argv): \(result.stderr.suffix(2000))")
+            let root = FileManager.default.temporaryDirectory.path + "/halo-forge-\(result.pid)"
+            #expect(!FileManager.default.fileExists(atPath: root), "\(argv) left \(root) behind")
         }
     }
 }
