@@ -372,6 +372,12 @@ static void exec_program(const child_context *ctx) {
     if (spec->processes > 0) set_limit(RLIMIT_NPROC, (rlim_t)spec->processes, (rlim_t)spec->processes);
     set_limit(RLIMIT_CORE, 0, 0);
 
+    // The kernel's OOM killer should pick a sample before anything of the host's.
+    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom >= 0) {
+        write_all(oom, "1000", 4);
+        close(oom);
+    }
     if (spec->isolate) drop_capability_sources();
     // Raw system calls: glibc's setuid() would try to sync the parent's other threads,
     // whose bookkeeping was copied into this single-threaded process, and can hang.
@@ -392,6 +398,19 @@ static void exec_program(const child_context *ctx) {
     install_seccomp();
     execve(spec->argv[0], (char *const *)spec->argv, (char *const *)spec->envp);
     die_in_program("cannot execute", spec->argv[0]);
+}
+
+/// Moves this process (and so everything it starts) into the run's own cgroups, while the
+/// host's /sys/fs/cgroup is still in view.
+/// Returns the file that refused us, or NULL.
+static const char *join_cgroups(const child_context *ctx) {
+    for (int i = 0; i < ctx->spec->cgroup_count; i++) {
+        int fd = open(ctx->spec->cgroups[i], O_WRONLY | O_CLOEXEC);
+        int ok = fd >= 0 && write(fd, "0", 1) == 1;
+        if (fd >= 0) close(fd);
+        if (!ok) return ctx->spec->cgroups[i];
+    }
+    return NULL;
 }
 
 /// Builds the private root: a read-only tmpfs holding only the listed mounts,
@@ -451,6 +470,8 @@ static int jail_init(void *arg) {
         close(ctx->go_read);
         if (n != 1 || go != 1) _exit(120);
     }
+    const char *refused = join_cgroups(ctx);
+    if (refused) fail_setup(ctx, "join cgroup", refused);
     build_root(ctx);
     // A raw fork: this process was cloned from a multithreaded parent, so a glibc
     // lock (malloc's, stdio's) may be held forever here and glibc's fork() would wait on it.
@@ -495,6 +516,9 @@ static int jail_init(void *arg) {
 /// Without namespaces: a process group, rlimits and a dedicated uid.
 static void fallback_child(const child_context *ctx) {
     setpgid(0, 0);
+    exec_status_fd = ctx->exec_write;
+    const char *refused = join_cgroups(ctx);
+    if (refused) die_in_program("join cgroup", refused);
     exec_program(ctx);
 }
 

@@ -82,7 +82,9 @@ public final class Jail: Sendable {
     /// An ordinary caller: each run enters its own user namespace, the caller mapped to root there.
     public let userNamespace: Bool
     /// How memory, processes and CPU are bounded on this host, in words.
-    public let limitEnforcement: String
+    public var limitEnforcement: String { cgroups.description }
+    /// A cgroup per run where the host allows it.
+    let cgroups: Cgroups
     private let rootDir: String
     /// This jail's own folder: the root mount point and the scratch folders.
     public let folder: String
@@ -139,14 +141,31 @@ public final class Jail: Sendable {
         // Without root the jail needs a user namespace.
         userNamespace = geteuid() != 0
         uidBase = userNamespace ? 0 : try configuration.uidBase ?? UIDLease.processBase()
-        limitEnforcement = CgroupProbe.describe()
-        if configuration.isolation != .fallback {
-            // Prove the whole set-up once, so a host that forbids part of it is found now.
-            let probe = Jail.runBlocking(
+        var cgroups = Cgroups.discover()
+        // Prove the whole set-up once, so a host that forbids part of it is found now.
+        let uidBase = uidBase, userNamespace = userNamespace, rootDir = rootDir
+        func probe(_ isolate: Bool, _ cgroups: Cgroups) -> RunRecord {
+            let folders = (try? cgroups.create(limits: Limits())) ?? []
+            defer { cgroups.remove(folders) }
+            return Jail.runBlocking(
                 spec: JailSpec(
-                    argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: true, rootDir: rootDir,
+                    argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: isolate, rootDir: rootDir,
                     mounts: mounts.map { ($0.0, $0.1, false) }, links: links, userNamespace: userNamespace,
-                    uid: userNamespace ? 0 : uidBase, limits: Limits(wallSeconds: 10), stdin: Data(), reportFD: -1))
+                    uid: userNamespace ? 0 : uidBase, limits: Limits(wallSeconds: 10), stdin: Data(), reportFD: -1,
+                    cgroups: folders.map { $0 + "/cgroup.procs" }))
+        }
+        let isolate = configuration.isolation != .fallback
+        if cgroups.version != nil {
+            let joined = probe(isolate, cgroups)
+            if joined.status != .ok && probe(isolate, .none).status == .ok {
+                cgroups.parents.forEach { rmdir($0) }
+                cgroups = Cgroups(version: nil, parents: [], reason: "cannot join a run's cgroup: \(joined.error)")
+            }
+        }
+        self.cgroups = cgroups
+        Jail.removeAtExit(cgroups: cgroups.parents)
+        if isolate {
+            let probe = probe(true, cgroups)
             if probe.status != .ok {
                 let reason = probe.status == .internalError ? probe.error : probe.summary + " " + probe.stderrText
                 try? fm.removeItem(atPath: folder)
@@ -184,12 +203,19 @@ public final class Jail: Sendable {
         // Only when empty: another jail (or another process that is pid N too) may use them.
         rmdir(configuration.scratchRoot)
         rmdir(JailConfiguration.defaultScratchRoot)
+        cgroups.parents.forEach { rmdir($0) }
     }
 
     /// Jails that live as long as the process (a test suite's, a command's) never reach
     /// deinit, and their scratch roots were left behind under /tmp: an exit hook removes
     /// each jail's own folder, then the roots above it where empty.
-    private static let leftovers = Mutex<(folders: [String], parents: [String], hooked: Bool)>(([], [], false))
+    private static let leftovers = Mutex<(folders: [String], parents: [String], cgroups: [String], hooked: Bool)>(([], [], [], false))
+
+    private static func removeAtExit(cgroups: [String]) {
+        leftovers.withLock { state in
+            for folder in cgroups where !state.cgroups.contains(folder) { state.cgroups.append(folder) }
+        }
+    }
 
     private static func removeAtExit(folder: String, parent: String) {
         leftovers.withLock { state in
@@ -203,10 +229,11 @@ public final class Jail: Sendable {
     }
 
     private static func removeLeftovers() {
-        let (folders, parents) = leftovers.withLock { state in
-            defer { state.folders = []; state.parents = [] }
-            return (state.folders, state.parents)
+        let (folders, parents, cgroups) = leftovers.withLock { state in
+            defer { state.folders = []; state.parents = []; state.cgroups = [] }
+            return (state.folders, state.parents, state.cgroups)
         }
+        cgroups.forEach { rmdir($0) }
         for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
         for parent in parents { rmdir(parent) }
         rmdir(JailConfiguration.defaultScratchRoot)
@@ -258,9 +285,27 @@ public final class Jail: Sendable {
             argv: argv, environment: env, workdir: scratch.path, isolate: isolation == .namespaces, rootDir: rootDir,
             mounts: mounts, links: links, userNamespace: userNamespace,
             uid: geteuid() == 0 ? scratch.uid : 0, limits: limits,
-            stdin: stdin, reportFD: reportFD ?? -1)
+            stdin: stdin, reportFD: reportFD ?? -1, cgroups: [])
+        let cgroups = cgroups
         return await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: Jail.runBlocking(spec: spec)) }
+            let thread = Thread {
+                var spec = spec
+                let folders: [String]
+                do {
+                    folders = try cgroups.create(limits: limits)
+                } catch {
+                    continuation.resume(returning: RunRecord(status: .internalError, error: "\(error)"))
+                    return
+                }
+                spec.cgroups = folders.map { $0 + "/cgroup.procs" }
+                var record = Jail.runBlocking(spec: spec)
+                // The OOM killer's SIGKILL is the run's memory limit, not a crash.
+                if record.status != .ok && record.status != .internalError && cgroups.oomKilled(folders) {
+                    record.status = .memoryLimit
+                }
+                cgroups.remove(folders)
+                continuation.resume(returning: record)
+            }
             thread.stackSize = 1 << 20
             thread.start()
         }
@@ -299,6 +344,7 @@ public final class Jail: Sendable {
         let uidMap = c("0 \(geteuid()) 1\n")
         let gidMap = c("0 \(getegid()) 1\n")
         let rootDir = c(spec.rootDir)
+        let cgroupFiles: [UnsafePointer<CChar>?] = spec.cgroups.map(c)
         let limits = spec.limits
         var result = hf_result()
         let stdinBytes = [UInt8](spec.stdin)
@@ -307,6 +353,7 @@ public final class Jail: Sendable {
                 mounts.withUnsafeBufferPointer { mountBuf in
                     links.withUnsafeBufferPointer { linkBuf in
                         stdinBytes.withUnsafeBufferPointer { stdinBuf in
+                          cgroupFiles.withUnsafeBufferPointer { cgroupBuf in
                             var cspec = hf_spec()
                             cspec.argv = argvBuf.baseAddress
                             cspec.envp = envBuf.baseAddress
@@ -335,7 +382,10 @@ public final class Jail: Sendable {
                             cspec.stdin_data = stdinBuf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
                             cspec.stdin_len = stdinBuf.count
                             cspec.report_fd = spec.reportFD
+                            cspec.cgroups = cgroupBuf.baseAddress
+                            cspec.cgroup_count = Int32(cgroupBuf.count)
                             _ = hf_run(&cspec, &result)
+                          }
                         }
                     }
                 }
@@ -393,4 +443,6 @@ struct JailSpec: Sendable {
     var limits: Limits
     var stdin: Data
     var reportFD: Int32
+    /// cgroup.procs files of the run's own cgroups, joined before it starts.
+    var cgroups: [String]
 }

@@ -323,4 +323,55 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
         }
         #expect(points.count > 5)
     }
+
+    /// Shared memory (a memfd) is outside the address-space limit; a run's cgroup counts it.
+    /// Where the host gives no cgroup, the jail must say that this is not bounded.
+    @Test func sharedMemoryIsBoundedByTheRunsCgroup() async throws {
+        guard sharedJail.cgroups.version != nil else {
+            #expect(sharedJail.limitEnforcement.contains("shared memory, a run's total memory and its CPU share are not bounded"))
+            return
+        }
+        let record = try await runAttack(#"""
+            #define _GNU_SOURCE
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/mman.h>
+            #include <unistd.h>
+            int main(void) { static char block[1 << 20]; memset(block, 7, sizeof block); int fd = -1;
+              // Files of 32 MiB each: every one is under the file size limit.
+              for (int mib = 1; mib <= 1536; mib++) { if (mib % 32 == 1) fd = memfd_create("hog", 0);
+                if (write(fd, block, sizeof block) != sizeof block) { printf("refused at %d\n", mib); return 0; }
+                if (mib % 64 == 0) { printf("%d\n", mib); fflush(stdout); } }
+              puts("held 1536 MiB"); return 0; }
+            """#, limits: Limits(wallSeconds: 10, cpuSeconds: 10, memoryMiB: 256))
+        #expect(!record.stdoutText.contains("held 1536 MiB"), "\(record.summary): \(record.stdoutText)")
+        let reached = record.stdoutText.split(separator: "\n").compactMap { Int($0) }.max() ?? 0
+        #expect(reached <= 256, "the run held \(reached) MiB of shared memory under a 256 MiB limit")
+        #expect(record.status == .memoryLimit, "\(record.summary)")
+    }
+
+    /// One run's many spinning processes must not starve a neighbour: each run's cgroup has
+    /// an equal CPU share. Where the host gives no cgroup, the jail says so.
+    @Test func cpuHogDoesNotStarveAnHonestNeighbour() async throws {
+        guard sharedJail.cgroups.version != nil else {
+            #expect(sharedJail.limitEnforcement.contains("CPU share are not bounded"))
+            return
+        }
+        let hog = #"""
+            #include <unistd.h>
+            int main(void) { for (int i = 0; i < 30; i++) if (fork() == 0) break; for (;;) {} }
+            """#
+        // About 0.3 s of CPU alone; among 31 equal spinners on few cores it would take far longer.
+        let honest = #"""
+            #include <stdio.h>
+            int main(void) { volatile unsigned long x = 0; for (unsigned long i = 0; i < 300000000UL; i++) x += i; printf("%lu\n", x > 0); return 0; }
+            """#
+        let alone = try await runAttack(honest, limits: Limits(wallSeconds: 20, cpuSeconds: 20))
+        async let spinning = runAttack(hog, limits: Limits(wallSeconds: 5, cpuSeconds: 60, processes: 64))
+        try await Task.sleep(for: .milliseconds(1000))
+        let beside = try await runAttack(honest, limits: Limits(wallSeconds: 20, cpuSeconds: 20))
+        _ = try await spinning
+        #expect(beside.status == .ok)
+        #expect(beside.wallSeconds < max(4 * alone.wallSeconds, 3), "alone \(alone.wallSeconds) s, beside the hog \(beside.wallSeconds) s")
+    }
 }

@@ -43,6 +43,8 @@ typedef struct hf_spec {
     const char *stdin_data;
     size_t stdin_len;
     int report_fd;                /* fd number (3..999) of the report pipe in the program, -1 none */
+    const char *const *cgroups;   /* cgroup.procs files the run joins before it starts (its own cgroups) */
+    int cgroup_count;
 } hf_spec;
 
 enum hf_end {
