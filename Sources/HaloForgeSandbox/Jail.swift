@@ -27,6 +27,10 @@ public struct JailConfiguration: Sendable {
     public var uidBase: UInt32?
     /// Parent folder of the per-sample scratch folders.
     public var scratchRoot: String
+    /// Size of a sample's scratch folder, MiB, and the files it may hold: as root each is a
+    /// tmpfs of its own (one sample wrote 1.5 GiB and 30,000 files into the host's /tmp).
+    public var scratchMiB: Int = 512
+    public var scratchFiles: Int = 10_000
 
     public init(
         isolation: Isolation? = nil, readOnlyPaths: [String] = [], readOnlyMounts: [(String, String)] = [],
@@ -239,13 +243,24 @@ public final class Jail: Sendable {
         rmdir(JailConfiguration.defaultScratchRoot)
     }
 
+    /// As root each scratch folder is a size- and inode-limited tmpfs; an ordinary user
+    /// cannot mount one on the host.
+    public var scratchIsTmpfs: Bool { geteuid() == 0 }
+
+    /// How the scratch folder is bounded, in words.
+    public var scratchEnforcement: String {
+        scratchIsTmpfs
+            ? "scratch: a tmpfs per sample (\(configuration.scratchMiB) MiB, \(configuration.scratchFiles) files)"
+            : "scratch: a host folder, bounded only by the file size limit per file (a tmpfs per sample needs root)"
+    }
+
     /// A one-line account of the active protections.
     public var featureSummary: String {
         switch isolation {
         case .namespaces:
             userNamespace
-                ? "namespaces (user: caller as root inside, pid, mount, net, ipc, uts), private read-only root, all capabilities dropped; limits: \(limitEnforcement)"
-                : "namespaces (pid, mount, net, ipc, uts), private read-only root, a dedicated uid per run, all capabilities dropped; limits: \(limitEnforcement)"
+                ? "namespaces (user: caller as root inside, pid, mount, net, ipc, uts), private read-only root, all capabilities dropped, seccomp; limits: \(limitEnforcement); \(scratchEnforcement)"
+                : "namespaces (pid, mount, net, ipc, uts), private read-only root, a dedicated uid per run, all capabilities dropped, seccomp; limits: \(limitEnforcement); \(scratchEnforcement)"
         case .fallback:
             "FALLBACK: rlimits, process group and "
                 + (geteuid() == 0 ? "a dedicated uid" : "the caller's own uid")
@@ -262,8 +277,21 @@ public final class Jail: Sendable {
         guard mkdir(hostPath, 0o700) == 0 else {
             throw JailError("cannot create scratch folder \(hostPath): \(String(cString: strerror(errno)))")
         }
-        if geteuid() == 0 { chown(hostPath, uid, uid) }
-        defer { try? FileManager.default.removeItem(atPath: hostPath) }
+        let bounded = scratchIsTmpfs
+        if bounded {
+            let options = "size=\(configuration.scratchMiB)m,nr_inodes=\(configuration.scratchFiles),mode=0700,uid=\(uid),gid=\(uid)"
+            guard mount("tmpfs", hostPath, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options) == 0 else {
+                let why = String(cString: strerror(errno))
+                rmdir(hostPath)
+                throw JailError("cannot mount the scratch tmpfs at \(hostPath): \(why)")
+            }
+        } else if geteuid() == 0 {
+            chown(hostPath, uid, uid)
+        }
+        defer {
+            if bounded { umount2(hostPath, Int32(MNT_DETACH)) }
+            try? FileManager.default.removeItem(atPath: hostPath)
+        }
         let scratch = Scratch(hostPath: hostPath, path: isolation == .namespaces ? "/box" : hostPath, uid: uid)
         return try await body(scratch)
     }

@@ -374,4 +374,29 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
         #expect(beside.status == .ok)
         #expect(beside.wallSeconds < max(4 * alone.wallSeconds, 3), "alone \(alone.wallSeconds) s, beside the hog \(beside.wallSeconds) s")
     }
+
+    /// The scratch folder is bounded in bytes and files (as root a tmpfs per sample): one
+    /// sample wrote 1.5 GiB and 30,000 files into the host's temporary folder.
+    @Test func scratchIsBoundedInBytesAndFiles() async throws {
+        guard sharedJail.scratchIsTmpfs else {
+            #expect(sharedJail.scratchEnforcement.contains("a tmpfs per sample needs root"))
+            return
+        }
+        let record = try await runAttack(#"""
+            #include <stdio.h>
+            #include <string.h>
+            int main(void) { static char block[1 << 20]; memset(block, 1, sizeof block); int files = 0, mib = 0; char name[64];
+              for (int i = 0; i < 30000; i++) { snprintf(name, sizeof name, "f%d", i); FILE *f = fopen(name, "w"); if (!f) break; fclose(f); files++; }
+              for (int i = 0; i < 48; i++) { snprintf(name, sizeof name, "big%d", i); FILE *f = fopen(name, "w"); if (!f) break;
+                int ok = 1; for (int j = 0; j < 32 && ok; j++) { ok = fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0; if (ok) mib++; }
+                fclose(f); if (!ok) break; }
+              printf("%d %d\n", files, mib); return 0; }
+            """#, limits: Limits(wallSeconds: 20, cpuSeconds: 20, memoryMiB: 4096))
+        let numbers = record.stdoutText.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        #expect(numbers.count == 2, "\(record.summary) \(record.stdoutText) \(record.stderrText)")
+        if numbers.count == 2 {
+            #expect(numbers[0] < 10_000, "made \(numbers[0]) files")
+            #expect(numbers[1] <= 512, "wrote \(numbers[1]) MiB")
+        }
+    }
 }
