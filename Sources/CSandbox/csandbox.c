@@ -450,8 +450,22 @@ static void build_root(const child_context *ctx) {
 
 /// PID 1 of the jail: sets it up, starts the program, reports how it ended.
 /// When it exits, the kernel kills every process left in the namespace.
+/// A child of halo-forge must not keep halo-forge's signal handlers (the Swift runtime's
+/// crash reporter among them): in the jail's init a handler is what lets a signal from inside
+/// the pid namespace through at all, and a handler run in this copy of the process reports
+/// on, and takes down, halo-forge itself.
+static void default_signal_handlers(void) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
+    }
+}
+
 static int jail_init(void *arg) {
     const child_context *ctx = arg;
+    default_signal_handlers();
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     // A session of its own: kill(0, ...) and killpg() reach process groups whatever the pid
     // namespace, and as an ordinary caller the program shares our uid, so it must not stay
@@ -515,6 +529,7 @@ static int jail_init(void *arg) {
 
 /// Without namespaces: a process group, rlimits and a dedicated uid.
 static void fallback_child(const child_context *ctx) {
+    default_signal_handlers();
     setpgid(0, 0);
     exec_status_fd = ctx->exec_write;
     const char *refused = join_cgroups(ctx);
@@ -527,6 +542,7 @@ static void kill_uid(uid_t uid) {
     if (uid == 0 || geteuid() != 0) return;
     pid_t killer = fork();
     if (killer == 0) {
+        default_signal_handlers();
         if (syscall(SYS_setuid, uid) == 0) kill(-1, SIGKILL);
         _exit(0);
     }

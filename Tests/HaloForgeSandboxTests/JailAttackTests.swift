@@ -399,4 +399,21 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
             #expect(numbers[1] <= 512, "wrote \(numbers[1]) MiB")
         }
     }
+
+    /// The jail's init holds no handler of halo-forge's: signals a sample sends it are
+    /// dropped (pid 1 of a namespace), and none runs halo-forge's crash reporter, which took
+    /// the whole halo-forge process down.
+    @Test func signalsToTheJailsInitCannotReachHaloForge() async throws {
+        let record = try await runAttack(#"""
+            #include <signal.h>
+            #include <stdio.h>
+            #include <unistd.h>
+            int main(void) { int sigs[] = {SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGQUIT, SIGTERM, SIGINT, SIGUSR1};
+              for (int i = 0; i < 11; i++) kill(1, sigs[i]);
+              usleep(200000); puts("init survived"); return 0; }
+            """#)
+        #expect(record.status == .ok, "\(record.summary) \(record.error)")
+        #expect(record.stdoutText == "init survived\n")
+        #expect(kill(getpid(), 0) == 0)
+    }
 }
