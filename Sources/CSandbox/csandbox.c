@@ -4,8 +4,15 @@
 #include "csandbox.h"
 
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <linux/securebits.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -16,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -28,6 +36,7 @@
 /// What the jail's init process tells the parent when the program has ended.
 typedef struct init_report {
     int setup_failed;
+    int exec_failed;          /* the program never started: its set-up or exec failed */
     int wait_status;
     long utime_us;
     long stime_us;
@@ -47,6 +56,9 @@ typedef struct child_context {
     int err_write;
     int report_write;
     int status_write;
+    int go_read;              /* user namespace: the parent writes a byte once the id maps are set */
+    int exec_read;            /* close-on-exec pipe: empty at EOF when the program's exec succeeded */
+    int exec_write;
 } child_context;
 
 static const char *const dev_names[5] = {"null", "zero", "full", "random", "urandom"};
@@ -57,7 +69,19 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/// An ordinary user's soft descriptor limit is often 1024, leaving only 24 fds at 1000 and
+/// up for the pipes of all concurrent runs: lift it to the hard limit once.
+static void raise_open_file_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 static int high_pipe(int fds[2]) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, raise_open_file_limit);
     int raw[2];
     if (pipe2(raw, O_CLOEXEC) != 0) return -1;
     fds[0] = fcntl(raw[0], F_DUPFD_CLOEXEC, HF_HIGH_FD);
@@ -149,6 +173,14 @@ static void bind_path(const child_context *ctx, const char *source, char *target
     int writable = mode == 1;
     unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV;
     if (!writable) flags |= MS_RDONLY;
+    // Inside a user namespace the source's noexec and atime flags are locked: keep them.
+    struct statvfs vfs;
+    if (statvfs(target, &vfs) == 0) {
+        if (vfs.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+        if (vfs.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+        if (vfs.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+        if (vfs.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+    }
     if (mount(NULL, target, NULL, flags, NULL) != 0) fail_setup(ctx, "remount", target);
 }
 
@@ -182,10 +214,135 @@ static void close_all_except(int *keep, int n) {
     syscall(SYS_close_range, from, ~0U, 0);
 }
 
+/// The program's end of the exec pipe; set in the program's own process only.
+static int exec_status_fd = -1;
+
+/// The program could not be started: say why on the exec pipe, so the run is a sandbox
+/// error and never mistaken for the program's (or the compiler's) own failure.
+static void die_in_program(const char *what, const char *path) {
+    char msg[200] = "";
+    append(msg, sizeof msg, what);
+    if (path) {
+        append(msg, sizeof msg, " ");
+        append(msg, sizeof msg, path);
+    }
+    append(msg, sizeof msg, ": ");
+    append(msg, sizeof msg, strerror(errno));
+    if (exec_status_fd >= 0) write_all(exec_status_fd, msg, strlen(msg));
+    write_all(2, "halo-forge sandbox: ", 20);
+    write_all(2, msg, strlen(msg));
+    write_all(2, "\n", 1);
+    _exit(127);
+}
+
+/// Before the uid change: uid 0 must not regain capabilities at exec, and the bounding set
+/// goes while this process may still change it (CAP_SETPCAP). Root of a user namespace holds
+/// every capability there: without this it could ptrace or kill its neighbours and remount.
+static void drop_capability_sources(void) {
+    if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0) != 0 &&
+        geteuid() == 0)
+        die_in_program("securebits", NULL);
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;  // past CAP_LAST_CAP
+    }
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+/// After the uid change: empty effective, permitted and inheritable sets, checked.
+static void clear_capabilities(void) {
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) != 0) die_in_program("capset", NULL);
+    if (syscall(SYS_capget, &header, data) != 0) die_in_program("capget", NULL);
+    for (int i = 0; i < 2; i++) {
+        if (data[i].effective || data[i].permitted || data[i].inheritable) {
+            errno = EPERM;
+            die_in_program("capabilities left after dropping them", NULL);
+        }
+    }
+    if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) == 1) {
+        errno = EPERM;
+        die_in_program("bounding set not empty", NULL);
+    }
+}
+
+#if defined(__x86_64__)
+#define HF_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define HF_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#define HF_DENY(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM)
+
+/// A denylist (a first step towards an allowlist): kernel interfaces a compiler, a test
+/// program or Python never needs and that widen the kernel's attack surface or reach
+/// outside the run: io_uring, userfaultfd, perf, keyrings (a note left in a uid's keyring
+/// was read by a later sample), bpf, kexec, the mount family, ptrace and cross-process
+/// memory access, new namespaces (clone3 reports ENOSYS so libc falls back to clone,
+/// whose flags can be checked). Other architectures' system calls are killed.
+static void install_seccomp(void) {
+#ifdef HF_AUDIT_ARCH
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, HF_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#if defined(__x86_64__)
+        // x32 system calls (bit 30) are another ABI into the same kernel: refuse them all.
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+#endif
+        HF_DENY(__NR_io_uring_setup),
+        HF_DENY(__NR_io_uring_enter),
+        HF_DENY(__NR_io_uring_register),
+        HF_DENY(__NR_userfaultfd),
+        HF_DENY(__NR_perf_event_open),
+        HF_DENY(__NR_keyctl),
+        HF_DENY(__NR_add_key),
+        HF_DENY(__NR_request_key),
+        HF_DENY(__NR_bpf),
+        HF_DENY(__NR_kexec_load),
+#ifdef __NR_kexec_file_load
+        HF_DENY(__NR_kexec_file_load),
+#endif
+        HF_DENY(__NR_mount),
+        HF_DENY(__NR_umount2),
+        HF_DENY(__NR_pivot_root),
+        HF_DENY(__NR_open_tree),
+        HF_DENY(__NR_move_mount),
+        HF_DENY(__NR_fsopen),
+        HF_DENY(__NR_fsconfig),
+        HF_DENY(__NR_fsmount),
+        HF_DENY(__NR_fspick),
+#ifdef __NR_mount_setattr
+        HF_DENY(__NR_mount_setattr),
+#endif
+        HF_DENY(__NR_ptrace),
+        HF_DENY(__NR_process_vm_readv),
+        HF_DENY(__NR_process_vm_writev),
+        HF_DENY(__NR_unshare),
+        HF_DENY(__NR_setns),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        // clone with any CLONE_NEW* flag (arg 0 on both architectures).
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+                 CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) die_in_program("seccomp", NULL);
+#endif
+}
+
 /// Becomes the program: limits, descriptors, identity, exec. Never returns.
 static void exec_program(const child_context *ctx) {
     const hf_spec *spec = ctx->spec;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    exec_status_fd = ctx->exec_write;
 
     move_fd(ctx->stdin_read, 0);
     move_fd(ctx->out_write, 1);
@@ -196,7 +353,13 @@ static void exec_program(const child_context *ctx) {
         if (spec->report_fd > 3) syscall(SYS_close_range, 3, spec->report_fd - 1, 0);
         last_kept = spec->report_fd;
     }
-    syscall(SYS_close_range, last_kept + 1, ~0U, 0);
+    // Everything else goes; the exec pipe (a high fd, above any report fd) closes at exec.
+    if (exec_status_fd > last_kept) {
+        if (exec_status_fd > last_kept + 1) syscall(SYS_close_range, last_kept + 1, exec_status_fd - 1, 0);
+        syscall(SYS_close_range, exec_status_fd + 1, ~0U, 0);
+    } else {
+        syscall(SYS_close_range, last_kept + 1, ~0U, 0);
+    }
     // After the descriptor moves: RLIMIT_NOFILE would forbid dup2 onto a high report fd.
     if (spec->cpu_seconds > 0) {
         rlim_t cpu = (rlim_t)(spec->cpu_seconds + 0.999);
@@ -209,35 +372,45 @@ static void exec_program(const child_context *ctx) {
     if (spec->processes > 0) set_limit(RLIMIT_NPROC, (rlim_t)spec->processes, (rlim_t)spec->processes);
     set_limit(RLIMIT_CORE, 0, 0);
 
+    // The kernel's OOM killer should pick a sample before anything of the host's.
+    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom >= 0) {
+        write_all(oom, "1000", 4);
+        close(oom);
+    }
+    if (spec->isolate) drop_capability_sources();
     // Raw system calls: glibc's setuid() would try to sync the parent's other threads,
     // whose bookkeeping was copied into this single-threaded process, and can hang.
     if (spec->uid != 0 && geteuid() == 0) {
-        if (syscall(SYS_setgroups, 0, NULL) != 0 || syscall(SYS_setgid, spec->gid) != 0 ||
+        if ((!spec->user_ns && syscall(SYS_setgroups, 0, NULL) != 0) || syscall(SYS_setgid, spec->gid) != 0 ||
             syscall(SYS_setuid, spec->uid) != 0) {
-            const char *msg = "halo-forge sandbox: cannot drop identity\n";
-            write_all(2, msg, strlen(msg));
-            _exit(121);
+            die_in_program("cannot drop identity", NULL);
         }
     }
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (spec->isolate) clear_capabilities();
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die_in_program("no_new_privs", NULL);
     // Ignored signals and the blocked mask survive exec: hand the program a clean slate.
     for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    if (chdir(spec->workdir) != 0) {
-        const char *msg = "halo-forge sandbox: cannot enter the working directory\n";
-        write_all(2, msg, strlen(msg));
-        _exit(122);
-    }
+    if (chdir(spec->workdir) != 0) die_in_program("cannot enter the working directory", spec->workdir);
+    install_seccomp();
     execve(spec->argv[0], (char *const *)spec->argv, (char *const *)spec->envp);
-    char msg[300] = "halo-forge sandbox: cannot execute ";
-    append(msg, sizeof msg, spec->argv[0]);
-    append(msg, sizeof msg, ": ");
-    append(msg, sizeof msg, strerror(errno));
-    append(msg, sizeof msg, "\n");
-    write_all(2, msg, strlen(msg));
-    _exit(127);
+    die_in_program("cannot execute", spec->argv[0]);
+}
+
+/// Moves this process (and so everything it starts) into the run's own cgroups, while the
+/// host's /sys/fs/cgroup is still in view.
+/// Returns the file that refused us, or NULL.
+static const char *join_cgroups(const child_context *ctx) {
+    for (int i = 0; i < ctx->spec->cgroup_count; i++) {
+        int fd = open(ctx->spec->cgroups[i], O_WRONLY | O_CLOEXEC);
+        int ok = fd >= 0 && write(fd, "0", 1) == 1;
+        if (fd >= 0) close(fd);
+        if (!ok) return ctx->spec->cgroups[i];
+    }
+    return NULL;
 }
 
 /// Builds the private root: a read-only tmpfs holding only the listed mounts,
@@ -265,21 +438,54 @@ static void build_root(const child_context *ctx) {
         append(source, sizeof source, dev_names[i]);
         bind_path(ctx, source, ctx->dev_nodes[i], 2);
     }
-    if (mount(NULL, spec->root_dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
-        fail_setup(ctx, "remount read-only", spec->root_dir);
-    if (chdir(spec->root_dir) != 0 || chroot(".") != 0) fail_setup(ctx, "chroot", spec->root_dir);
+    // pivot_root, then detach the old root: after a chroot the host's whole mount table
+    // stayed in the namespace, visible in /proc/self/mountinfo.
+    if (chdir(spec->root_dir) != 0) fail_setup(ctx, "chdir", spec->root_dir);
+    if (syscall(SYS_pivot_root, ".", ".") != 0) fail_setup(ctx, "pivot_root", spec->root_dir);
+    if (umount2(".", MNT_DETACH) != 0) fail_setup(ctx, "detach the old root", NULL);
+    if (chdir("/") != 0) fail_setup(ctx, "chdir", "/");
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        fail_setup(ctx, "remount read-only", "/");
 }
 
 /// PID 1 of the jail: sets it up, starts the program, reports how it ended.
 /// When it exits, the kernel kills every process left in the namespace.
+/// A child of halo-forge must not keep halo-forge's signal handlers (the Swift runtime's
+/// crash reporter among them): in the jail's init a handler is what lets a signal from inside
+/// the pid namespace through at all, and a handler run in this copy of the process reports
+/// on, and takes down, halo-forge itself.
+static void default_signal_handlers(void) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
+    }
+}
+
 static int jail_init(void *arg) {
     const child_context *ctx = arg;
+    default_signal_handlers();
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // A session of its own: kill(0, ...) and killpg() reach process groups whatever the pid
+    // namespace, and as an ordinary caller the program shares our uid, so it must not stay
+    // in halo-forge's group.
+    syscall(SYS_setsid);
     // Other threads' pipes were copied in by clone(): keep only ours, or their
     // readers would wait on us for end-of-file.
-    int keep[6] = {ctx->stdin_read, ctx->out_write, ctx->err_write, ctx->report_write, ctx->status_write,
-                   ctx->spec->net_ns_fd};
-    close_all_except(keep, 6);
+    int keep[9] = {ctx->stdin_read, ctx->out_write, ctx->err_write, ctx->report_write, ctx->status_write,
+                   ctx->spec->net_ns_fd, ctx->go_read, ctx->exec_read, ctx->exec_write};
+    close_all_except(keep, 9);
+    if (ctx->spec->user_ns) {
+        // Until the parent has written the id maps this process is nobody: wait for them.
+        char go = 0;
+        ssize_t n;
+        do n = read(ctx->go_read, &go, 1); while (n < 0 && errno == EINTR);
+        close(ctx->go_read);
+        if (n != 1 || go != 1) _exit(120);
+    }
+    const char *refused = join_cgroups(ctx);
+    if (refused) fail_setup(ctx, "join cgroup", refused);
     build_root(ctx);
     // A raw fork: this process was cloned from a multithreaded parent, so a glibc
     // lock (malloc's, stdio's) may be held forever here and glibc's fork() would wait on it.
@@ -293,6 +499,17 @@ static int jail_init(void *arg) {
 
     init_report report;
     memset(&report, 0, sizeof report);
+    close(ctx->exec_write);
+    // End of file: the program's exec succeeded. Anything else: why it never started.
+    for (size_t got = 0;;) {
+        ssize_t n = read(ctx->exec_read, report.message + got, sizeof report.message - 1 - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+        report.exec_failed = 1;
+        if (got >= sizeof report.message - 1) break;
+    }
+    close(ctx->exec_read);
     for (;;) {
         int status;
         struct rusage usage;
@@ -312,7 +529,11 @@ static int jail_init(void *arg) {
 
 /// Without namespaces: a process group, rlimits and a dedicated uid.
 static void fallback_child(const child_context *ctx) {
+    default_signal_handlers();
     setpgid(0, 0);
+    exec_status_fd = ctx->exec_write;
+    const char *refused = join_cgroups(ctx);
+    if (refused) die_in_program("join cgroup", refused);
     exec_program(ctx);
 }
 
@@ -321,6 +542,7 @@ static void kill_uid(uid_t uid) {
     if (uid == 0 || geteuid() != 0) return;
     pid_t killer = fork();
     if (killer == 0) {
+        default_signal_handlers();
         if (syscall(SYS_setuid, uid) == 0) kill(-1, SIGKILL);
         _exit(0);
     }
@@ -391,6 +613,29 @@ static int prepare_paths(child_context *ctx) {
     return 0;
 }
 
+static int write_proc_file(pid_t pid, const char *name, const char *text, char *why, size_t why_size) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+    int saved = errno;
+    if (fd >= 0) close(fd);
+    if (n != (ssize_t)strlen(text)) {
+        snprintf(why, why_size, "%s: %s", path, strerror(saved));
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+/// The caller becomes root of the jail's user namespace; setgroups is denied first, as
+/// the kernel requires of an unprivileged writer of gid_map.
+static int write_id_maps(pid_t pid, const hf_spec *spec, char *why, size_t why_size) {
+    if (write_proc_file(pid, "setgroups", "deny", why, why_size) != 0 && errno != ENOENT) return -1;
+    if (write_proc_file(pid, "uid_map", spec->uid_map, why, why_size) != 0) return -1;
+    return write_proc_file(pid, "gid_map", spec->gid_map, why, why_size);
+}
+
 int hf_run(const hf_spec *spec, hf_result *result) {
     memset(result, 0, sizeof *result);
     // A program that exits without reading its stdin must not kill us with SIGPIPE.
@@ -400,12 +645,14 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     ctx.spec = spec;
     ctx.report_write = -1;
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, rep[2] = {-1, -1}, st[2] = {-1, -1};
+    int go[2] = {-1, -1}, ex[2] = {-1, -1};
+    ctx.go_read = -1;
     char *stack = NULL;
     int rc = -1;
     pid_t pid = -1;
 
     if (high_pipe(in) || high_pipe(out) || high_pipe(err) || high_pipe(st) ||
-        (spec->report_fd >= 0 && high_pipe(rep))) {
+        (spec->report_fd >= 0 && high_pipe(rep)) || (spec->isolate && spec->user_ns && high_pipe(go)) || high_pipe(ex)) {
         snprintf(result->error, sizeof result->error, "pipe: %s", strerror(errno));
         goto done;
     }
@@ -414,6 +661,9 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     ctx.err_write = err[1];
     ctx.report_write = rep[1];
     ctx.status_write = st[1];
+    ctx.go_read = go[0];
+    ctx.exec_read = ex[0];
+    ctx.exec_write = ex[1];
 
     double started = now_seconds();
     if (spec->isolate) {
@@ -423,14 +673,31 @@ int hf_run(const hf_spec *spec, hf_result *result) {
         }
         int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
         if (spec->net_ns_fd < 0) flags |= CLONE_NEWNET;
+        if (spec->user_ns) flags |= CLONE_NEWUSER;
         pid = clone(jail_init, stack + HF_STACK_SIZE, flags, &ctx);
+        if (pid > 0 && spec->user_ns) {
+            close_fd(&go[0]);
+            char why[160] = "";
+            if (write_id_maps(pid, spec, why, sizeof why) != 0) {
+                kill(pid, SIGKILL);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+                }
+                snprintf(result->error, sizeof result->error, "cannot map ids into the user namespace: %s", why);
+                result->ended_by = HF_END_INTERNAL_ERROR;
+                goto done;
+            }
+            char one = 1;
+            write_all(go[1], &one, 1);
+            close_fd(&go[1]);
+        }
     } else {
         pid = fork();
         if (pid == 0) fallback_child(&ctx);
         if (pid > 0) setpgid(pid, pid);
     }
     if (pid < 0) {
-        snprintf(result->error, sizeof result->error, "cannot start the sandbox: %s", strerror(errno));
+        snprintf(result->error, sizeof result->error, "cannot start the sandbox (clone%s): %s",
+                 spec->isolate && spec->user_ns ? " of a user namespace" : "", strerror(errno));
         goto done;
     }
     close_fd(&in[0]);
@@ -438,6 +705,8 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     close_fd(&err[1]);
     close_fd(&rep[1]);
     close_fd(&st[1]);
+    close_fd(&ex[1]);
+    if (spec->isolate) close_fd(&ex[0]);  // the jail's init reads it
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     if (spec->stdin_len == 0) close_fd(&in[1]);
 
@@ -544,6 +813,9 @@ int hf_run(const hf_spec *spec, hf_result *result) {
         if (report.setup_failed) {
             snprintf(result->error, sizeof result->error, "sandbox set-up failed: %s", report.message);
             ended_by = HF_END_INTERNAL_ERROR;
+        } else if (report.exec_failed) {
+            snprintf(result->error, sizeof result->error, "the program did not start: %s", report.message);
+            ended_by = HF_END_INTERNAL_ERROR;
         } else if (bstatus.len == sizeof report) {
             status = report.wait_status;
             result->cpu_seconds = (double)(report.utime_us + report.stime_us) / 1e6;
@@ -553,6 +825,16 @@ int hf_run(const hf_spec *spec, hf_result *result) {
             ended_by = HF_END_INTERNAL_ERROR;
         }
     } else {
+        // The program has exited, so its end of the exec pipe is closed (or still held
+        // for a moment by a sibling thread's fork): read what is there without waiting.
+        char why[200] = "";
+        fcntl(ex[0], F_SETFL, O_NONBLOCK);
+        ssize_t n = read(ex[0], why, sizeof why - 1);
+        if (n > 0 && ended_by < 0) {
+            why[n] = 0;
+            snprintf(result->error, sizeof result->error, "the program did not start: %s", why);
+            ended_by = HF_END_INTERNAL_ERROR;
+        }
         result->cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                               (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
         result->max_rss_kb = usage.ru_maxrss;
@@ -587,6 +869,10 @@ done:
     close_fd(&rep[1]);
     close_fd(&st[0]);
     close_fd(&st[1]);
+    close_fd(&go[0]);
+    close_fd(&go[1]);
+    close_fd(&ex[0]);
+    close_fd(&ex[1]);
     free(stack);
     free_context(&ctx);
     if (rc != 0 && result->ended_by != HF_END_INTERNAL_ERROR) result->ended_by = HF_END_INTERNAL_ERROR;
@@ -598,38 +884,4 @@ void hf_result_free(hf_result *result) {
     free(result->err);
     free(result->report);
     result->out = result->err = result->report = NULL;
-}
-
-int hf_make_net_namespace(char *error, size_t error_size) {
-    int ready[2];
-    if (pipe2(ready, O_CLOEXEC) != 0) {
-        snprintf(error, error_size, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    pid_t holder = fork();
-    if (holder == 0) {
-        char ok = unshare(CLONE_NEWNET) == 0 ? 1 : 0;
-        write_all(ready[1], &ok, 1);
-        pause();
-        _exit(0);
-    }
-    close(ready[1]);
-    char ok = 0;
-    if (holder < 0 || read(ready[0], &ok, 1) != 1 || !ok) {
-        snprintf(error, error_size, "cannot create a network namespace: %s", holder < 0 ? strerror(errno) : "unshare failed");
-        close(ready[0]);
-        if (holder > 0) {
-            kill(holder, SIGKILL);
-            waitpid(holder, NULL, 0);
-        }
-        return -1;
-    }
-    close(ready[0]);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)holder);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) snprintf(error, error_size, "open %s: %s", path, strerror(errno));
-    kill(holder, SIGKILL);
-    waitpid(holder, NULL, 0);
-    return fd;
 }

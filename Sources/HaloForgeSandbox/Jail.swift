@@ -4,36 +4,49 @@ internal import Synchronization
 
 /// How untrusted programs are confined.
 public enum Isolation: String, Sendable, CaseIterable {
-    /// PID, mount, network, IPC and UTS namespaces, a private read-only root, a dedicated uid, rlimits.
+    /// PID, mount, network, IPC and UTS namespaces (inside a user namespace for an ordinary
+    /// caller), a private read-only root, no capabilities, rlimits.
     case namespaces
     /// rlimits, a process group and a dedicated uid only: no network or filesystem isolation.
+    /// Only ever used when asked for (`--sandbox fallback`).
     case fallback
 }
 
 /// Where and how the jail runs programs.
 public struct JailConfiguration: Sendable {
-    /// nil: namespaces when the host allows them, else the fallback (announced loudly).
+    /// nil or `.namespaces`: namespaces, and an error naming the fix where the host forbids
+    /// them; untrusted code never runs unconfined unless `.fallback` is asked for.
     public var isolation: Isolation?
     /// Host folders visible read-only inside the jail at the same path (toolchain prefixes).
     public var readOnlyPaths: [String]
     /// Host paths visible read-only inside the jail at another path: (host, jail).
     public var readOnlyMounts: [(String, String)]
-    /// First uid of the pool of dedicated identities (one per concurrent run). The
-    /// default depends on the process id, so two halo-forge processes never share one.
-    public var uidBase: UInt32
+    /// First uid of the pool of dedicated identities (one per concurrent run, as root).
+    /// nil: a block leased host-wide with a lock file, so two halo-forge processes never
+    /// share one, even when both are pid 1 of their containers.
+    public var uidBase: UInt32?
     /// Parent folder of the per-sample scratch folders.
     public var scratchRoot: String
+    /// Size of a sample's scratch folder, MiB, and the files it may hold: as root each is a
+    /// tmpfs of its own (one sample wrote 1.5 GiB and 30,000 files into the host's /tmp).
+    public var scratchMiB: Int = 512
+    public var scratchFiles: Int = 10_000
 
     public init(
         isolation: Isolation? = nil, readOnlyPaths: [String] = [], readOnlyMounts: [(String, String)] = [],
-        uidBase: UInt32 = 1_000_000 + UInt32(getpid() % 100_000) * 1024,
-        scratchRoot: String = FileManager.default.temporaryDirectory.path + "/halo-forge-\(getpid())"
+        uidBase: UInt32? = nil,
+        scratchRoot: String = JailConfiguration.defaultScratchRoot
     ) {
         self.isolation = isolation
         self.readOnlyPaths = readOnlyPaths
         self.readOnlyMounts = readOnlyMounts
         self.uidBase = uidBase
         self.scratchRoot = scratchRoot
+    }
+
+    /// The process's own folder under the host's temporary folder; removed at exit when empty.
+    public static var defaultScratchRoot: String {
+        FileManager.default.temporaryDirectory.path + "/halo-forge-\(getpid())"
     }
 }
 
@@ -70,13 +83,20 @@ public final class Jail: Sendable {
     /// Why the fallback is in use, when it is.
     public let fallbackReason: String?
     public let configuration: JailConfiguration
-    private let netNamespace: Int32
+    /// An ordinary caller: each run enters its own user namespace, the caller mapped to root there.
+    public let userNamespace: Bool
+    /// How memory, processes and CPU are bounded on this host, in words.
+    public var limitEnforcement: String { cgroups.description }
+    /// A cgroup per run where the host allows it.
+    let cgroups: Cgroups
     private let rootDir: String
     /// This jail's own folder: the root mount point and the scratch folders.
     public let folder: String
     private let baseMounts: [(String, String)]
     private let links: [(String, String)]
     private let scratchCounter = Atomic<Int>(0)
+    /// First uid of this jail's dedicated identities (used as root only).
+    private let uidBase: UInt32
 
     /// The environment every program gets: nothing of the caller's leaks in.
     public static let environment: [String: String] = [
@@ -103,6 +123,7 @@ public final class Jail: Sendable {
         }
         folder = String(cString: made)
         chmod(folder, 0o711)
+        Jail.removeAtExit(folder: folder, parent: configuration.scratchRoot)
         rootDir = folder + "/.root"
         guard mkdir(rootDir, 0o755) == 0 else { throw JailError("cannot create \(rootDir)") }
         var mounts: [(String, String)] = [("/usr", "/usr"), ("/etc", "/etc")]
@@ -121,47 +142,125 @@ public final class Jail: Sendable {
         baseMounts = mounts
         self.links = links
 
-        var reason: String?
-        var netFD: Int32 = -1
-        if configuration.isolation != .fallback {
-            var error = [CChar](repeating: 0, count: 256)
-            netFD = hf_make_net_namespace(&error, error.count)
-            if netFD < 0 { reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-        }
-        netNamespace = netFD
-        var chosen = configuration.isolation ?? (reason == nil ? Isolation.namespaces : .fallback)
-        if chosen == .namespaces, let reason {
-            throw JailError("namespaces are not available: \(reason)")
-        }
-        if chosen == .namespaces {
-            // Prove the whole set-up once, so a host that forbids part of it is found now.
-            let probe = Jail.runBlocking(
+        // Without root the jail needs a user namespace.
+        userNamespace = geteuid() != 0
+        uidBase = userNamespace ? 0 : try configuration.uidBase ?? UIDLease.processBase()
+        var cgroups = Cgroups.discover()
+        // Prove the whole set-up once, so a host that forbids part of it is found now.
+        let uidBase = uidBase, userNamespace = userNamespace, rootDir = rootDir
+        func probe(_ isolate: Bool, _ cgroups: Cgroups) -> RunRecord {
+            let folders = (try? cgroups.create(limits: Limits())) ?? []
+            defer { cgroups.remove(folders) }
+            return Jail.runBlocking(
                 spec: JailSpec(
-                    argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: true, rootDir: rootDir,
-                    mounts: mounts.map { ($0.0, $0.1, false) }, links: links, netFD: netFD, uid: configuration.uidBase,
-                    limits: Limits(wallSeconds: 10), stdin: Data(), reportFD: -1))
-            if probe.status != .ok {
-                if configuration.isolation == .namespaces {
-                    throw JailError("namespaces are not available: \(probe.summary)")
-                }
-                chosen = .fallback
-                reason = probe.summary
+                    argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: isolate, rootDir: rootDir,
+                    mounts: mounts.map { ($0.0, $0.1, false) }, links: links, userNamespace: userNamespace,
+                    uid: userNamespace ? 0 : uidBase, limits: Limits(wallSeconds: 10), stdin: Data(), reportFD: -1,
+                    cgroups: folders.map { $0 + "/cgroup.procs" }))
+        }
+        let isolate = configuration.isolation != .fallback
+        if cgroups.version != nil {
+            let joined = probe(isolate, cgroups)
+            if joined.status != .ok && probe(isolate, .none).status == .ok {
+                cgroups.parents.forEach { rmdir($0) }
+                cgroups = Cgroups(version: nil, parents: [], reason: "cannot join a run's cgroup: \(joined.error)")
             }
         }
-        isolation = chosen
-        fallbackReason = chosen == .fallback ? (reason ?? "requested") : nil
+        self.cgroups = cgroups
+        Jail.removeAtExit(cgroups: cgroups.parents)
+        if isolate {
+            let probe = probe(true, cgroups)
+            if probe.status != .ok {
+                let reason = probe.status == .internalError ? probe.error : probe.summary + " " + probe.stderrText
+                try? fm.removeItem(atPath: folder)
+                let oneLine = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+                throw JailError(Jail.refusal(oneLine.trimmingCharacters(in: .whitespaces), userNamespace: userNamespace))
+            }
+        }
+        isolation = configuration.isolation ?? .namespaces
+        fallbackReason = isolation == .fallback ? "requested with --sandbox fallback" : nil
+    }
+
+    /// One line: why the host refused the namespaces and exactly what to do about it.
+    static func refusal(_ reason: String, userNamespace: Bool) -> String {
+        func sysctl(_ path: String) -> String? {
+            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let head = "the sandbox cannot isolate samples on this host (\(reason)); nothing was run unsandboxed."
+        let fallback = "Or pass --sandbox fallback to run model-written code with rlimits only, as your own user, able to read your files."
+        guard userNamespace else {
+            return head + " Run as root with CAP_SYS_ADMIN, or as an ordinary user where user namespaces are allowed. " + fallback
+        }
+        if sysctl("/proc/sys/user/max_user_namespaces") == "0" {
+            return head + " User namespaces are switched off (user.max_user_namespaces = 0): `sudo sysctl -w user.max_user_namespaces=15000`. " + fallback
+        }
+        let apparmor = "Allow unprivileged user namespaces: `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`, or install halo-forge's AppArmor profile: `sudo install -m 644 packaging/apparmor/halo-forge /etc/apparmor.d/halo-forge && sudo apparmor_parser -r /etc/apparmor.d/halo-forge`."
+        if sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1" {
+            return head + " AppArmor restricts unprivileged user namespaces. " + apparmor + " " + fallback
+        }
+        return head + " " + apparmor + " In a container, allow unshare/clone of user namespaces (seccomp, CAP_SYS_ADMIN). " + fallback
     }
 
     deinit {
-        if netNamespace >= 0 { close(netNamespace) }
         try? FileManager.default.removeItem(atPath: folder)
+        Jail.leftovers.withLock { $0.folders.removeAll { $0 == folder } }
+        // Only when empty: another jail (or another process that is pid N too) may use them.
+        rmdir(configuration.scratchRoot)
+        rmdir(JailConfiguration.defaultScratchRoot)
+        cgroups.parents.forEach { rmdir($0) }
+    }
+
+    /// Jails that live as long as the process (a test suite's, a command's) never reach
+    /// deinit, and their scratch roots were left behind under /tmp: an exit hook removes
+    /// each jail's own folder, then the roots above it where empty.
+    private static let leftovers = Mutex<(folders: [String], parents: [String], cgroups: [String], hooked: Bool)>(([], [], [], false))
+
+    private static func removeAtExit(cgroups: [String]) {
+        leftovers.withLock { state in
+            for folder in cgroups where !state.cgroups.contains(folder) { state.cgroups.append(folder) }
+        }
+    }
+
+    private static func removeAtExit(folder: String, parent: String) {
+        leftovers.withLock { state in
+            state.folders.append(folder)
+            if !state.parents.contains(parent) { state.parents.append(parent) }
+            if !state.hooked {
+                state.hooked = true
+                atexit { Jail.removeLeftovers() }
+            }
+        }
+    }
+
+    private static func removeLeftovers() {
+        let (folders, parents, cgroups) = leftovers.withLock { state in
+            defer { state.folders = []; state.parents = []; state.cgroups = [] }
+            return (state.folders, state.parents, state.cgroups)
+        }
+        cgroups.forEach { rmdir($0) }
+        for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
+        for parent in parents { rmdir(parent) }
+        rmdir(JailConfiguration.defaultScratchRoot)
+    }
+
+    /// As root each scratch folder is a size- and inode-limited tmpfs; an ordinary user
+    /// cannot mount one on the host.
+    public var scratchIsTmpfs: Bool { geteuid() == 0 }
+
+    /// How the scratch folder is bounded, in words.
+    public var scratchEnforcement: String {
+        scratchIsTmpfs
+            ? "scratch: a tmpfs per sample (\(configuration.scratchMiB) MiB, \(configuration.scratchFiles) files)"
+            : "scratch: a host folder, bounded only by the file size limit per file (a tmpfs per sample needs root)"
     }
 
     /// A one-line account of the active protections.
     public var featureSummary: String {
         switch isolation {
         case .namespaces:
-            "namespaces (pid, mount, net, ipc, uts), private read-only root, uid drop, rlimits"
+            userNamespace
+                ? "namespaces (user: caller as root inside, pid, mount, net, ipc, uts), private read-only root, all capabilities dropped, seccomp; limits: \(limitEnforcement); \(scratchEnforcement)"
+                : "namespaces (pid, mount, net, ipc, uts), private read-only root, a dedicated uid per run, all capabilities dropped, seccomp; limits: \(limitEnforcement); \(scratchEnforcement)"
         case .fallback:
             "FALLBACK: rlimits, process group and "
                 + (geteuid() == 0 ? "a dedicated uid" : "the caller's own uid")
@@ -178,8 +277,21 @@ public final class Jail: Sendable {
         guard mkdir(hostPath, 0o700) == 0 else {
             throw JailError("cannot create scratch folder \(hostPath): \(String(cString: strerror(errno)))")
         }
-        if geteuid() == 0 { chown(hostPath, uid, uid) }
-        defer { try? FileManager.default.removeItem(atPath: hostPath) }
+        let bounded = scratchIsTmpfs
+        if bounded {
+            let options = "size=\(configuration.scratchMiB)m,nr_inodes=\(configuration.scratchFiles),mode=0700,uid=\(uid),gid=\(uid)"
+            guard mount("tmpfs", hostPath, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options) == 0 else {
+                let why = String(cString: strerror(errno))
+                rmdir(hostPath)
+                throw JailError("cannot mount the scratch tmpfs at \(hostPath): \(why)")
+            }
+        } else if geteuid() == 0 {
+            chown(hostPath, uid, uid)
+        }
+        defer {
+            if bounded { umount2(hostPath, Int32(MNT_DETACH)) }
+            try? FileManager.default.removeItem(atPath: hostPath)
+        }
         let scratch = Scratch(hostPath: hostPath, path: isolation == .namespaces ? "/box" : hostPath, uid: uid)
         return try await body(scratch)
     }
@@ -195,15 +307,33 @@ public final class Jail: Sendable {
             env["TMPDIR"] = scratch.hostPath
             env["HOME"] = scratch.hostPath
         }
-        let mounts = baseMounts.map { ($0.0, $0.1, false) } + [
-            (scratch.hostPath, "/box", true), (scratch.hostPath, "/tmp", true),
-        ]
+        // Scratch first: a toolchain or venv under the host's /tmp is mounted on top of it, not hidden.
+        let mounts = [(scratch.hostPath, "/box", true), (scratch.hostPath, "/tmp", true)] + baseMounts.map { ($0.0, $0.1, false) }
         let spec = JailSpec(
             argv: argv, environment: env, workdir: scratch.path, isolate: isolation == .namespaces, rootDir: rootDir,
-            mounts: mounts, links: links, netFD: netNamespace, uid: geteuid() == 0 ? scratch.uid : 0, limits: limits,
-            stdin: stdin, reportFD: reportFD ?? -1)
+            mounts: mounts, links: links, userNamespace: userNamespace,
+            uid: geteuid() == 0 ? scratch.uid : 0, limits: limits,
+            stdin: stdin, reportFD: reportFD ?? -1, cgroups: [])
+        let cgroups = cgroups
         return await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: Jail.runBlocking(spec: spec)) }
+            let thread = Thread {
+                var spec = spec
+                let folders: [String]
+                do {
+                    folders = try cgroups.create(limits: limits)
+                } catch {
+                    continuation.resume(returning: RunRecord(status: .internalError, error: "\(error)"))
+                    return
+                }
+                spec.cgroups = folders.map { $0 + "/cgroup.procs" }
+                var record = Jail.runBlocking(spec: spec)
+                // The OOM killer's SIGKILL is the run's memory limit, not a crash.
+                if record.status != .ok && record.status != .internalError && cgroups.oomKilled(folders) {
+                    record.status = .memoryLimit
+                }
+                cgroups.remove(folders)
+                continuation.resume(returning: record)
+            }
             thread.stackSize = 1 << 20
             thread.start()
         }
@@ -215,7 +345,7 @@ public final class Jail: Sendable {
 
     private func leaseUID() -> UInt32 {
         Jail.leasedUIDs.withLock { leased in
-            var uid = configuration.uidBase + 1
+            var uid = uidBase + 1
             while leased.contains(uid) { uid += 1 }
             leased.insert(uid)
             return uid
@@ -239,7 +369,10 @@ public final class Jail: Sendable {
         let mounts = spec.mounts.map { hf_mount(source: c($0.0), target: c($0.1), writable: $0.2 ? 1 : 0) }
         let links = spec.links.map { hf_link(target: c($0.0), path: c($0.1)) }
         let workdir = c(spec.workdir)
+        let uidMap = c("0 \(geteuid()) 1\n")
+        let gidMap = c("0 \(getegid()) 1\n")
         let rootDir = c(spec.rootDir)
+        let cgroupFiles: [UnsafePointer<CChar>?] = spec.cgroups.map(c)
         let limits = spec.limits
         var result = hf_result()
         let stdinBytes = [UInt8](spec.stdin)
@@ -248,17 +381,23 @@ public final class Jail: Sendable {
                 mounts.withUnsafeBufferPointer { mountBuf in
                     links.withUnsafeBufferPointer { linkBuf in
                         stdinBytes.withUnsafeBufferPointer { stdinBuf in
+                          cgroupFiles.withUnsafeBufferPointer { cgroupBuf in
                             var cspec = hf_spec()
                             cspec.argv = argvBuf.baseAddress
                             cspec.envp = envBuf.baseAddress
                             cspec.workdir = workdir
                             cspec.isolate = spec.isolate ? 1 : 0
+                            cspec.user_ns = spec.isolate && spec.userNamespace ? 1 : 0
+                            cspec.uid_map = uidMap
+                            cspec.gid_map = gidMap
                             cspec.root_dir = rootDir
                             cspec.mounts = mountBuf.baseAddress
                             cspec.mount_count = Int32(mountBuf.count)
                             cspec.links = linkBuf.baseAddress
                             cspec.link_count = Int32(linkBuf.count)
-                            cspec.net_ns_fd = spec.netFD
+                            // A network namespace per run: concurrent samples must not meet
+                            // on loopback or an abstract unix socket.
+                            cspec.net_ns_fd = -1
                             cspec.uid = spec.uid
                             cspec.gid = spec.uid
                             cspec.wall_seconds = limits.wallSeconds
@@ -271,7 +410,10 @@ public final class Jail: Sendable {
                             cspec.stdin_data = stdinBuf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
                             cspec.stdin_len = stdinBuf.count
                             cspec.report_fd = spec.reportFD
+                            cspec.cgroups = cgroupBuf.baseAddress
+                            cspec.cgroup_count = Int32(cgroupBuf.count)
                             _ = hf_run(&cspec, &result)
+                          }
                         }
                     }
                 }
@@ -324,9 +466,11 @@ struct JailSpec: Sendable {
     var rootDir: String
     var mounts: [(String, String, Bool)]
     var links: [(String, String)]
-    var netFD: Int32
+    var userNamespace: Bool
     var uid: UInt32
     var limits: Limits
     var stdin: Data
     var reportFD: Int32
+    /// cgroup.procs files of the run's own cgroups, joined before it starts.
+    var cgroups: [String]
 }

@@ -4,11 +4,12 @@ public struct Limits: Sendable, Equatable {
     public var wallSeconds: Double
     /// CPU time, seconds (per process, RLIMIT_CPU).
     public var cpuSeconds: Double
-    /// Address space, MiB (per process).
+    /// Address space, MiB, per process; with a cgroup per run also the run's total memory,
+    /// shared memory and tmpfs pages included.
     public var memoryMiB: Int
     /// Largest file a process may write, MiB.
     public var fileSizeMiB: Int
-    /// Processes and threads of the run's identity.
+    /// Processes and threads of the run's identity (and of its cgroup, where there is one).
     public var processes: Int
     /// Open file descriptors per process.
     public var openFiles: Int

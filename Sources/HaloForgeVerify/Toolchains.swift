@@ -13,7 +13,11 @@ public struct Toolchains: Sendable {
     public var cc: Tool?
     public var cxx: Tool?
     public var python: Tool?
+    /// The interpreter's own sys.path beyond its standard library (a venv's or conda env's
+    /// site-packages, .pth additions), handed to the driver, which runs with -S.
     public var pythonSitePaths: [String] = []
+    /// Its prefix, base prefix and those sys.path folders: mounted read-only in the jail.
+    public var pythonMountPaths: [String] = []
     public var problems: [String] = []
 
     public static func discover(_ configuration: VerifierConfiguration) -> Toolchains {
@@ -23,14 +27,11 @@ public struct Toolchains: Sendable {
         found.cxx = tool(cxxName)
         if found.cc == nil { found.problems.append("\(ccName) not found on PATH: install it (Debian: apt-get install \(ccName == "gcc" ? "gcc" : "clang"))") }
         if found.cxx == nil { found.problems.append("\(cxxName) not found on PATH: install it (Debian: apt-get install \(ccName == "gcc" ? "g++" : "clang"))") }
-        if let python = tool(configuration.python) {
-            // pyenv and friends put a shell shim on PATH: ask the interpreter where it really lives.
-            let probe = capture(python.path, ["-I", "-c", "import sys, site; print(sys.executable); print(sys.prefix); print('\\n'.join(site.getsitepackages()))"])
-            let lines = probe?.split(separator: "\n").map(String.init) ?? []
-            if lines.count >= 2 {
-                let executable = URL(fileURLWithPath: lines[0]).resolvingSymlinksInPath().path
-                found.python = Tool(path: executable, prefix: lines[1])
-                found.pythonSitePaths = Array(lines.dropFirst(2))
+        if let candidate = locate(configuration.python) {
+            if let probe = probePython(candidate) {
+                found.python = probe.tool
+                found.pythonSitePaths = probe.sitePaths
+                found.pythonMountPaths = probe.mountPaths
             } else {
                 found.problems.append("\(configuration.python) does not run: install Python 3 (Debian: apt-get install python3)")
             }
@@ -46,7 +47,54 @@ public struct Toolchains: Sendable {
         for tool in [cc, cxx, python].compactMap({ $0 }) where !paths.contains(tool.prefix) {
             paths.append(tool.prefix)
         }
+        for path in pythonMountPaths where !paths.contains(path) { paths.append(path) }
         return paths
+    }
+
+    /// Finds `name` on PATH (or takes a path, made absolute), keeping symlinks: a venv is
+    /// known by the pyvenv.cfg beside its unresolved bin/python.
+    static func locate(_ name: String) -> String? {
+        if name.contains("/") {
+            let absolute = name.hasPrefix("/") ? name : FileManager.default.currentDirectoryPath + "/" + name
+            let path = URL(fileURLWithPath: absolute).standardized.path
+            return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Asks the interpreter where it lives: its own sys.executable (pyenv's shell shim on PATH
+    /// names the real one; a venv's stays the venv's), its prefixes, and what site adds.
+    static func probePython(_ path: String) -> (tool: Tool, sitePaths: [String], mountPaths: [String])? {
+        let script = """
+            import sys, os
+            bare = list(sys.path)
+            import site
+            site.main()
+            print(sys.executable)
+            for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
+                print('P', p)
+            for p in sys.path:
+                if p and p not in bare and os.path.isdir(p):
+                    print('S', p)
+            """
+        guard let output = capture(path, ["-I", "-S", "-c", script]) else { return nil }
+        let lines = output.split(separator: "\n").map(String.init)
+        guard let executable = lines.first, executable.hasPrefix("/") else { return nil }
+        let prefixes = lines.filter { $0.hasPrefix("P ") }.map { String($0.dropFirst(2)) }
+        let sitePaths = lines.filter { $0.hasPrefix("S ") }.map { String($0.dropFirst(2)) }
+        // The folder the unresolved executable points into (a venv's python -> the base
+        // interpreter) must be there too, or the venv's symlink dangles in the jail.
+        let real = URL(fileURLWithPath: executable).resolvingSymlinksInPath().path
+        let realPrefix = URL(fileURLWithPath: real).deletingLastPathComponent().deletingLastPathComponent().path
+        var mounts: [String] = []
+        for candidate in prefixes + [realPrefix] + sitePaths {
+            let path = URL(fileURLWithPath: candidate).standardized.path
+            if path == "/" || path.isEmpty || mounts.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) { continue }
+            mounts.removeAll { $0.hasPrefix(path + "/") }
+            mounts.append(path)
+        }
+        return (Tool(path: executable, prefix: prefixes.first ?? realPrefix), sitePaths, mounts)
     }
 
     /// Finds `name` on PATH (or takes an absolute path) and resolves symlinks.

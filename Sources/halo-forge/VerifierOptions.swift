@@ -62,7 +62,7 @@ struct VerifierOptions: ParsableArguments {
     @Option(help: "C/C++ target: native, or mingw (Windows PE via x86_64-w64-mingw32-gcc/g++, run under wine when installed).")
     var target: Target = .native
 
-    @Option(help: "Sandbox: namespaces, or fallback (rlimits + uid only). Default: namespaces when the host allows them.")
+    @Option(help: "Sandbox: namespaces (default; where the host forbids them, an error says how to allow them), or fallback (rlimits only: model code runs unisolated, as you).")
     var sandbox: Isolation?
 
     @Option(

@@ -184,4 +184,236 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
             """#)
         #expect(record.stdoutText == "clean|/usr/local/bin:/usr/bin:/bin\n")
     }
+
+    /// Root of a user namespace holds every capability there; the program must hold none,
+    /// so it cannot remount its root, make namespaces, or trace and signal its init.
+    @Test func programHoldsNoCapabilities() async throws {
+        let record = try await runAttack(#"""
+            #define _GNU_SOURCE
+            #include <sched.h>
+            #include <signal.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/mount.h>
+            #include <sys/ptrace.h>
+            #include <unistd.h>
+            int main(void) {
+              FILE *f = fopen("/proc/self/status", "r"); char line[256];
+              while (fgets(line, sizeof line, f)) if (!strncmp(line, "Cap", 3) && strncmp(line, "CapAmb", 6)) fputs(line, stdout);
+              int remount = mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL);
+              int ns = unshare(CLONE_NEWNS);
+              long trace = ptrace(PTRACE_ATTACH, 1, 0, 0);
+              int chr = chroot("/tmp");
+              printf("%d %d %ld %d\n", remount, ns, trace, chr); return 0; }
+            """#)
+        #expect(record.status == .ok, "\(record.summary) \(record.stderrText)")
+        let zero = "0000000000000000"
+        #expect(record.stdoutText == "CapInh:\t\(zero)\nCapPrm:\t\(zero)\nCapEff:\t\(zero)\nCapBnd:\t\(zero)\n-1 -1 -1 -1\n")
+    }
+
+    /// A compiler or program that cannot be executed is the sandbox's failure, not the
+    /// sample's: a run record with status internalError and the reason, never "exit 127".
+    @Test func programThatCannotStartIsASandboxError() async throws {
+        for jail in [sharedJail, FallbackJailTests.jail] {
+            let record = try await jail.withScratch { scratch in
+                await jail.run(["/nonexistent/hf-compiler", "-c", "x.c"], in: scratch, limits: Limits(wallSeconds: 3))
+            }
+            #expect(record.status == .internalError, "\(jail.isolation): \(record.summary)")
+            #expect(record.error == "the program did not start: cannot execute /nonexistent/hf-compiler: No such file or directory")
+        }
+    }
+
+    /// Each run has a network namespace of its own: two concurrent samples cannot talk over
+    /// an abstract unix socket (or loopback).
+    @Test func concurrentRunsCannotTalkOverAbstractSockets() async throws {
+        let name = "hf-talk-\(UInt32.random(in: 0..<UInt32.max))"
+        let listener = #"""
+            #include <poll.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/socket.h>
+            #include <sys/un.h>
+            int main(void) { int s = socket(AF_UNIX, SOCK_STREAM, 0); struct sockaddr_un a = {0}; a.sun_family = AF_UNIX;
+              memcpy(a.sun_path + 1, "\#(name)", strlen("\#(name)"));
+              if (bind(s, (struct sockaddr *)&a, sizeof(sa_family_t) + 1 + strlen("\#(name)")) != 0 || listen(s, 4) != 0) { puts("bind failed"); return 1; }
+              struct pollfd p = {s, POLLIN, 0}; puts(poll(&p, 1, 2500) > 0 ? "contacted" : "alone"); return 0; }
+            """#
+        let caller = #"""
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/socket.h>
+            #include <sys/un.h>
+            #include <unistd.h>
+            int main(void) { usleep(500000); int s = socket(AF_UNIX, SOCK_STREAM, 0); struct sockaddr_un a = {0}; a.sun_family = AF_UNIX;
+              memcpy(a.sun_path + 1, "\#(name)", strlen("\#(name)"));
+              printf("%d\n", connect(s, (struct sockaddr *)&a, sizeof(sa_family_t) + 1 + strlen("\#(name)"))); return 0; }
+            """#
+        async let heard = runAttack(listener, limits: Limits(wallSeconds: 5, cpuSeconds: 2))
+        async let called = runAttack(caller, limits: Limits(wallSeconds: 5, cpuSeconds: 2))
+        let (l, c) = try await (heard, called)
+        #expect(l.stdoutText == "alone\n", "\(l.summary) \(l.stdoutText)")
+        #expect(c.stdoutText == "-1\n", "\(c.summary) \(c.stdoutText)")
+    }
+
+    /// Kernel interfaces a sample never needs are refused (EPERM; clone3 ENOSYS): io_uring,
+    /// userfaultfd, perf, keyrings, bpf, mounts, new namespaces, ptrace.
+    @Test func seccompRefusesRiskyKernelInterfaces() async throws {
+        let record = try await runAttack(#"""
+            #define _GNU_SOURCE
+            #include <errno.h>
+            #include <sched.h>
+            #include <stdio.h>
+            #include <sys/syscall.h>
+            #include <unistd.h>
+            static void t(const char *name, long rc) { printf("%s=%ld/%d ", name, rc, rc < 0 ? errno : 0); }
+            int main(void) { char params[120] = {0}; char attr[128] = {0};
+              t("io_uring", syscall(SYS_io_uring_setup, 4, params));
+              t("userfaultfd", syscall(SYS_userfaultfd, 0));
+              t("perf", syscall(SYS_perf_event_open, attr, 0, -1, -1, 0));
+              t("add_key", syscall(SYS_add_key, "user", "hf-note", "left here", 9, -4));
+              t("keyctl", syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -4, 0));
+              t("bpf", syscall(SYS_bpf, 0, attr, sizeof attr));
+              t("mount", syscall(SYS_mount, "none", "/tmp", "tmpfs", 0, 0));
+              t("unshare", syscall(SYS_unshare, CLONE_NEWUSER));
+              t("clone3", syscall(SYS_clone3, attr, 88));
+              t("ptrace", syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0));
+              puts(""); return 0; }
+            """#)
+        #expect(record.status == .ok, "\(record.summary) \(record.stderrText)")
+        let expected = "io_uring=-1/1 userfaultfd=-1/1 perf=-1/1 add_key=-1/1 keyctl=-1/1 bpf=-1/1 mount=-1/1 unshare=-1/1 clone3=-1/38 ptrace=-1/1 \n"
+        #expect(record.stdoutText == expected)
+    }
+
+    /// A note left in the uid's keyring by one sample is not there for the next.
+    @Test func keyringNotesDoNotReachTheNextRun() async throws {
+        let note = "hf-note-\(UInt32.random(in: 0..<UInt32.max))"
+        let writer = try await runAttack(#"""
+            #include <stdio.h>
+            #include <sys/syscall.h>
+            #include <unistd.h>
+            int main(void) { printf("%ld\n", syscall(SYS_add_key, "user", "\#(note)", "secret", 6, -4 /* user keyring */)); return 0; }
+            """#)
+        let reader = try await runAttack(#"""
+            #include <stdio.h>
+            #include <sys/syscall.h>
+            #include <unistd.h>
+            int main(void) { printf("%ld\n", syscall(SYS_request_key, "user", "\#(note)", 0, 0)); return 0; }
+            """#)
+        #expect(writer.stdoutText == "-1\n")
+        #expect(reader.stdoutText == "-1\n")
+    }
+
+    /// After pivot_root the run's mount table holds only what the jail mounted: none of the
+    /// host's other mounts (e.g. /sys, /run, home folders) appear in /proc/self/mountinfo.
+    /// (A bind mount's source path within its filesystem, field 4, still names the host
+    /// scratch folder: only a tmpfs scratch would hide that.)
+    @Test func mountinfoShowsOnlyTheJail() async throws {
+        let record = try await runAttack(#"""
+            #include <stdio.h>
+            int main(void) { FILE *f = fopen("/proc/self/mountinfo", "r"); char line[4096];
+                while (fgets(line, sizeof line, f)) { char point[2048]; if (sscanf(line, "%*s %*s %*s %*s %2047s", point) == 1) puts(point); }
+              return 0; }
+            """#)
+        #expect(record.status == .ok)
+        let points = record.stdoutText.split(separator: "\n").map(String.init)
+        #expect(points.first == "/", "\(points)")
+        let allowed = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/dev", "/box", "/tmp"]
+        for point in points where point != "/" {
+            #expect(allowed.contains { point == $0 || point.hasPrefix($0 + "/") }, "a host mount is visible in the jail: \(point)")
+        }
+        #expect(points.count > 5)
+    }
+
+    /// Shared memory (a memfd) is outside the address-space limit; a run's cgroup counts it.
+    /// Where the host gives no cgroup, the jail must say that this is not bounded.
+    @Test func sharedMemoryIsBoundedByTheRunsCgroup() async throws {
+        guard sharedJail.cgroups.version != nil else {
+            #expect(sharedJail.limitEnforcement.contains("shared memory, a run's total memory and its CPU share are not bounded"))
+            return
+        }
+        let record = try await runAttack(#"""
+            #define _GNU_SOURCE
+            #include <stdio.h>
+            #include <string.h>
+            #include <sys/mman.h>
+            #include <unistd.h>
+            int main(void) { static char block[1 << 20]; memset(block, 7, sizeof block); int fd = -1;
+              // Files of 32 MiB each: every one is under the file size limit.
+              for (int mib = 1; mib <= 1536; mib++) { if (mib % 32 == 1) fd = memfd_create("hog", 0);
+                if (write(fd, block, sizeof block) != sizeof block) { printf("refused at %d\n", mib); return 0; }
+                if (mib % 64 == 0) { printf("%d\n", mib); fflush(stdout); } }
+              puts("held 1536 MiB"); return 0; }
+            """#, limits: Limits(wallSeconds: 10, cpuSeconds: 10, memoryMiB: 256))
+        #expect(!record.stdoutText.contains("held 1536 MiB"), "\(record.summary): \(record.stdoutText)")
+        let reached = record.stdoutText.split(separator: "\n").compactMap { Int($0) }.max() ?? 0
+        #expect(reached <= 256, "the run held \(reached) MiB of shared memory under a 256 MiB limit")
+        #expect(record.status == .memoryLimit, "\(record.summary)")
+    }
+
+    /// One run's many spinning processes must not starve a neighbour: each run's cgroup has
+    /// an equal CPU share. Where the host gives no cgroup, the jail says so.
+    @Test func cpuHogDoesNotStarveAnHonestNeighbour() async throws {
+        guard sharedJail.cgroups.version != nil else {
+            #expect(sharedJail.limitEnforcement.contains("CPU share are not bounded"))
+            return
+        }
+        let hog = #"""
+            #include <unistd.h>
+            int main(void) { for (int i = 0; i < 30; i++) if (fork() == 0) break; for (;;) {} }
+            """#
+        // About 0.3 s of CPU alone; among 31 equal spinners on few cores it would take far longer.
+        let honest = #"""
+            #include <stdio.h>
+            int main(void) { volatile unsigned long x = 0; for (unsigned long i = 0; i < 300000000UL; i++) x += i; printf("%lu\n", x > 0); return 0; }
+            """#
+        let alone = try await runAttack(honest, limits: Limits(wallSeconds: 20, cpuSeconds: 20))
+        async let spinning = runAttack(hog, limits: Limits(wallSeconds: 5, cpuSeconds: 60, processes: 64))
+        try await Task.sleep(for: .milliseconds(1000))
+        let beside = try await runAttack(honest, limits: Limits(wallSeconds: 20, cpuSeconds: 20))
+        _ = try await spinning
+        #expect(beside.status == .ok)
+        #expect(beside.wallSeconds < max(4 * alone.wallSeconds, 3), "alone \(alone.wallSeconds) s, beside the hog \(beside.wallSeconds) s")
+    }
+
+    /// The scratch folder is bounded in bytes and files (as root a tmpfs per sample): one
+    /// sample wrote 1.5 GiB and 30,000 files into the host's temporary folder.
+    @Test func scratchIsBoundedInBytesAndFiles() async throws {
+        guard sharedJail.scratchIsTmpfs else {
+            #expect(sharedJail.scratchEnforcement.contains("a tmpfs per sample needs root"))
+            return
+        }
+        let record = try await runAttack(#"""
+            #include <stdio.h>
+            #include <string.h>
+            int main(void) { static char block[1 << 20]; memset(block, 1, sizeof block); int files = 0, mib = 0; char name[64];
+              for (int i = 0; i < 30000; i++) { snprintf(name, sizeof name, "f%d", i); FILE *f = fopen(name, "w"); if (!f) break; fclose(f); files++; }
+              for (int i = 0; i < 48; i++) { snprintf(name, sizeof name, "big%d", i); FILE *f = fopen(name, "w"); if (!f) break;
+                int ok = 1; for (int j = 0; j < 32 && ok; j++) { ok = fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0; if (ok) mib++; }
+                fclose(f); if (!ok) break; }
+              printf("%d %d\n", files, mib); return 0; }
+            """#, limits: Limits(wallSeconds: 20, cpuSeconds: 20, memoryMiB: 4096))
+        let numbers = record.stdoutText.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        #expect(numbers.count == 2, "\(record.summary) \(record.stdoutText) \(record.stderrText)")
+        if numbers.count == 2 {
+            #expect(numbers[0] < 10_000, "made \(numbers[0]) files")
+            #expect(numbers[1] <= 512, "wrote \(numbers[1]) MiB")
+        }
+    }
+
+    /// The jail's init holds no handler of halo-forge's: signals a sample sends it are
+    /// dropped (pid 1 of a namespace), and none runs halo-forge's crash reporter, which took
+    /// the whole halo-forge process down.
+    @Test func signalsToTheJailsInitCannotReachHaloForge() async throws {
+        let record = try await runAttack(#"""
+            #include <signal.h>
+            #include <stdio.h>
+            #include <unistd.h>
+            int main(void) { int sigs[] = {SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGQUIT, SIGTERM, SIGINT, SIGUSR1};
+              for (int i = 0; i < 11; i++) kill(1, sigs[i]);
+              usleep(200000); puts("init survived"); return 0; }
+            """#)
+        #expect(record.status == .ok, "\(record.summary) \(record.error)")
+        #expect(record.stdoutText == "init survived\n")
+        #expect(kill(getpid(), 0) == 0)
+    }
 }

@@ -22,13 +22,16 @@ typedef struct hf_spec {
     const char *const *envp;      /* NULL-terminated */
     const char *workdir;          /* working directory inside the jail */
     int isolate;                  /* 1: namespaces + private root; 0: rlimits + uid only */
+    int user_ns;                  /* 1: enter a new user namespace first (an ordinary caller) */
+    const char *uid_map;          /* written to the jail's /proc/PID/uid_map by the parent ("0 1000 1") */
+    const char *gid_map;
     const char *root_dir;         /* empty host folder that becomes the jail's root mount point */
     const hf_mount *mounts;
     int mount_count;
     const hf_link *links;
     int link_count;
-    int net_ns_fd;                /* an empty network namespace to join; -1 creates one */
-    uid_t uid;                    /* identity of the program; 0 keeps the caller's */
+    int net_ns_fd;                /* a network namespace to join; -1 creates one for the run */
+    uid_t uid;                    /* identity of the program; 0 keeps the caller's (root inside a user namespace) */
     gid_t gid;
     double wall_seconds;
     double cpu_seconds;
@@ -40,6 +43,8 @@ typedef struct hf_spec {
     const char *stdin_data;
     size_t stdin_len;
     int report_fd;                /* fd number (3..999) of the report pipe in the program, -1 none */
+    const char *const *cgroups;   /* cgroup.procs files the run joins before it starts (its own cgroups) */
+    int cgroup_count;
 } hf_spec;
 
 enum hf_end {
@@ -73,8 +78,5 @@ int hf_run(const hf_spec *spec, hf_result *result);
 
 /// Frees the buffers of a result filled by hf_run.
 void hf_result_free(hf_result *result);
-
-/// Creates an empty network namespace (no interfaces up) and returns an fd to it, or -1.
-int hf_make_net_namespace(char *error, size_t error_size);
 
 #endif

@@ -1,0 +1,349 @@
+import Foundation
+import Testing
+
+/// The jail as an ordinary user runs it: a user namespace per run. CI runs as root, so
+/// the suite makes an unprivileged user and runs the built binaries as that user.
+@Suite(.serialized) struct RootlessJailTests {
+    /// A finished child process.
+    struct Finished {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var pid: Int32 = 0
+    }
+
+    /// Runs `argv`, feeding `stdin`; stderr goes through a file so neither pipe can fill up.
+    static func run(_ argv: [String], stdin: String = "", timeout: TimeInterval = 300) throws -> Finished {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        let errPath = FileManager.default.temporaryDirectory.path + "/hf-rootless-err-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { unlink(errPath) }
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        try process.run()
+        let timer = DispatchWorkItem { process.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        timer.cancel()
+        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return Finished(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: err, pid: process.processIdentifier)
+    }
+
+    /// The ordinary user the suite runs things as, created when missing (needs root).
+    struct User: Sendable {
+        let name: String
+        let uid: UInt32
+        let gid: UInt32
+        let home: String
+
+        static let shared: User? = {
+            let name = "hf-sandbox"
+            if geteuid() != 0 {
+                // Already an ordinary user: run everything as ourselves.
+                guard let pw = getpwuid(geteuid()) else { return nil }
+                return User(name: String(cString: pw.pointee.pw_name), uid: geteuid(), gid: getegid(), home: String(cString: pw.pointee.pw_dir))
+            }
+            if getpwnam(name) == nil {
+                let made = try? RootlessJailTests.run(["/usr/sbin/useradd", "--create-home", "--shell", "/bin/sh", name])
+                guard made?.status == 0 else { return nil }
+            }
+            guard let pw = getpwnam(name) else { return nil }
+            let home = String(cString: pw.pointee.pw_dir)
+            if !FileManager.default.fileExists(atPath: home) {
+                mkdir(home, 0o700)
+                chown(home, pw.pointee.pw_uid, pw.pointee.pw_gid)
+            }
+            return User(name: name, uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid, home: home)
+        }()
+
+        /// `argv` run as this user.
+        func command(_ argv: [String]) -> [String] {
+            geteuid() == 0 ? ["/usr/sbin/runuser", "-u", name, "--"] + argv : argv
+        }
+
+        /// `argv` run as this user in the same process (setpriv execs it), so its pid is known.
+        func exec(_ argv: [String]) -> [String] {
+            geteuid() == 0 ? ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid)", "--clear-groups"] + argv : argv
+        }
+    }
+
+    /// The folder of the built binaries, copied where the user can read them when the
+    /// checkout is not (a build under /root).
+    static let binaries: String? = {
+        let built = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        guard let user = User.shared else { return nil }
+        let check = try? run(user.command(["/bin/sh", "-c", "test -x '\(built)/halo-forge' && test -r '\(built)/halo-forgePackageTests.xctest'"]))
+        if check?.status == 0 { return built }
+        let copy = "/tmp/halo-forge-rootless-bin"
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: copy)
+        try? fm.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        chmod(copy, 0o755)
+        for entry in (try? fm.contentsOfDirectory(atPath: built)) ?? []
+        where entry == "halo-forge" || entry == "halo-forgePackageTests.xctest" || entry.hasSuffix(".resources") {
+            try? fm.copyItem(atPath: built + "/" + entry, toPath: copy + "/" + entry)
+        }
+        _ = try? run(["/bin/chmod", "-R", "a+rX", copy])
+        return copy
+    }()
+
+    static func requireUser() throws -> (User, String) {
+        let user = try #require(User.shared, "cannot create the unprivileged test user (useradd needs root)")
+        let bin = try #require(binaries, "the built binaries are not reachable by \(user.name)")
+        return (user, bin)
+    }
+
+    /// One `verify` record: a C program whose only I/O case expects `stdout`.
+    static func record(_ id: String, c source: String, stdin: String = "", stdout: String) -> String {
+        let object: [String: Any] = ["id": id, "language": "c", "code": source, "io": [["stdin": stdin, "stdout": stdout]]]
+        let data = try! JSONSerialization.data(withJSONObject: object)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    static func rewards(_ output: String) -> [String: Double] {
+        var rewards: [String: Double] = [:]
+        for line in output.split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let id = object["id"] as? String, let reward = object["reward"] as? Double
+            else { continue }
+            rewards[id] = reward
+        }
+        return rewards
+    }
+
+    @Test func attackSuitePassesAsAnOrdinaryUser() throws {
+        let (user, bin) = try Self.requireUser()
+        let result = try Self.run(user.command([
+            bin + "/halo-forgePackageTests.xctest", "--testing-library", "swift-testing", "--filter", "JailAttackTests",
+        ]), timeout: 240)
+        #expect(result.status == 0, "JailAttackTests as \(user.name): \(result.stdout.suffix(3000)) \(result.stderr.suffix(2000))")
+        // swift-testing reports on stderr.
+        #expect((result.stdout + result.stderr).contains("Suite JailAttackTests passed"))
+    }
+
+    @Test func smokeReportsFullIsolationAsAnOrdinaryUser() throws {
+        let (user, bin) = try Self.requireUser()
+        let result = try Self.run(user.command([bin + "/halo-forge", "test", "--level", "smoke", "--jobs", "2"]), timeout: 240)
+        let sandbox = result.stdout.split(separator: "\n").first { $0.contains("sandbox — ") }.map(String.init) ?? ""
+        #expect(sandbox.hasPrefix("✓ sandbox — namespaces (user"), "smoke as \(user.name): \(result.stdout) \(result.stderr)")
+        #expect(sandbox.contains("all capabilities dropped"))
+        #expect(sandbox.contains("limits: "))
+        #expect(!result.stdout.contains("FALLBACK") && !result.stderr.contains("FALLBACK"))
+        for line in result.stdout.split(separator: "\n") where line.contains("sandbox: a busy loop is stopped") {
+            #expect(line.hasPrefix("✓"), "\(line)")
+        }
+    }
+
+    @Test func sampleCannotReadTheUsersHomeConnectOutOrKillTheUsersProcesses() throws {
+        let (user, bin) = try Self.requireUser()
+        let tag = UInt32.random(in: 0..<UInt32.max)
+        let secret = user.home + "/.hf-secret-\(tag)"
+        let planted = user.home + "/.hf-pwned-\(tag)"
+        try "ssh key".write(toFile: secret, atomically: true, encoding: .utf8)
+        chown(secret, user.uid, user.gid)
+        chmod(secret, 0o600)
+        defer { unlink(secret); unlink(planted) }
+
+        // A loopback port the sample must not reach.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 8)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        // A process of the same user outside the jail: kill(-1) in the sample must not reach it.
+        let bystander = Process()
+        if geteuid() == 0 {
+            bystander.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            bystander.arguments = ["--reuid", "\(user.uid)", "--regid", "\(user.gid)", "--clear-groups", "/bin/sleep", "20"]
+        } else {
+            bystander.executableURL = URL(fileURLWithPath: "/bin/sleep")
+            bystander.arguments = ["20"]
+        }
+        try bystander.run()
+        defer { bystander.terminate() }
+        Thread.sleep(forTimeInterval: 0.3)
+
+        let records = Self.record("home", c: #"""
+            #include <stdio.h>
+            int main(void) { FILE *f = fopen("\#(secret)", "r"); FILE *g = fopen("\#(planted)", "w"); FILE *h = fopen("/var/tmp/hf-pwned-\#(tag)", "w");
+              printf("%d %d %d\n", f != NULL, g != NULL, h != NULL); return 0; }
+            """#, stdout: "0 0 0\n")
+            + Self.record("connect", c: #"""
+            #include <arpa/inet.h>
+            #include <stdio.h>
+            #include <sys/socket.h>
+            int main(void) { int s = socket(AF_INET, SOCK_STREAM, 0); struct sockaddr_in a = {0}; a.sin_family = AF_INET;
+              a.sin_port = htons(\#(port)); inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+              printf("%d\n", connect(s, (struct sockaddr *)&a, sizeof a)); return 0; }
+            """#, stdout: "-1\n")
+            + Self.record("kill", c: #"""
+            #include <signal.h>
+            #include <stdio.h>
+            int main(void) { kill(-1, SIGKILL); puts("alive"); return 0; }
+            """#, stdout: "alive\n")
+        let result = try Self.run(user.command([bin + "/halo-forge", "verify", "--jobs", "1", "-"]), stdin: records)
+        #expect(result.status == 0, "verify as \(user.name): \(result.stderr)")
+        let rewards = Self.rewards(result.stdout)
+        #expect(rewards["home"] == 1.0, "the sample read or wrote the user's home: \(result.stdout)")
+        #expect(rewards["connect"] == 1.0, "the sample reached a loopback port: \(result.stdout)")
+        #expect(rewards["kill"] == 1.0, "\(result.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: planted))
+        #expect(!FileManager.default.fileExists(atPath: "/var/tmp/hf-pwned-\(tag)"))
+        var pending = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&pending, 1, 0) == 0, "a connection arrived on the loopback port")
+        #expect(bystander.isRunning, "kill(-1) in a sample reached another process of \(user.name)")
+        #expect(!result.stderr.contains("FALLBACK"))
+    }
+
+    /// Runs `argv` as the user inside a user namespace whose user.max_user_namespaces is 0:
+    /// a real refusal, as a host with user namespaces switched off gives.
+    static func refusingUserNamespaces(_ user: User, _ argv: [String]) throws -> [String] {
+        try #require(geteuid() == 0, "simulating the refusal needs root (it writes a namespace's uid_map)")
+        let script = """
+            import ctypes, os, sys
+            libc = ctypes.CDLL(None, use_errno=True)
+            uid, gid = int(sys.argv[1]), int(sys.argv[2])
+            r, w = os.pipe(); r2, w2 = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                if libc.unshare(0x10000000) != 0:
+                    sys.exit("unshare: " + os.strerror(ctypes.get_errno()))
+                os.write(w, b"1"); os.read(r2, 1)
+                with open("/proc/sys/user/max_user_namespaces", "w") as f:
+                    f.write("0\\n")
+                os.setgroups([]); os.setgid(gid); os.setuid(uid)
+                os.execv(sys.argv[3], sys.argv[3:])
+            os.read(r, 1)
+            with open(f"/proc/{pid}/uid_map", "w") as f:
+                f.write(f"0 0 1\\n{uid} {uid} 1\\n")
+            with open(f"/proc/{pid}/gid_map", "w") as f:
+                f.write(f"0 0 1\\n{gid} {gid} 1\\n")
+            os.write(w2, b"1")
+            _, status = os.waitpid(pid, 0)
+            sys.exit(os.waitstatus_to_exitcode(status))
+            """
+        let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        return [python, "-I", "-c", script, "\(user.uid)", "\(user.gid)"] + argv
+    }
+
+    @Test func refusedUserNamespacesStopVerifyUnlessFallbackIsAsked() throws {
+        let (user, bin) = try Self.requireUser()
+        let tag = UInt32.random(in: 0..<UInt32.max)
+        let witness = "/tmp/hf-refusal-witness-\(tag)"
+        defer { unlink(witness) }
+        // Running at all would leave a file in the host's /tmp (no private /tmp without namespaces).
+        let records = Self.record("ran", c: #"""
+            #include <stdio.h>
+            int main(void) { FILE *f = fopen("\#(witness)", "w"); if (f) fclose(f); puts("ran"); return 0; }
+            """#, stdout: "ran\n")
+        let refused = try Self.run(try Self.refusingUserNamespaces(user, [bin + "/halo-forge", "verify", "-"]), stdin: records)
+        #expect(refused.status != 0)
+        let lines = refused.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "expected one line, got: \(refused.stderr)")
+        let message = refused.stderr
+        #expect(message.contains("user.max_user_namespaces"), "\(message)")
+        #expect(message.contains("--sandbox fallback"), "\(message)")
+        #expect(Self.rewards(refused.stdout).isEmpty, "a record was verified: \(refused.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: witness), "a sample ran without the sandbox")
+
+        let smoke = try Self.run(try Self.refusingUserNamespaces(user, [bin + "/halo-forge", "test", "--level", "smoke"]))
+        #expect(smoke.status != 0)
+        #expect(smoke.stdout.contains("✗ sandbox"), "\(smoke.stdout)")
+
+        let fallback = try Self.run(
+            try Self.refusingUserNamespaces(user, [bin + "/halo-forge", "verify", "--sandbox", "fallback", "-"]), stdin: records)
+        #expect(fallback.status == 0, "\(fallback.stderr)")
+        #expect(Self.rewards(fallback.stdout)["ran"] == 1.0, "\(fallback.stdout)")
+        #expect(fallback.stderr.contains("FALLBACK"))
+    }
+
+    /// A venv made from a Python that has neither pytest nor numpy, holding `package`;
+    /// kept between runs under /tmp so PyPI is asked once.
+    static func venv(with package: String) throws -> String {
+        let base = try #require(
+            ["/usr/bin/python3", "/usr/local/bin/python3"].first { path in
+                FileManager.default.isExecutableFile(atPath: path)
+                    && (try? run([path, "-I", "-c", "import pytest"]))?.status != 0
+                    && (try? run([path, "-I", "-c", "import numpy"]))?.status != 0
+            }, "no system Python without pytest and numpy to make the venvs from")
+        let folder = "/tmp/halo-forge-test-venvs/\(package)"
+        let python = folder + "/bin/python"
+        if (try? run([python, "-c", "import \(package)"]))?.status == 0 { return python }
+        try? FileManager.default.removeItem(atPath: folder)
+        let made = try run([base, "-m", "venv", folder])
+        try #require(made.status == 0, "python3 -m venv: \(made.stderr)")
+        let pip = try run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", package], timeout: 600)
+        try #require(pip.status == 0, "pip install \(package): \(pip.stderr)")
+        _ = try run(["/bin/chmod", "-R", "a+rX", "/tmp/halo-forge-test-venvs"])
+        return python
+    }
+
+    @Test func venvPackagesAreSeenInTheJail() throws {
+        let (user, bin) = try Self.requireUser()
+        let pytestVenv = try Self.venv(with: "pytest")
+        let numpyVenv = try Self.venv(with: "numpy")
+        let pytestRecord = #"{"id":"pytest","language":"python","code":"def inc(x):\n    return x + 1\n","test":"from solution import inc\n\ndef test_inc():\n    assert inc(1) == 2\n","test_framework":"pytest"}"# + "\n"
+        let numpyRecord = #"{"id":"numpy","language":"python","code":"import numpy as np\ndef total(xs):\n    return int(np.sum(np.array(xs)))\n","test":"def check(candidate):\n    assert candidate([1, 2, 3]) == 6\n","entry_point":"total"}"# + "\n"
+        for (python, record, id) in [(pytestVenv, pytestRecord, "pytest"), (numpyVenv, numpyRecord, "numpy")] {
+            for argv in [[bin + "/halo-forge"], user.command([bin + "/halo-forge"])] {
+                let result = try Self.run(argv + ["verify", "--python", python, "-"], stdin: record)
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(Self.rewards(result.stdout)[id] == 1.0, "\(id) with \(python) via \(argv): \(result.stdout)")
+            }
+        }
+        // The smoke check names the interpreter as given, not the base Python the venv links to.
+        let smoke = try Self.run(user.command([bin + "/halo-forge", "test", "--level", "smoke", "--python", pytestVenv]), timeout: 240)
+        #expect(smoke.stdout.contains("✓ Python — \(pytestVenv)\n"), "\(smoke.stdout)")
+        #expect(smoke.status == 0, "\(smoke.stdout)")
+    }
+
+    /// A compiler the jail cannot execute (here: its #! interpreter is not in the jail) is
+    /// `error` 0.0 with the reason, never the model's `syntax_error`.
+    @Test func compilerThatCannotStartIsAnErrorNotASyntaxError() throws {
+        let (user, bin) = try Self.requireUser()
+        let folder = "/tmp/hf-fakecc-\(UInt32.random(in: 0..<UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder + "/bin", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        chmod(folder, 0o755)
+        try "#!/nonexistent-hf-interpreter/bin/cc\n".write(toFile: folder + "/bin/fakecc", atomically: true, encoding: .utf8)
+        chmod(folder + "/bin/fakecc", 0o755)
+        let record = #"{"id":"cc","language":"fake","code":"int main(void) { return 0; }"}"# + "\n"
+        for argv in [[bin + "/halo-forge"], user.command([bin + "/halo-forge"])] {
+            let result = try Self.run(argv + ["verify", "--custom", "fake:c:\(folder)/bin/fakecc {file} -o {output}", "-"], stdin: record)
+            let object = try JSONSerialization.jsonObject(with: Data((result.stdout.split(separator: "\n").first ?? "").utf8)) as? [String: Any]
+            #expect(object?["outcome"] as? String == "error", "\(result.stdout) \(result.stderr)")
+            #expect(object?["reward"] as? Double == 0)
+            #expect((object?["detail"] as? String)?.contains("the program did not start: cannot execute \(folder)/bin/fakecc") == true, "\(result.stdout)")
+        }
+    }
+
+    /// Every process leaves no /tmp/halo-forge-<pid> behind, also when its jail lives as
+    /// long as the process (the attack suite's shared jail never reaches deinit).
+    @Test func scratchRootsAreRemovedAtExit() throws {
+        let (user, bin) = try Self.requireUser()
+        let record = #"{"id":"one","language":"c","code":"int main(void) { return 0; }"}"# + "\n"
+        let attackSuite = [bin + "/halo-forgePackageTests.xctest", "--testing-library", "swift-testing", "--filter", "plainProgramRunsAndExitsZero"]
+        for argv in [[bin + "/halo-forge", "verify", "-"], attackSuite, user.exec([bin + "/halo-forge", "verify", "-"]), user.exec(attackSuite)] {
+            let result = try Self.run(argv, stdin: record)
+            #expect(result.status == 0, "\(argv): \(result.stderr.suffix(2000))")
+            let root = FileManager.default.temporaryDirectory.path + "/halo-forge-\(result.pid)"
+            #expect(!FileManager.default.fileExists(atPath: root), "\(argv) left \(root) behind")
+        }
+    }
+}
