@@ -21,6 +21,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "HaloForgeCore", swiftSettings: strictSettings),
+        .target(name: "HaloForgeRender", swiftSettings: strictSettings),
         .target(name: "CSandbox", cSettings: [.define("_GNU_SOURCE")]),
         .target(
             name: "HaloForgeSandbox",
@@ -45,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "HaloForgeBench",
-            dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData", "HaloForgeRAFT"],
+            dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData", "HaloForgeRAFT", "HaloForgeRender"],
             swiftSettings: strictSettings
         ),
         .target(
