@@ -54,12 +54,21 @@ let package = Package(
             dependencies: ["HaloForgeCore", "HaloForgeEngine", .product(name: "FlyingFox", package: "FlyingFox")],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "HaloForgeDashboard",
+            dependencies: [
+                "HaloForgeCore", "HaloForgeRender",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "halo-forge",
             dependencies: [
                 "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine", "HaloForgeBench", "HaloForgeRAFT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "HaloForgeServer",
+                "HaloForgeDashboard",
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
@@ -69,6 +78,7 @@ let package = Package(
         .testTarget(name: "HaloForgeEngineTests", dependencies: ["HaloForgeEngine"]),
         .testTarget(name: "HaloForgeRAFTTests", dependencies: ["HaloForgeRAFT"]),
         .testTarget(name: "HaloForgeServerTests", dependencies: ["HaloForgeServer", "HaloForgeEngine", "HaloForgeCore"]),
+        .testTarget(name: "HaloForgeDashboardTests", dependencies: ["HaloForgeDashboard", "HaloForgeRAFT", "HaloForgeCore"]),
         .testTarget(
             name: "HaloForgeBenchTests",
             dependencies: ["HaloForgeBench", "HaloForgeData", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeRAFT"]),

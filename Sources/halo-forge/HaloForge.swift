@@ -9,6 +9,6 @@ struct HaloForge: AsyncParsableCommand {
             Samples are verified in a sandbox and scored on a graduated ladder: syntax error 0.0,
             compiles with warnings 0.3, compiles clean 0.5, runs without crashing 0.7, correct 1.0.
             """,
-        subcommands: [DemoCommand.self, VerifyCommand.self, RAFTCommand.self, SFTCommand.self, GenerateCommand.self, TrainCommand.self, ModelCommand.self, ServeCommand.self, BenchmarkCommand.self, BenchCommand.self, DataCommand.self, SelfTestCommand.self]
+        subcommands: [DemoCommand.self, VerifyCommand.self, RAFTCommand.self, SFTCommand.self, GenerateCommand.self, TrainCommand.self, ModelCommand.self, ServeCommand.self, DashboardCommand.self, BenchmarkCommand.self, BenchCommand.self, DataCommand.self, SelfTestCommand.self]
     )
 }
