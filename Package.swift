@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "HaloForgeEngineTests", dependencies: ["HaloForgeEngine"]),
         .testTarget(name: "HaloForgeRAFTTests", dependencies: ["HaloForgeRAFT"]),
         .testTarget(name: "HaloForgeServerTests", dependencies: ["HaloForgeServer", "HaloForgeEngine", "HaloForgeCore"]),
-        .testTarget(name: "HaloForgeDashboardTests", dependencies: ["HaloForgeDashboard", "HaloForgeRAFT", "HaloForgeCore"]),
+        .testTarget(name: "HaloForgeDashboardTests", dependencies: ["HaloForgeDashboard", "HaloForgeRender", "HaloForgeRAFT", "HaloForgeCore"]),
         .testTarget(
             name: "HaloForgeBenchTests",
             dependencies: ["HaloForgeBench", "HaloForgeData", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeRAFT"]),

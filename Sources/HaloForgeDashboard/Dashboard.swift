@@ -31,6 +31,7 @@ public final class Dashboard: Sendable {
     public let settings: Settings
     private let http: HTTPServer
     private let readers = Mutex<[String: RunReader]>([:])
+    private let clock = ProgressClock()
 
     public init(settings: Settings) throws {
         self.settings = settings
@@ -157,7 +158,7 @@ public final class Dashboard: Sendable {
         }
         switch (parts[0], parts.count) {
         case ("compare", 1): return html(try comparePage(q["a"] ?? "", q["b"] ?? ""))
-        case ("runs", 2): return html(try runPage(parts[1]))
+        case ("runs", 2): return html(try runPage(parts[1], live: q["live"] != "0"))
         case ("runs", 3) where parts[2] == "prompts": return html(try promptsPage(parts[1]))
         case ("runs", 3) where parts[2] == "samples": return html(try samplesPage(parts[1], try sampleQuery(q)))
         case ("runs", 3) where parts[2] == "prompt": return html(try promptAcrossCycles(parts[1], q["id"] ?? ""))
@@ -168,6 +169,9 @@ public final class Dashboard: Sendable {
             return json(200, .array(summaries().map(summaryJSON)))
         case ("api", 4) where parts[1] == "runs" && parts[3] == "live":
             return json(200, try await live(parts[2], points: Int(q["points"] ?? "") ?? -1))
+        case ("api", 4) where parts[1] == "runs" && parts[3] == "status":
+            let (reader, _) = try reader(parts[2])
+            return json(200, .object(["phase": .string(try Pages.phase(reader, clock: clock))]))
         case ("api", 4) where parts[1] == "runs" && parts[3] == "samples":
             let (reader, _) = try reader(parts[2])
             let (samples, total) = try reader.samples(try sampleQuery(q))
@@ -274,6 +278,7 @@ public final class Dashboard: Sendable {
     /// different number of points than the page has, so a page sees a cycle end at once.
     private func live(_ id: String, points: Int) async throws -> JSONValue {
         let (reader, _) = try reader(id)
+        let state = try RunSummary(id: id, reader: reader).state
         let deadline = Date().addingTimeInterval(settings.liveWait)
         var revision = ""
         while true {
@@ -281,15 +286,15 @@ public final class Dashboard: Sendable {
             if now != revision {
                 revision = now
                 let plots = try Pages.runPlots(reader)
-                if plots.points != points || Date() >= deadline {
-                    return .object(["points": .int(plots.points), "plots": .string(plots.html), "phase": .string(try Pages.phase(reader))])
+                // A run that is not running adds no points: answer at once, and the page stops asking.
+                if plots.points != points || state != .running || Date() >= deadline {
+                    return .object([
+                        "points": .int(plots.points), "plots": .string(plots.html), "phase": .string(try Pages.phase(reader, clock: clock)),
+                        "state": .string(state.rawValue),
+                    ])
                 }
             }
-            if Date() >= deadline {
-                let plots = try Pages.runPlots(reader)
-                return .object(["points": .int(plots.points), "plots": .string(plots.html), "phase": .string(try Pages.phase(reader))])
-            }
-            try await Task.sleep(for: .milliseconds(250))
+            if Date() >= deadline { revision = "" } else { try await Task.sleep(for: .milliseconds(250)) }
         }
     }
 
@@ -299,9 +304,9 @@ public final class Dashboard: Sendable {
         Pages.runs(summaries())
     }
 
-    private func runPage(_ id: String) throws -> String {
+    private func runPage(_ id: String, live: Bool) throws -> String {
         let (reader, _) = try reader(id)
-        return try Pages.run(id: id, reader: reader, summary: try RunSummary(id: id, reader: reader), others: runs().map(\.id))
+        return try Pages.run(id: id, reader: reader, summary: try RunSummary(id: id, reader: reader), others: runs().map(\.id), clock: clock, live: live)
     }
 
     private func promptsPage(_ id: String) throws -> String {

@@ -1,6 +1,7 @@
 internal import Foundation
 internal import HaloForgeCore
 internal import HaloForgeRender
+internal import Synchronization
 
 /// The dashboard's HTML. Every stored string (prompt ids, code, details, settings) goes
 /// through `Render.escape` or `Highlight.html`; the one script is ours and only fetches JSON.
@@ -17,7 +18,7 @@ enum Pages {
             extraStyle: Highlight.style + """
                 nav{margin-bottom:1em}td.l,th.l{text-align:left}.grid{display:flex;gap:12px;overflow-x:auto}\
                 .grid>div{min-width:320px;flex:1}pre.detail{background:#fff4f4;border:1px solid #ecc;padding:8px;white-space:pre-wrap;text-align:left}\
-                form input,form select{margin-right:8px}.state-running{color:#080;font-weight:bold}
+                form input,form select{margin-right:8px}#samples td:last-child{text-align:left}.state-running{color:#080;font-weight:bold}
                 """)
     }
 
@@ -64,13 +65,13 @@ enum Pages {
         let evals = Dictionary(RunSummary.evaluations(try reader.settings()).map { ($0.stage, $0.json) }, uniquingKeysWith: { a, _ in a })
         let labels = cycles.map { "\($0.cycle + 1)" }
         func series(_ key: String) -> [Double?] { cycles.map { $0.metrics[key]?.doubleValue } }
-        var rates: [(name: String, values: [Double?])] = [("compile (training)", series("compile_rate")), ("pass@1 (training)", series("pass_rate"))]
+        var rates: [(name: String, values: [Double?])] = [("compile", series("compile_rate")), ("pass@1", series("pass_rate"))]
         if !evals.isEmpty {
             rates.append(("held-out pass@1", cycles.map { evals["cycle-\($0.cycle + 1)"].flatMap(RunSummary.passAt1) }))
             rates.append(("held-out compile", cycles.map { evals["cycle-\($0.cycle + 1)"]?["compile_rate"]?.doubleValue }))
         }
         let charts = [
-            Render.lineChart(title: "Compile rate and pass@1 per cycle", xLabels: labels, series: rates, percent: true),
+            Render.lineChart(title: "Compile rate and pass@1 (training samples)", xLabels: labels, series: rates, percent: true),
             Render.lineChart(title: "Mean reward", xLabels: labels, series: [("mean reward", series("mean_reward"))], percent: false),
             Render.lineChart(title: "Kept samples", xLabels: labels, series: [("kept", series("kept"))], percent: false),
             Render.lineChart(title: "Loss and grad norm", xLabels: labels, series: [("loss", series("loss")), ("grad norm", series("grad_norm"))], percent: false),
@@ -87,7 +88,7 @@ enum Pages {
     }
 
     /// "cycle 2 of 3: verify 120/256 (47%)", or how the run ended.
-    static func phase(_ reader: RunReader) throws -> String {
+    static func phase(_ reader: RunReader, clock: ProgressClock) throws -> String {
         let cycles = try reader.cycles()
         let planned = RunSummary.configuration(try reader.settings()).first { $0.key == "cycles" }.flatMap { Int($0.value) }
         let of = planned.map { " of \($0)" } ?? ""
@@ -96,18 +97,23 @@ enum Pages {
             return "\(cycles.count)\(of) cycle(s) done"
         }
         var text = "cycle \(current.cycle + 1)\(of): \(current.phase)"
-        if let p = try reader.progress(cycle: current.cycle, phase: current.phase), p.total > 0 {
+        let progress = try reader.progress(cycle: current.cycle, phase: current.phase)
+        let seen = clock.observe(folder: reader.folder, cycle: current.cycle, phase: current.phase, done: progress?.done ?? 0)
+        if let p = progress, p.total > 0 {
             text += String(format: " %d/%d (%.0f%%)", p.done, p.total, 100 * Double(p.done) / Double(p.total))
+            if p.done > seen.done { text += ", " + TimeLeft.estimate(done: p.done - seen.done, total: p.total - seen.done, elapsed: seen.elapsed) + " left" }
+        } else {
+            text += ", " + TimeLeft.format(seen.elapsed) + " so far"
         }
         return text
     }
 
-    static func run(id: String, reader: RunReader, summary: RunSummary, others: [String]) throws -> String {
+    static func run(id: String, reader: RunReader, summary: RunSummary, others: [String], clock: ProgressClock, live: Bool = true) throws -> String {
         let plots = try runPlots(reader)
         let settings = try reader.settings()
         var body = "<p>\(Render.escape(summary.model)) on \(Render.escape(summary.dataset)) · <span class=\"state-\(summary.state.rawValue)\">\(summary.state.rawValue)</span> · "
             + "wall time \(duration(summary.wallSeconds)) · \(link("/runs/\(id)/samples", "samples")) · \(link("/runs/\(id)/prompts", "per-prompt pass rate"))</p>"
-        body += "<p id=\"phase\">\(Render.escape(try phase(reader)))</p>"
+        body += "<p id=\"phase\">\(Render.escape(try phase(reader, clock: clock)))</p>"
         body += "<div class=\"plots\" id=\"plots\" data-points=\"\(plots.points)\" data-initial-points=\"\(plots.points)\" data-updates=\"0\">\(plots.html)</div>"
         let evals = RunSummary.evaluations(settings)
         if !evals.isEmpty {
@@ -127,14 +133,16 @@ enum Pages {
             header: ["setting", "value"], rows: RunSummary.configuration(settings).map { [$0.key, $0.value] } + [["folder", reader.folder]],
             attributes: "id=\"settings\"")
         let script = """
-            (function(){const plots=document.getElementById('plots'),phase=document.getElementById('phase');\
+            (function(){const plots=document.getElementById('plots'),phase=document.getElementById('phase');let done=false;\
             const url='/api/runs/'+encodeURIComponent(\(jsString(id)))+'/live?points=';\
             async function poll(){try{const r=await fetch(url+plots.dataset.points,{cache:'no-store'});\
             if(r.ok){const j=await r.json();if(String(j.points)!==plots.dataset.points){plots.innerHTML=j.plots;\
             plots.dataset.points=String(j.points);plots.dataset.updates=String(Number(plots.dataset.updates)+1);}\
-            phase.textContent=j.phase;}}catch(e){}setTimeout(poll,1000);}poll();})();
+            phase.textContent=j.phase;if(j.state!=='running'){done=true;return;}}}catch(e){}setTimeout(poll,1000);}poll();\
+            async function status(){try{const r=await fetch('/api/runs/'+encodeURIComponent(\(jsString(id)))+'/status',{cache:'no-store'});\
+            if(r.ok){phase.textContent=(await r.json()).phase;}}catch(e){}if(!done)setTimeout(status,2000);}setTimeout(status,2000);})();
             """
-        return layout(title: "Run " + id, body: body, script: script)
+        return layout(title: "Run " + id, body: body, script: live ? script : "")
     }
 
     /// A string literal for our script: JSON escaping, with `<` escaped so it cannot end the script element.
@@ -271,5 +279,22 @@ enum Pages {
         }
         let body = "<p>" + link("/runs/\(a.id)", a.id) + " vs " + link("/runs/\(b.id)", b.id) + "</p><div class=\"plots\" id=\"plots\">" + charts.joined() + "</div>"
         return layout(title: "\(a.id) vs \(b.id)", body: body)
+    }
+}
+
+/// When the dashboard first saw each phase of each run, and how far along it was then: the
+/// store keeps no timestamps, so time left is estimated from the progress seen since.
+final class ProgressClock: Sendable {
+    private let seen = Mutex<[String: (at: Date, done: Int)]>([:])
+
+    /// (progress when first seen, seconds since).
+    func observe(folder: String, cycle: Int, phase: String, done: Int) -> (done: Int, elapsed: Double) {
+        let key = "\(folder)#\(cycle)#\(phase)"
+        let first = seen.withLock { table in
+            if let first = table[key] { return first }
+            table[key] = (Date(), done)
+            return (Date(), done)
+        }
+        return (first.done, Date().timeIntervalSince(first.at))
     }
 }

@@ -24,7 +24,7 @@ public enum Render {
         var drawn = 0
         for t in 0...4 {
             let v = lo + (hi - lo) * Double(t) / 4
-            let label = percent ? String(format: "%.0f%%", v * 100) : String(format: "%.3g", v)
+            let label = percent ? String(format: "%.0f%%", v * 100) : abs(hi) >= 100 ? String(format: "%.0f", v) : String(format: "%.3g", v)
             body += ##"<line x1="\##(left)" x2="\##(left + plotW)" y1="\##(y(v))" y2="\##(y(v))" stroke="#ddd"/><text x="\##(left - 6)" y="\##(y(v) + 4)" text-anchor="end">\##(label)</text>"##
         }
         // Long axes show every k-th label so they do not overlap.

@@ -11,7 +11,9 @@ struct DashboardCommand: AsyncParsableCommand {
             page whose plots update as cycles end; per-prompt pass rate across cycles; a samples
             browser (filter by cycle, prompt, outcome, reward, kept; paged on the server); two runs
             compared. JSON: GET /api/runs, /api/runs/RUN/samples?cycle=&prompt=&outcome=&min_reward=
-            &max_reward=&kept=&after=&limit=, /api/runs/RUN/samples/ID, /api/runs/RUN/live.
+            &max_reward=&kept=&after=&limit=, /api/runs/RUN/samples/ID, /api/runs/RUN/live?points=N (waits for a new point),
+            /api/runs/RUN/status (the phase, progress and time left). /runs/RUN?live=0: the
+            run page without its live updates.
             Run stores are opened read-only, safe while a run writes. Listens on loopback unless
             --host says otherwise; any other address requires a token (--token, or one is made
             and printed), sent as ?token=, a cookie, or Authorization: Bearer.

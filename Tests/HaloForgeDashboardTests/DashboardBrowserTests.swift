@@ -92,7 +92,8 @@ import Testing
         #expect(initial >= 0 && now > initial, "plots: \(initial) points at load, \(now) after the live updates")
         #expect(updates >= 1)
         try Data(live.utf8).write(to: URL(fileURLWithPath: artifacts + "/run-page-live.html"))
-        try Chromium.screenshot(base + "/runs/tiny-run", to: artifacts + "/run-page-running.png", budget: 200, height: 1300)
+        // Frozen (?live=0): a screenshot waits for pending requests, and a live page always has one.
+        try Chromium.screenshot(base + "/runs/tiny-run?live=0", to: artifacts + "/run-page-running.png", budget: 200, height: 1300)
 
         run.waitUntilExit()
         #expect(run.terminationStatus == 0)

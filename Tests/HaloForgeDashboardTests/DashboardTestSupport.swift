@@ -53,24 +53,29 @@ enum Chromium {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func arguments(_ extra: [String]) -> [String] {
-        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
-         "--user-data-dir=" + temporaryFolder("chromium-profile")] + extra
+    /// Runs chromium with a profile of its own: two runs sharing one would hand the second
+    /// run's command line to the first browser, which then does nothing with it.
+    @discardableResult
+    static func run(_ extra: [String], timeout: Double) throws -> (status: Int32, output: String) {
+        let path = try #require(Self.path, "chromium is not installed (scripts/install-test-deps.sh installs it)")
+        let profile = temporaryFolder("chromium-" + UUID().uuidString)
+        defer { try? FileManager.default.removeItem(atPath: profile) }
+        return try runTool(
+            path, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
+                   "--user-data-dir=" + profile] + extra, timeout: timeout)
     }
 
     /// The DOM after the page's scripts ran for `budget` ms of virtual time; virtual time
     /// stands still while a fetch is pending, so a live request that waits is waited for.
     static func dumpDOM(_ url: String, budget: Int = 1000, timeout: Double = 120) throws -> String {
-        let path = try #require(Self.path, "chromium is not installed (scripts/install-test-deps.sh installs it)")
-        let (status, dom) = try runTool(path, arguments(["--virtual-time-budget=\(budget)", "--dump-dom", url]), timeout: timeout)
+        let (status, dom) = try run(["--virtual-time-budget=\(budget)", "--dump-dom", url], timeout: timeout)
         #expect(status == 0, "chromium --dump-dom \(url) exited \(status)")
         return dom
     }
 
     static func screenshot(_ url: String, to file: String, budget: Int = 1000, height: Int = 1600) throws {
-        let path = try #require(Self.path, "chromium is not installed (scripts/install-test-deps.sh installs it)")
         try? FileManager.default.removeItem(atPath: file)
-        try runTool(path, arguments(["--virtual-time-budget=\(budget)", "--window-size=1280,\(height)", "--screenshot=" + file, url]))
+        try run(["--virtual-time-budget=\(budget)", "--window-size=1280,\(height)", "--screenshot=" + file, url], timeout: 180)
         #expect(FileManager.default.fileExists(atPath: file), "no screenshot at \(file)")
     }
 }
