@@ -15,7 +15,7 @@ public enum Render {
         let all = series.flatMap { $0.values.compactMap { $0 } }.filter { $0.isFinite }
         var lo = min(all.min() ?? 0, 0), hi = max(all.max() ?? 1, percent ? 0.0 : 1e-9)
         if percent { lo = 0; hi = max(hi, 0.05) }
-        if hi - lo < 1e-9 { hi = lo + 1 }
+        if hi - lo < 1e-6 { hi = lo + 1 }
         hi += (hi - lo) * 0.08
         let n = max(xLabels.count - 1, 1)
         func x(_ i: Int) -> Double { left + plotW * Double(i) / Double(n) }
