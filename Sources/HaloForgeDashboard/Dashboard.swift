@@ -57,7 +57,8 @@ public final class Dashboard: Sendable {
     }
 
     public func port() async throws -> Int {
-        try await http.waitUntilListening()
+        // A loaded machine can take more than FlyingFox's default 5 s to start listening.
+        try await http.waitUntilListening(timeout: 60)
         switch await http.listeningAddress {
         case .ip4(_, let port)?, .ip6(_, let port)?: return Int(port)
         default: throw DashboardError("the dashboard has no IP address")

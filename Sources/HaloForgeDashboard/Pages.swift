@@ -70,7 +70,7 @@ enum Pages {
             rates.append(("held-out pass@1", cycles.map { evals["cycle-\($0.cycle + 1)"].flatMap(RunSummary.passAt1) }))
             rates.append(("held-out compile", cycles.map { evals["cycle-\($0.cycle + 1)"]?["compile_rate"]?.doubleValue }))
         }
-        let charts = [
+        var charts = [
             Render.lineChart(title: "Compile rate and pass@1 (training samples)", xLabels: labels, series: rates, percent: true),
             Render.lineChart(title: "Mean reward", xLabels: labels, series: [("mean reward", series("mean_reward"))], percent: false),
             Render.lineChart(title: "Kept samples", xLabels: labels, series: [("kept", series("kept"))], percent: false),
@@ -80,6 +80,13 @@ enum Pages {
                 series: [("training", series("train_tokens_per_second")), ("generation", series("generate_tokens_per_second"))], percent: false),
             Render.lineChart(title: "Verified samples/s", xLabels: labels, series: [("verify", series("verify_samples_per_second"))], percent: false),
         ]
+        // Every training step of every cycle, labelled cycle.step; a cycle's steps land when its training ends.
+        let steps = try reader.trainSteps()
+        if !steps.isEmpty {
+            charts.append(Render.lineChart(
+                title: "Loss per training step", xLabels: steps.map { "\($0.cycle + 1).\($0.step)" },
+                series: [("loss", steps.map(\.loss)), ("grad norm", steps.map(\.gradNorm))], percent: false))
+        }
         let points = charts.map { chart -> Int in
             guard let range = chart.range(of: "data-points=\"") else { return 0 }
             return Int(chart[range.upperBound...].prefix { $0.isNumber }) ?? 0
@@ -135,10 +142,10 @@ enum Pages {
         let script = """
             (function(){const plots=document.getElementById('plots'),phase=document.getElementById('phase');let done=false;\
             const url='/api/runs/'+encodeURIComponent(\(jsString(id)))+'/live?points=';\
-            async function poll(){try{const r=await fetch(url+plots.dataset.points,{cache:'no-store'});\
+            async function poll(){let wait=1000;try{const r=await fetch(url+plots.dataset.points,{cache:'no-store'});\
             if(r.ok){const j=await r.json();if(String(j.points)!==plots.dataset.points){plots.innerHTML=j.plots;\
-            plots.dataset.points=String(j.points);plots.dataset.updates=String(Number(plots.dataset.updates)+1);}\
-            phase.textContent=j.phase;if(j.state!=='running'){done=true;return;}}}catch(e){}setTimeout(poll,1000);}poll();\
+            plots.dataset.points=String(j.points);plots.dataset.updates=String(Number(plots.dataset.updates)+1);}else{wait=0;}\
+            phase.textContent=j.phase;if(j.state!=='running'){done=true;return;}}}catch(e){}setTimeout(poll,wait);}poll();\
             async function status(){try{const r=await fetch('/api/runs/'+encodeURIComponent(\(jsString(id)))+'/status',{cache:'no-store'});\
             if(r.ok){phase.textContent=(await r.json()).phase;}}catch(e){}if(!done)setTimeout(status,2000);}setTimeout(status,2000);})();
             """

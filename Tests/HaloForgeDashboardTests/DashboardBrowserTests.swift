@@ -85,7 +85,9 @@ import Testing
         // Once the first cycle has its filter metrics, a page opened now must gain points as
         // the run goes on — through its live request, not a reload.
         #expect(try await wait(folder, seconds: 300) { try $0.cycles().first?.metrics["kept"] != nil }, "cycle 1 never reached training")
-        let live = try Chromium.dumpDOM(base + "/runs/tiny-run", budget: 2500, timeout: 300)
+        // The page re-asks at once when a live request ends without a new point, and waits a
+        // second of (virtual) time after one: a budget under a second ends at the first update.
+        let live = try Chromium.dumpDOM(base + "/runs/tiny-run", budget: 800, timeout: 600)
         let initial = Int(attribute("data-initial-points", ofID: "plots", in: live) ?? "") ?? -1
         let now = Int(attribute("data-points", ofID: "plots", in: live) ?? "") ?? -1
         let updates = Int(attribute("data-updates", ofID: "plots", in: live) ?? "") ?? 0
@@ -101,8 +103,11 @@ import Testing
         #expect(finished.contains(">finished<") && finished.contains(">3/3<"), "runs list after the run: \(finished.suffix(600))")
         try Chromium.screenshot(base + "/", to: artifacts + "/runs-list-finished.png", height: 400)
         let page = try Chromium.dumpDOM(base + "/runs/tiny-run", budget: 200)
-        // Three cycles × (compile, pass, reward, kept, loss, grad norm, 2 tokens/s, verify/s).
-        #expect(Int(attribute("data-points", ofID: "plots", in: page) ?? "") == 27)
+        // Three cycles × (compile, pass, reward, kept, loss, grad norm, 2 tokens/s, verify/s), and
+        // loss and grad norm of every training step.
+        let steps = try RunReader(folder: folder).trainSteps().count
+        #expect(steps == 3 * 8)
+        #expect(Int(attribute("data-points", ofID: "plots", in: page) ?? "") == 27 + 2 * steps)
         #expect(page.contains("3 of 3 cycle(s) done"))
         try Chromium.screenshot(base + "/runs/tiny-run", to: artifacts + "/run-page-finished.png", budget: 200, height: 1300)
 
