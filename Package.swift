@@ -21,6 +21,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "HaloForgeCore", swiftSettings: strictSettings),
+        .target(name: "HaloForgeRender", swiftSettings: strictSettings),
         .target(name: "CSandbox", cSettings: [.define("_GNU_SOURCE")]),
         .target(
             name: "HaloForgeSandbox",
@@ -45,12 +46,20 @@ let package = Package(
         ),
         .target(
             name: "HaloForgeBench",
-            dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData", "HaloForgeRAFT"],
+            dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData", "HaloForgeRAFT", "HaloForgeRender"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "HaloForgeServer",
             dependencies: ["HaloForgeCore", "HaloForgeEngine", .product(name: "FlyingFox", package: "FlyingFox")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HaloForgeDashboard",
+            dependencies: [
+                "HaloForgeCore", "HaloForgeRender",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -59,6 +68,7 @@ let package = Package(
                 "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine", "HaloForgeBench", "HaloForgeRAFT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "HaloForgeServer",
+                "HaloForgeDashboard",
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
@@ -68,6 +78,7 @@ let package = Package(
         .testTarget(name: "HaloForgeEngineTests", dependencies: ["HaloForgeEngine"]),
         .testTarget(name: "HaloForgeRAFTTests", dependencies: ["HaloForgeRAFT"]),
         .testTarget(name: "HaloForgeServerTests", dependencies: ["HaloForgeServer", "HaloForgeEngine", "HaloForgeCore"]),
+        .testTarget(name: "HaloForgeDashboardTests", dependencies: ["HaloForgeDashboard", "HaloForgeRender", "HaloForgeRAFT", "HaloForgeCore"]),
         .testTarget(
             name: "HaloForgeBenchTests",
             dependencies: ["HaloForgeBench", "HaloForgeData", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeRAFT"]),

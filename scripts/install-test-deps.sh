@@ -33,6 +33,9 @@ if ! command -v ssh >/dev/null 2>&1 || ! command -v ssh-keygen >/dev/null 2>&1 |
     want+=(openssh-server openssh-client)
 fi
 
+# --- chromium: the dashboard's tests drive a real headless browser ------------------------
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then want+=(chromium); fi
+
 if [ ${#want[@]} -gt 0 ]; then apt_install "${want[@]}"; fi
 
 # --- the rootless jail's tests: an unprivileged user (useradd, runuser, setpriv) and venvs --

@@ -150,6 +150,7 @@ public final class RAFTLoop: Sendable {
                 format: "cycle %d generate: %d/%d prompts, %.0f tokens/s, %@ left", cycle + 1, done, missing.count,
                 Double(tokens) / max(elapsed, 1e-6), TimeLeft.estimate(done: done, total: missing.count, elapsed: elapsed)))
         }
+        try store.addMetrics(cycle: cycle, ["generate_tokens_per_second": .double(Double(tokens) / max(Date().timeIntervalSince(started), 1e-6))])
     }
 
     /// Verifies the cycle's unverified samples (of `prompts` only, when given).
@@ -185,6 +186,8 @@ public final class RAFTLoop: Sendable {
                 if let work = next() { group.addTask(operation: work) }
             }
         }
+        // Beside generation this is the last chunk's rate: the dashboard plots it per cycle.
+        try store.addMetrics(cycle: cycle, ["verify_samples_per_second": .double(Double(work.count) / max(Date().timeIntervalSince(started), 1e-6))])
     }
 
     private func filter(cycle: Int) throws -> [(prompt: String, completion: String)] {

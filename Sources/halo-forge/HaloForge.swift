@@ -13,6 +13,6 @@ struct HaloForge: AsyncParsableCommand {
             compiles with warnings 0.3, compiles clean 0.5, runs without crashing 0.7, correct 1.0.
             """,
         version: version,
-        subcommands: [DemoCommand.self, VerifyCommand.self, RAFTCommand.self, SFTCommand.self, GenerateCommand.self, TrainCommand.self, ModelCommand.self, ServeCommand.self, BenchmarkCommand.self, BenchCommand.self, DataCommand.self, SelfTestCommand.self, InfoCommand.self, ConfigCommand.self]
+        subcommands: [DemoCommand.self, VerifyCommand.self, RAFTCommand.self, SFTCommand.self, GenerateCommand.self, TrainCommand.self, ModelCommand.self, ServeCommand.self, DashboardCommand.self, BenchmarkCommand.self, BenchCommand.self, DataCommand.self, SelfTestCommand.self, InfoCommand.self, ConfigCommand.self]
     )
 }
