@@ -74,7 +74,9 @@ public enum Datasets {
             case .humaneval:
                 let prompt = try field("prompt")
                 let body = candidates == .canonical ? try field("canonical_solution") : "    return None\n"
-                samples.append(sample(id: try field("task_id"), language: .python, code: prompt + body, test: try field("test"), entryPoint: try field("entry_point")))
+                samples.append(sample(
+                    id: try field("task_id"), language: .python, code: prompt + body, test: try field("test"), entryPoint: try field("entry_point"),
+                    extra: ["prompt": .string(prompt)]))
             case .mbpp:
                 let id = "MBPP/\(object["task_id"].map { $0.serialized } ?? String(lineNumber))"
                 let tests = (object["test_list"]?.arrayValue ?? []).compactMap(\.stringValue)

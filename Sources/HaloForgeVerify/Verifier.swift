@@ -83,7 +83,7 @@ public final class Verifier: Sendable {
         let fm = FileManager.default
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
         chmod(folder, 0o755)
-        for name in ["hf_driver.py", "hf_pytest_plugin.py"] {
+        for name in ["hf_driver.py", "hf_pytest_plugin.py", "hf_pytest.ini", "test_solution.py"] {
             guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources")
                 ?? Bundle.module.url(forResource: name, withExtension: nil)
             else {
