@@ -230,6 +230,16 @@ GAMING = {
     "fake_math_module": "import sys, types\nm = types.ModuleType('math')\nm.fabs = lambda x: 0.0\n"
                         "m.isclose = lambda *a, **k: True\nsys.modules['math'] = m\ndef square(x):\n    return 0\n",
     "token_scan": SCAN_TOKEN,
+    "caller_frame_constants": "import sys\ndef square(x):\n    f = sys._getframe(1)\n    while f is not None:\n"
+                              "        c = [v for v in f.f_code.co_consts if type(v) in (int, float) and v != x]\n"
+                              "        if c:\n            return c[-1]\n        f = f.f_back\n    return 0\n",
+    "nested_deeper_than_any_limit": "class Yes:\n    __eq__ = lambda s, o: True\n    __hash__ = object.__hash__\n"
+                                    "def square(x):\n    v = Yes()\n    for _ in range(2000):\n        v = [v]\n    return v\n",
+    "should_stop": "import unittest\ndef square(x):\n    raise unittest.case._ShouldStop()\n",
+    "keyboard_interrupt": "def square(x):\n    raise KeyboardInterrupt\n",
+    "closure_cells": "import gc\ndef square(x):\n    for o in gc.get_objects():\n"
+                     "        for n, c in zip(getattr(getattr(o, '__code__', None), 'co_freevars', ()), getattr(o, '__closure__', None) or ()):\n"
+                     "            if n in ('passed', 'calls'):\n                c.cell_contents = 99\n    return 0\n",
 }
 
 
@@ -288,6 +298,33 @@ def test_unittest_zero_tests_and_import_error(tmp_path):
     assert done(lines) == (0, 0)
     _, lines, _, _ = drive(tmp_path, "def sq(x):\n    return x\n", "unittest", "from solution import square\n")
     assert done(lines) == (0, 1) and any("ImportError" in l for l in lines)
+
+
+def test_unittest_gaming_should_stop(tmp_path):
+    _, lines, _, _ = drive(tmp_path, GAMING["should_stop"], "unittest", UT_TEST)
+    assert done(lines) == (0, 2), lines
+
+
+def test_candidate_exception_types_cross(tmp_path):
+    code = "class Bad(ValueError):\n    pass\ndef square(x):\n    if x < 0:\n        raise Bad('negative')\n    raise KeyError(x)\n"
+    test = ("import unittest\nfrom solution import *\nclass T(unittest.TestCase):\n"
+            "    def test_neg(self):\n        self.assertRaises(Bad, square, -1)\n"
+            "    def test_value(self):\n        self.assertRaises(ValueError, square, -1)\n"
+            "    def test_key(self):\n        self.assertRaises(KeyError, square, 1)\n")
+    _, lines, _, _ = drive(tmp_path, code, "unittest", test)
+    assert done(lines) == (3, 3), lines
+
+
+def test_prompt_helpers_win_over_redefinitions(tmp_path):
+    row = rows("humaneval.jsonl", {"HumanEval/38"})[0] if DATA.exists() else pytest.skip("datasets not present")
+    forged = row["prompt"] + "    return s\n\ndef encode_cyclic(s):\n    return s\n"
+    _, lines, _, _ = drive(tmp_path, forged, test=row["test"], entry=row["entry_point"])
+    assert full_pass(lines)  # without the prompt, the candidate's helper is all the test sees
+    _, lines, _, _ = drive(tmp_path, forged, test=row["test"], entry=row["entry_point"], prompt=row["prompt"])
+    assert done(lines) is not None and not full_pass(lines), lines
+    honest = row["prompt"] + row["canonical_solution"]
+    _, lines, _, _ = drive(tmp_path, honest, test=row["test"], entry=row["entry_point"], prompt=row["prompt"])
+    assert full_pass(lines), lines
 
 
 @pytest.mark.parametrize("code", [
