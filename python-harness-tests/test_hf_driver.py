@@ -356,7 +356,7 @@ def test_humaneval_canonical(tmp_path, row):
 
 
 @pytest.mark.skipif(not DATA.exists(), reason="datasets not present")
-@pytest.mark.parametrize("row", rows("mbpp.jsonl", {1, 126, 367, 601, 974}) if DATA.exists() else [])
+@pytest.mark.parametrize("row", rows("mbpp.jsonl", {1, 40, 126, 367, 533, 601, 974}) if DATA.exists() else [])
 def test_mbpp_canonical(tmp_path, row):
     test = row["test_setup_code"] + "\n" + "\n".join(row["test_list"])
     _, lines, _, _ = drive(tmp_path, row["code"], test=test)
