@@ -39,10 +39,15 @@ struct CFamilyVerifier {
         argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
         argv += willRun ? ["-o", "prog", fileName] + configuration.libraries : ["-c", "-o", "prog.o", fileName]
         let compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
-        let rung: CompileRung
+        var rung: CompileRung
         switch CompileRung.judge(compiled, scratch: scratch) {
         case .ended(let verdict): return verdict
         case .compiled(let compiledRung): rung = compiledRung
+        }
+        if rung.warnings.isEmpty, let control = CSourceScan.everyReading(source).diagnosticsControl {
+            rung.warnings = await uncontrolledWarnings(
+                control, compiler: compiler.path, cplusplus: cplusplus, optimization: willRun ? configuration.optimization : "-O0",
+                fileName: fileName, in: scratch)
         }
         guard willRun else { return rung.verdict }
         // The harness source holds the tests: the program must not find them on disk.
@@ -63,6 +68,71 @@ struct CFamilyVerifier {
         }
         return TestVerdict.make(
             report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
+    }
+}
+
+extension CFamilyVerifier {
+    /// The warnings a source that steers the compiler's diagnostics (`#pragma GCC diagnostic`,
+    /// `_Pragma`, `system_header`) would get without that steering: preprocess it, drop those
+    /// pragmas and the system-header mark from our own files, and compile the result again.
+    /// Line markers in the candidate could pass its code off as a system header: they count as
+    /// a warning themselves.
+    func uncontrolledWarnings(
+        _ control: String, compiler: String, cplusplus: Bool, optimization: String, fileName: String, in scratch: Scratch
+    ) async -> [String] {
+        if control.contains("line") { return ["\(control) in the source: its diagnostics are not trusted"] }
+        let standard = "-std=" + (cplusplus ? configuration.cppStandard : configuration.cStandard)
+        let warnings = configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
+        let pre = await jail.run(
+            [compiler, standard] + configuration.extraFlags + ["-E", "-o", "hf_pp.i", fileName], in: scratch, limits: configuration.compileLimits)
+        guard pre.status == .ok, let text = try? String(contentsOfFile: scratch.hostPath + "/hf_pp.i", encoding: .utf8) else {
+            return ["\(control) in the source, and its diagnostics could not be rechecked (\(pre.summary))"]
+        }
+        try? scratch.write("hf_pp.i", Self.withoutDiagnosticControl(text, ownFiles: [fileName, "solution", "test", "harness"]))
+        let recheck = await jail.run(
+            // a real compile, not -fsyntax-only: -Wreturn-type and friends come from later passes
+            [compiler, standard, optimization, "-c", "-o", "hf_pp.o", "-fdiagnostics-color=never", "-x", cplusplus ? "c++-cpp-output" : "cpp-output"]
+                + configuration.extraFlags + warnings + ["hf_pp.i"],
+            in: scratch, limits: configuration.compileLimits)
+        scratch.remove("hf_pp.i")
+        scratch.remove("hf_pp.o")
+        let found = Diagnostics.lines(recheck.stderrText + recheck.stdoutText, kind: "warning", scratch: scratch.hostPath)
+        guard recheck.status == .ok else {
+            return found.isEmpty ? ["\(control) in the source, and its diagnostics could not be rechecked (\(recheck.summary))"] : found
+        }
+        return found
+    }
+
+    /// Preprocessed text with the diagnostic pragmas of our own files removed and their
+    /// line markers stripped of the system-header flag (a self-include after `#pragma GCC
+    /// system_header` gets it); real system headers keep both.
+    static func withoutDiagnosticControl(_ text: String, ownFiles: Set<String>) -> String {
+        var inOwnFile = true
+        var out: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# "), let open = line.firstIndex(of: "\""), let close = line.lastIndex(of: "\""), open < close {
+                let file = String(line[line.index(after: open)..<close])
+                let name = file.split(separator: "/").last.map(String.init) ?? file
+                let flags = line[line.index(after: close)...].split(separator: " ")
+                inOwnFile = ownFiles.contains(file) || ownFiles.contains(name) || !flags.contains("3")
+                out.append(inOwnFile ? line[...close] : line)
+                continue
+            }
+            if inOwnFile {
+                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                if words.first == "#pragma" || (words.first == "#" && words.dropFirst().first == "pragma") {
+                    let rest = words.drop { $0 == "#pragma" || $0 == "#" || $0 == "pragma" }
+                    let first = rest.first.map(String.init) ?? ""
+                    let second = rest.dropFirst().first.map(String.init) ?? ""
+                    if (["GCC", "clang"].contains(first) && ["diagnostic", "system_header"].contains(second)) || first == "system_header" {
+                        out.append("")
+                        continue
+                    }
+                }
+            }
+            out.append(line)
+        }
+        return out.joined(separator: "\n")
     }
 }
 

@@ -23,27 +23,9 @@ enum CHarness {
     }
 
     /// Macro names the candidate defines: undefined before the harness so they cannot
-    /// rewrite it (`#define issame(a, b) true`).
+    /// rewrite it (`#define issame(a, b) true`), however the `#define` is spelled.
     static func definedMacros(_ source: String) -> [String] {
-        let joined = source.replacingOccurrences(of: "\\\n", with: "")
-        var names: [String] = []
-        for line in joined.split(separator: "\n") {
-            var rest = line.drop { $0 == " " || $0 == "\t" }
-            if rest.hasPrefix("#") {
-                rest = rest.dropFirst()
-            } else if rest.hasPrefix("%:") {
-                rest = rest.dropFirst(2)
-            } else {
-                continue
-            }
-            rest = rest.drop { $0 == " " || $0 == "\t" }
-            guard rest.hasPrefix("define") else { continue }
-            rest = rest.dropFirst("define".count)
-            guard rest.first == " " || rest.first == "\t" else { continue }
-            let name = rest.drop { $0 == " " || $0 == "\t" }.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            if !name.isEmpty && !names.contains(String(name)) { names.append(String(name)) }
-        }
-        return names
+        CSourceScan.everyReading(source).definedMacros
     }
 
     static func isAssertInclude(_ line: Substring) -> Bool {
