@@ -21,7 +21,7 @@ struct CFamilyVerifier {
         var program = source
         var staticAsserts = 0
         if let test = sample.test {
-            (program, staticAsserts) = CHarness.program(candidate: source, test: test, evidence: evidence)
+            (program, staticAsserts) = CHarness.program(candidate: source, test: test, evidence: evidence, cplusplus: cplusplus)
         }
         do {
             try scratch.write(fileName, program)
@@ -66,8 +66,18 @@ struct CFamilyVerifier {
             guard record.status == .ok else { return rung.failedRun(record) }
             return Verdict(reward: Reward.ran, outcome: .ran, compileSeconds: rung.seconds, runSeconds: record.wallSeconds, runEnd: record.summary, detail: "ran to exit 0")
         }
-        return TestVerdict.make(
-            report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
+        var verdict = TestVerdict.make(report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
+        if cplusplus, let overload = CSourceScan.everyReading(source).comparisonOverload, verdict.reward > Reward.ran {
+            // The test's own helpers (issame) compare with == and != that such an overload takes over.
+            verdict.reward = Reward.ran
+            verdict.outcome = .failedTests
+            verdict.testsPassed = 0
+            verdict.detail = "the candidate declares \(overload): the tests' comparisons cannot be trusted; " + verdict.detail
+        }
+        // The harness shares the program's process: a candidate that forges its report is not
+        // stopped by a process boundary here, only by the checks above.
+        verdict.detail += "; integrity: in-process"
+        return verdict
     }
 }
 

@@ -6,7 +6,10 @@ internal import Foundation
 enum CHarness {
     /// Source of the program and the number of assert statements in the test.
     /// `prelude` replaces the Linux harness (the Windows build brings its own).
-    static func program(candidate: String, test: String, evidence: Evidence, prelude: String? = nil) -> (source: String, asserts: Int) {
+    /// `cplusplus`: the test's `assert(L == R)` compare plain data (see `CPlainCompare`).
+    static func program(
+        candidate: String, test: String, evidence: Evidence, prelude: String? = nil, cplusplus: Bool = false
+    ) -> (source: String, asserts: Int) {
         let n = evidence.names
         var text = "#define main hf_\(n)_candidate_main\n"
         text += "#line 1 \"solution\"\n"
@@ -15,9 +18,13 @@ enum CHarness {
         text += "#undef main\n#undef assert\n"
         for name in definedMacros(candidate) { text += "#undef \(name)\n" }
         text += prelude ?? Self.prelude(evidence: evidence)
-        let cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+        var cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             isAssertInclude(line) ? "" : line
         }.joined(separator: "\n")
+        if cplusplus {
+            text += CPlainCompare.functions(n)
+            cleanedTest = CPlainCompare.rewrite(cleanedTest, names: n)
+        }
         text += "#line 1 \"test\"\n" + cleanedTest + "\n"
         return (text, countAsserts(in: test))
     }

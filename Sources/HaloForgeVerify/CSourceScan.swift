@@ -16,6 +16,8 @@ struct CSourceScan {
     var directives: [Directive] = []
     /// Identifier tokens, in directives too (`_Pragma`, `__pragma`).
     var identifiers: Set<String> = []
+    /// The tokens outside directives, in order (punctuators one character each).
+    var code: [String] = []
     /// Whether `##` (or `%:%:`) appears: token pasting can build `_Pragma` out of pieces.
     var pastes = false
 
@@ -38,6 +40,7 @@ struct CSourceScan {
                 for d in scan.directives where !merged.directives.contains(d) { merged.directives.append(d) }
                 merged.identifiers.formUnion(scan.identifiers)
                 merged.pastes = merged.pastes || scan.pastes
+                if scan.code.count > merged.code.count { merged.code = scan.code }
             }
         }
         return merged
@@ -104,6 +107,8 @@ struct CSourceScan {
         func token(_ t: String) {
             if directive != nil {
                 if directive!.name.isEmpty { directive!.name = t } else { directive!.tokens.append(t) }
+            } else {
+                code.append(t)
             }
             if t.first.map({ Self.isIdentifierStart($0.unicodeScalars.first!) }) == true {
                 identifiers.insert(t)
@@ -214,6 +219,33 @@ struct CSourceScan {
             i += 1
         }
         return s.count
+    }
+
+    /// A free `operator==` or `operator!=` (two parameters, not a friend), or any operator in a
+    /// reopened `namespace std`: either could take over a comparison the tests make between
+    /// standard types. Nil when there is none.
+    var comparisonOverload: String? {
+        let t = code
+        for i in t.indices where t[i] == "operator" {
+            let op = t[(i + 1)..<min(i + 3, t.count)].joined()
+            if t.count > i + 1, t[i + 1] == "<", t.count > i + 3, t[i + 2] == "=", t[i + 3] == ">" { return "operator<=>" }
+            guard op == "==" || op == "!=", t.count > i + 3, t[i + 3] == "(" else { continue }
+            var depth = 0, commas = 0, empty = true
+            var j = i + 3
+            while j < t.count {
+                if t[j] == "(" || t[j] == "<" || t[j] == "[" { depth += 1 } else if t[j] == ")" || t[j] == ">" || t[j] == "]" { depth -= 1 }
+                if depth == 0 { break }
+                if depth == 1, t[j] == "," { commas += 1 }
+                if j > i + 3 { empty = false }
+                j += 1
+            }
+            let friend = t[max(0, i - 6)..<i].contains("friend")
+            if !empty, commas == 1, !friend { return "a free operator\(op)" }
+        }
+        for i in t.indices.dropLast() where t[i] == "namespace" && ["std", "__gnu_cxx", "__cxx11"].contains(t[i + 1]) {
+            if t[(i + 2)...].contains("operator") { return "operators in namespace \(t[i + 1])" }
+        }
+        return nil
     }
 
     /// The names of every macro the source defines.

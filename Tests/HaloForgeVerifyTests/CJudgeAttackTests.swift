@@ -108,4 +108,97 @@ import Testing
             }
         }
     }
+
+    /// Class 3: C++ objects that compare equal to everything, overloads that win resolution,
+    /// and free operators that take over the comparisons of standard types in a test helper.
+    static let cppCompareTest = """
+        #include <cassert>
+        #include <vector>
+        #include <string>
+        #include <map>
+        bool issame(std::vector<std::string> a, std::vector<std::string> b) {
+            if (a.size() != b.size()) return false;
+            for (size_t i = 0; i < a.size(); i++) if (a[i] != b[i]) return false;
+            return true;
+        }
+        int main() {
+            assert(twice(2) == 4);
+            assert(twice(-3) != 5);
+            assert(words(2) == std::vector<std::string>({"a", "b"}));
+            assert(issame(words(1), {"a"}));
+            assert(counts() == (std::map<char, int>{{'a', 2}}));
+        }
+        """
+
+    static let honestCpp = """
+        #include <vector>
+        #include <string>
+        #include <map>
+        int twice(int x) { return 2 * x; }
+        std::vector<std::string> words(int n) { return n == 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"a"}; }
+        std::map<char, int> counts() { return {{'a', 2}}; }
+        """
+
+    static let cppAttacks: [(String, String)] = [
+        ("an object equal to everything", """
+            #include <vector>
+            #include <string>
+            #include <map>
+            struct Any {
+                template <class T> bool operator==(const T &) const { return true; }
+                template <class T> bool operator!=(const T &) const { return false; }
+                template <class T> operator T() const { return T(); }
+            };
+            Any twice(int) { return {}; }
+            Any words(int) { return {}; }
+            Any counts() { return {}; }
+            """),
+        ("an overload that wins resolution", """
+            #include <vector>
+            #include <string>
+            #include <map>
+            struct Any { template <class T> friend bool operator==(const Any &, const T &) { return true; } template <class T> friend bool operator!=(const Any &, const T &) { return false; } };
+            int twice(long x) { return 0; }
+            Any twice(int) { return {}; }
+            std::vector<std::string> words(int n) { return {}; }
+            Any words(long) { return {}; }
+            std::map<char, int> counts() { return {}; }
+            """),
+        ("free operators on standard types", """
+            #include <vector>
+            #include <string>
+            #include <map>
+            bool operator==(const std::vector<std::string> &, const std::vector<std::string> &) { return true; }
+            bool operator!=(const std::string &, const std::string &) { return false; }
+            bool operator==(const std::map<char, int> &, const std::map<char, int> &) { return true; }
+            int twice(int x) { return 4; }
+            std::vector<std::string> words(int n) { return {"z"}; }
+            std::map<char, int> counts() { return {}; }
+            """),
+        ("operators in namespace std", """
+            #include <vector>
+            #include <string>
+            #include <map>
+            namespace std {
+            bool operator==(const vector<string> &, const vector<string> &) { return true; }
+            bool operator!=(const string &, const string &) { return false; }
+            }
+            int twice(int x) { return 4; }
+            std::vector<std::string> words(int n) { return {"z"}; }
+            std::map<char, int> counts() { return {{'a', 2}}; }
+            """),
+    ]
+
+    @Test func honestCppComparesAsPlainData() async {
+        let v = await verify(.cpp, Self.honestCpp, test: Self.cppCompareTest)
+        #expect(v.reward == 1.0, "\(v.detail)")
+        #expect(v.detail.contains("integrity: in-process"))
+    }
+
+    @Test(arguments: cppAttacks.map(\.0))
+    func cppComparisonAttackDoesNotPass(name: String) async {
+        let code = Self.cppAttacks.first { $0.0 == name }!.1
+        let v = await verify(.cpp, code, test: Self.cppCompareTest)
+        #expect(v.reward < 1.0, "\(name) reached \(v.reward): \(v.detail)")
+    }
 }
