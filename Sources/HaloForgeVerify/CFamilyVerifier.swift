@@ -10,6 +10,15 @@ struct CFamilyVerifier {
     let jail: Jail
     /// g++'s precompiled bits/stdc++.h and where the jail sees it.
     let precompiledHeaders: (PrecompiledHeaders, String)?
+    /// Where hf_driver.py is, as the jail sees it: with Python, the driver judges the test
+    /// program from a process of its own, and the token never enters the program.
+    var harnessDir: String?
+
+    /// The judge's command line, when this host can run it.
+    private var judge: [String]? {
+        guard let python = toolchains.python, let harnessDir else { return nil }
+        return [python.path, "-I", "-S", harnessDir + "/hf_driver.py"]
+    }
 
     func verify(_ sample: Sample, source: String, in scratch: Scratch) async -> Verdict {
         let cplusplus = sample.language == .cpp
@@ -21,7 +30,8 @@ struct CFamilyVerifier {
         var program = source
         var staticAsserts = 0
         if let test = sample.test {
-            (program, staticAsserts) = CHarness.program(candidate: source, test: test, evidence: evidence, cplusplus: cplusplus)
+            (program, staticAsserts) = CHarness.program(
+                candidate: source, test: test, evidence: evidence, cplusplus: cplusplus, judged: judge != nil)
         }
         do {
             try scratch.write(fileName, program)
@@ -56,9 +66,18 @@ struct CFamilyVerifier {
         if !sample.io.isEmpty {
             return await IOTests.run(sample.io, argv: argvRun, jail: jail, scratch: scratch, limits: configuration.runLimits, compile: rung)
         }
+        var stdin = sample.test == nil ? Data() : Data((evidence.token + "\n").utf8)
+        var argvJudged = argvRun
+        if sample.test != nil, let judge {
+            let payload: [String: JSONValue] = [
+                "token": .string(evidence.token), "report_fd": .int(Int(evidence.reportFD)), "mode": .string("native"),
+                "argv": .array(argvRun.map(JSONValue.string)), "record_fd": .int(Int(CHarness.recordFD)), "names": .string(evidence.names),
+            ]
+            stdin = Data((JSONValue.object(payload).serialized + "\n").utf8)
+            argvJudged = judge
+        }
         let record = await jail.run(
-            argvRun, in: scratch, limits: configuration.runLimits, stdin: sample.test == nil ? Data() : Data((evidence.token + "\n").utf8),
-            reportFD: sample.test == nil ? nil : evidence.reportFD)
+            argvJudged, in: scratch, limits: configuration.runLimits, stdin: stdin, reportFD: sample.test == nil ? nil : evidence.reportFD)
         if record.status == .internalError {
             return Verdict(reward: 0, outcome: .error, compileSeconds: rung.seconds, runEnd: record.summary, detail: record.summary)
         }
@@ -74,9 +93,9 @@ struct CFamilyVerifier {
             verdict.testsPassed = 0
             verdict.detail = "the candidate declares \(overload): the tests' comparisons cannot be trusted; " + verdict.detail
         }
-        // The harness shares the program's process: a candidate that forges its report is not
-        // stopped by a process boundary here, only by the checks above.
-        verdict.detail += "; integrity: in-process"
+        // The asserts and their counts share the program's process: a candidate that writes a
+        // report of its own is stopped by no process boundary, only by the checks above.
+        verdict.detail += "; integrity: in-process" + (judge == nil ? " (token in the program)" : "")
         return verdict
     }
 }

@@ -4,11 +4,16 @@ internal import Foundation
 /// it in the same program, with an assert the candidate cannot replace and a finish
 /// hook that reports counts and the run's token through raw system calls.
 enum CHarness {
+    /// The fd a judged program writes its assert lines to (below any RLIMIT_NOFILE).
+    static let recordFD: Int32 = 3
+
     /// Source of the program and the number of assert statements in the test.
     /// `prelude` replaces the Linux harness (the Windows build brings its own).
     /// `cplusplus`: the test's `assert(L == R)` compare plain data (see `CPlainCompare`).
+    /// `judged`: a judge process outside the program holds the token (the program ends with
+    /// `END passed total` and never reads stdin).
     static func program(
-        candidate: String, test: String, evidence: Evidence, prelude: String? = nil, cplusplus: Bool = false
+        candidate: String, test: String, evidence: Evidence, prelude: String? = nil, cplusplus: Bool = false, judged: Bool = false
     ) -> (source: String, asserts: Int) {
         let n = evidence.names
         var text = "#define main hf_\(n)_candidate_main\n"
@@ -17,7 +22,7 @@ enum CHarness {
         if !candidate.hasSuffix("\n") { text += "\n" }
         text += "#undef main\n#undef assert\n"
         for name in definedMacros(candidate) { text += "#undef \(name)\n" }
-        text += prelude ?? Self.prelude(evidence: evidence)
+        text += prelude ?? Self.prelude(evidence: evidence, judged: judged)
         var cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             isAssertInclude(line) ? "" : line
         }.joined(separator: "\n")
@@ -54,8 +59,17 @@ enum CHarness {
         return count
     }
 
-    static func prelude(evidence: Evidence) -> String {
+    static func prelude(evidence: Evidence, judged: Bool = false) -> String {
         let n = evidence.names
+        let finish = judged
+            ? """
+            hf_\(n)_put("END ");
+            hf_\(n)_put_number(hf_\(n)_ok);
+            hf_\(n)_put(" ");
+            hf_\(n)_put_number(hf_\(n)_ok + hf_\(n)_failed);
+            hf_\(n)_put("\\n");
+            """
+            : CHarness.reportDone(n, read: #"hf_\#(n)_sys(SYS_read, 0, (long)(token + got), 64 - got)"#, start: #"hf_\#(n)_put("DONE ");"#)
         return """
             #line 1 "harness"
             #include <sys/syscall.h>
@@ -79,12 +93,12 @@ enum CHarness {
             static void hf_\(n)_put(const char *s) {
                 long len = 0;
                 while (s[len]) len++;
-                hf_\(n)_sys(SYS_write, \(evidence.reportFD), (long)s, len);
+                hf_\(n)_sys(SYS_write, \(judged ? CHarness.recordFD : evidence.reportFD), (long)s, len);
             }
             \(CHarness.assertFunctions(n, startLine: #"hf_\#(n)_put("A 0 ");"#))
             /* Runs when main returns or anybody calls exit(): the counts show whether every assert ran. */
             __attribute__((destructor)) static void hf_\(n)_finish(void) {
-                \(CHarness.reportDone(n, read: #"hf_\#(n)_sys(SYS_read, 0, (long)(token + got), 64 - got)"#, start: #"hf_\#(n)_put("DONE ");"#))
+                \(finish)
             }
             #define assert(...) hf_\(n)_check((__VA_ARGS__) ? 1 : 0, #__VA_ARGS__, __LINE__)
 

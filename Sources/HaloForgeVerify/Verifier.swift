@@ -114,7 +114,7 @@ public final class Verifier: Sendable {
                     }
                     return await CFamilyVerifier(
                         configuration: configuration, toolchains: toolchains, jail: jail,
-                        precompiledHeaders: configuration.compiler == .gcc ? (precompiledHeaders, pchDir) : nil)
+                        precompiledHeaders: configuration.compiler == .gcc ? (precompiledHeaders, pchDir) : nil, harnessDir: harnessDir)
                         .verify(sample, source: source, in: scratch)
                 case .python:
                     return await PythonVerifier(configuration: configuration, toolchains: toolchains, jail: jail, harnessDir: harnessDir)

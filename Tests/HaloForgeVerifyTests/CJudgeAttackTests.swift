@@ -201,4 +201,73 @@ import Testing
         let v = await verify(.cpp, code, test: Self.cppCompareTest)
         #expect(v.reward < 1.0, "\(name) reached \(v.reward): \(v.detail)")
     }
+
+    /// Class 1: the token in the program's stdin; class 10: anything like it in the program's
+    /// memory or the judge's. Each writes a DONE line with what it found onto every fd.
+    static let tokenThieves: [(String, String)] = [
+        ("class 1: the token from stdin in a constructor", """
+            #include <unistd.h>
+            #include <stdio.h>
+            __attribute__((constructor)) static void steal(void) {
+                char tok[80];
+                long n = read(0, tok, 64);
+                if (n <= 0) return;
+                while (n > 0 && tok[n - 1] == '\\n') n--;
+                tok[n] = 0;
+                char line[160];
+                int len = snprintf(line, sizeof line, "DONE %s 3 3\\n", tok);
+                for (int fd = 3; fd < 1024; fd++) write(fd, line, len);
+                _exit(0);
+            }
+            int twice(int x) { return 0; }
+            """),
+        ("class 10: the token from /proc/<pid>/mem", """
+            #include <fcntl.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <string.h>
+            #include <unistd.h>
+            static int hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+            static void scan(const char *pid) {
+                char path[64];
+                snprintf(path, sizeof path, "/proc/%s/maps", pid);
+                FILE *maps = fopen(path, "r");
+                snprintf(path, sizeof path, "/proc/%s/mem", pid);
+                int mem = open(path, O_RDONLY);
+                if (!maps || mem < 0) return;
+                unsigned long a, b;
+                char perm[8];
+                static char buf[1 << 22];
+                while (fscanf(maps, "%lx-%lx %7s%*[^\\n]", &a, &b, perm) == 3) {
+                    if (perm[0] != 'r' || b - a > sizeof buf) continue;
+                    long n = pread(mem, buf, b - a, (off_t)a);
+                    for (long i = 0, run = 0; i < n; i++) {
+                        run = hex(buf[i]) ? run + 1 : 0;
+                        if (run == 32 && (i + 1 >= n || !hex(buf[i + 1]))) {
+                            char line[64];
+                            int len = snprintf(line, sizeof line, "DONE %.32s 3 3\\n", buf + i - 31);
+                            for (int fd = 3; fd < 1024; fd++) write(fd, line, len);
+                        }
+                    }
+                }
+            }
+            int twice(int x) {
+                char parent[16];
+                snprintf(parent, sizeof parent, "%d", (int)getppid());
+                scan("self");
+                scan(parent);
+                _exit(0);
+            }
+            """),
+    ]
+
+    @Test(arguments: tokenThieves.map(\.0))
+    func tokenThiefDoesNotPass(name: String) async {
+        let code = Self.tokenThieves.first { $0.0 == name }!.1
+        for language in [Language.c, .cpp] {
+            let v = await verify(language, code, test: cTwiceTest)
+            #expect(v.reward < 1.0, "\(name) (\(language)) reached \(v.reward): \(v.detail)")
+            #expect(v.outcome != .passed)
+        }
+    }
 }

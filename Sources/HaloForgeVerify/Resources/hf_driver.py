@@ -62,6 +62,15 @@ def candidate_main(rfd, wfd):
     from fractions import Fraction
     sys.set_int_max_str_digits(0)
     req = recv(rfd)
+    if req["mode"] == "native":  # a C/C++ test program: its report pipe becomes record_fd
+        os.close(rfd)
+        if wfd != req["record_fd"]:
+            os.dup2(wfd, req["record_fd"])  # inheritable, unlike the pipe itself
+            os.close(wfd)
+        try:
+            os.execv(req["argv"][0], req["argv"])
+        finally:
+            os._exit(127)
     sys.path.extend(req["site_paths"])
     path, mode = req["code_path"], req["mode"]
     objects, ids = {}, {}  # handles the judge holds: the objects stay alive here
@@ -462,7 +471,42 @@ def non_dumpable():
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
 
 
+def judge_native(p, link, report, done, leave):
+    """A C/C++ test program runs as the candidate's process: it writes `A …` lines for failed
+    asserts and `END <passed> <total>` at its end on its pipe; only the judge holds the token.
+    The program's end (exit status or signal) becomes the judge's own, for the sandbox's record."""
+    send(link.wfd, {"mode": "native", "argv": p["argv"], "record_fd": p["record_fd"]})
+    os.close(link.wfd)
+    rest, end, failures = b"", None, 0
+    while chunk := os.read(link.rfd, 1 << 16):
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()[-4096:]
+        for line in lines:
+            if line.startswith(b"END "):
+                end = line
+            elif line.startswith(b"A ") and failures < 50:
+                failures += 1
+                report(line.decode("utf-8", "backslashreplace"))
+    _, status = os.waitpid(link.pid, 0)
+    counts = end.split()[1:3] if end is not None else []
+    if len(counts) == 2 and all(c.isdigit() and len(c) < 19 for c in counts):
+        report(f"DONE {p['token']} {int(counts[0])} {int(counts[1])}")
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except BaseException:
+            pass
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+
+
 def judge(p, link, report, done, leave):
+    if p["mode"] == "native":
+        judge_native(p, link, report, done, leave)
     mode, path, entry, names = p["mode"], p["code_path"], p.get("entry_point"), p["names"]
     if mode not in ("import", "run", "tests", "unittest", "pytest") or not (names.isascii() and names.isalnum()):
         raise ValueError(f"bad mode {mode!r} or names {names!r}")
@@ -691,7 +735,7 @@ def main():
             data += chunk
         p = json.loads(data)
         fd = p["report_fd"]
-        token = p.pop("token")
+        token = p.pop("token") if p["mode"] != "native" else p["token"]
         sys.set_int_max_str_digits(0)
         sys.dont_write_bytecode = True  # the harness folder stays as installed
         if p.get("harness_dir"):
