@@ -4,7 +4,7 @@ Each test runs the driver as the Swift parent would (python3 -I -S, payload on s
 pipe fd), minus the sandbox. Gaming tests check the one thing that matters: no DONE line with
 the right token and passed == total > 0.
 """
-import json, os, subprocess, sys, textwrap
+import json, os, shutil, subprocess, sys, textwrap
 from pathlib import Path
 
 import pytest
@@ -406,3 +406,58 @@ def test_pytest_plugin_zero_collected(tmp_path):
     assert run_pytest(tmp_path, "raise SystemExit(0)\n", PT_TEST) == ["X SystemExit: 0 (line 1)"]
     lines = run_pytest(tmp_path, "x = 1\n", "import solution\nraise ValueError(5)\n")
     assert done(lines) == (0, 0) and "A 0 test_solution.py collection error: ValueError: 5" in lines
+
+
+# --- native mode: a C test program judged from outside its process ----------------------------
+
+def drive_native(tmp_path, c_source):
+    """Compile c_source and run it under the driver's native mode; returns (rc, report lines)."""
+    (tmp_path / "p.c").write_text(textwrap.dedent(c_source))
+    subprocess.run(["gcc", "-O0", "-o", str(tmp_path / "prog"), str(tmp_path / "p.c")], check=True)
+    r, w = os.pipe()
+    payload = {"token": TOKEN, "report_fd": w, "mode": "native", "argv": [str(tmp_path / "prog")],
+               "record_fd": 3, "names": "q7x2k"}
+    try:
+        p = subprocess.run([sys.executable, "-I", "-S", str(DRIVER)], input=json.dumps(payload).encode() + b"\n",
+                           pass_fds=[w], capture_output=True, cwd=tmp_path, timeout=60)
+    finally:
+        os.close(w)
+    return p.returncode, read_all(r).splitlines()
+
+
+@pytest.mark.skipif(not shutil.which("gcc"), reason="gcc not installed")
+def test_native_program_reports_through_the_judge(tmp_path):
+    rc, lines = drive_native(tmp_path, """
+        #include <unistd.h>
+        int main(void) { write(3, "A 0 7 assert(x) failed\\nEND 2 3\\n", 31); return 0; }
+    """)
+    assert rc == 0 and lines == ["A 0 7 assert(x) failed", f"DONE {TOKEN} 2 3"]
+
+
+@pytest.mark.skipif(not shutil.which("gcc"), reason="gcc not installed")
+def test_native_program_never_sees_the_token(tmp_path):
+    # stdin, every fd, and the judge's memory: the program finds nothing to forge a DONE with
+    rc, lines = drive_native(tmp_path, """
+        #include <fcntl.h>
+        #include <stdio.h>
+        #include <string.h>
+        #include <unistd.h>
+        int main(void) {
+            char buf[4096];
+            long n = read(0, buf, sizeof buf);
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/mem", (int)getppid());
+            int judge = open(path, O_RDONLY);
+            for (int fd = 4; fd < 1024; fd++) write(fd, "DONE x 1 1\\n", 11);
+            printf("%ld %d\\n", n, judge);
+            write(3, "END 0 1\\n", 8);
+            return 0;
+        }
+    """)
+    assert lines == [f"DONE {TOKEN} 0 1"]
+
+
+@pytest.mark.skipif(not shutil.which("gcc"), reason="gcc not installed")
+def test_native_program_signal_is_the_judges(tmp_path):
+    rc, lines = drive_native(tmp_path, "#include <signal.h>\nint main(void) { raise(SIGSEGV); return 0; }\n")
+    assert rc == -11 and lines == []
