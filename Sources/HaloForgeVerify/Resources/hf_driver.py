@@ -56,10 +56,6 @@ def recv(fd):
 # --- the candidate's side (untrusted once the candidate's module runs) --------------------------
 
 def candidate_main(rfd, wfd):
-    import traceback
-    from collections import Counter, OrderedDict, defaultdict, deque
-    from decimal import Decimal
-    from fractions import Fraction
     sys.set_int_max_str_digits(0)
     req = recv(rfd)
     if req["mode"] == "native":  # a C/C++ test program: its report pipe becomes record_fd
@@ -82,6 +78,11 @@ def candidate_main(rfd, wfd):
             objects[len(objects)] = v
         return {"t": "h", "v": ids[key]}
 
+    # stdlib value types by module and name: no import of decimal or fractions on this side
+    # (a candidate that never imported them cannot return them; a fake only fools itself)
+    named = {("collections", "OrderedDict"): "od", ("collections", "defaultdict"): "d", ("collections", "Counter"): "c",
+             ("collections", "deque"): "q", ("decimal", "Decimal"): "D", ("fractions", "Fraction"): "F"}
+
     def enc(v):
         t = type(v)
         if v is None or t is bool or t is int or t is str or t is float:
@@ -92,19 +93,21 @@ def candidate_main(rfd, wfd):
             return {"t": "t", "v": [enc(x) for x in v]}
         if t is set or t is frozenset:
             return {"t": "s" if t is set else "fs", "v": [enc(x) for x in v]}
-        if t is dict or t is OrderedDict or t is defaultdict or t is Counter:
-            tag = {dict: "d", OrderedDict: "od", defaultdict: "d", Counter: "c"}[t]
-            return {"t": tag, "v": [[enc(k), enc(x)] for k, x in v.items()]}
+        if t is dict:
+            return {"t": "d", "v": [[enc(k), enc(x)] for k, x in v.items()]}
         if t is bytes or t is bytearray:
             return {"t": "b" if t is bytes else "ba", "v": v.decode("latin-1")}
         if t is complex:
             return {"t": "j", "v": [v.real, v.imag]}
-        if t is Decimal:
-            return {"t": "D", "v": str(v)}
-        if t is Fraction:
-            return {"t": "F", "v": [v.numerator, v.denominator]}
-        if t is deque:
+        tag = named.get((getattr(t, "__module__", "").lstrip("_"), TYPE_NAME(t)))
+        if tag in ("od", "d", "c"):
+            return {"t": tag, "v": [[enc(k), enc(x)] for k, x in v.items()]}
+        if tag == "q":
             return {"t": "q", "v": [enc(x) for x in v]}
+        if tag == "D":
+            return {"t": "D", "v": str(v)}
+        if tag == "F":
+            return {"t": "F", "v": [v.numerator, v.denominator]}
         if t is range:
             return {"t": "r", "v": [v.start, v.stop, v.step]}
         if t is type and builtins.__dict__.get(TYPE_NAME(v)) is v:
@@ -149,6 +152,7 @@ def candidate_main(rfd, wfd):
         exec(code, mod.__dict__)
     except BaseException as e:  # SystemExit too: leaving early is not passing
         try:
+            import traceback
             tb = e.__traceback__
             while tb is not None and tb.tb_frame.f_code.co_filename != path:
                 tb = tb.tb_next
@@ -221,9 +225,6 @@ def dec_local(x, objects):
 
 def decode(x, make_handle, depth=0):
     """A value from JSON built only of the types listed; fails on anything else or too deep."""
-    from collections import Counter, OrderedDict, deque
-    from decimal import Decimal
-    from fractions import Fraction
     if depth > MAX_DEPTH:
         raise TypeError("value nested too deep to compare")
     t = type(x)
@@ -238,8 +239,12 @@ def decode(x, make_handle, depth=0):
         return make_handle(v)
     if tag in ("t", "s", "fs", "q") and type(v) is list:
         items = [decode(y, make_handle, depth + 1) for y in v]
-        return {"t": tuple, "s": set, "fs": frozenset, "q": deque}[tag](items)
+        if tag == "q":
+            from collections import deque
+            return deque(items)
+        return {"t": tuple, "s": set, "fs": frozenset}[tag](items)
     if tag in ("d", "od", "c") and type(v) is list:
+        from collections import Counter, OrderedDict
         pairs = []
         for kv in v:
             if type(kv) is not list or len(kv) != 2:
@@ -251,8 +256,10 @@ def decode(x, make_handle, depth=0):
     if tag == "j" and type(v) is list and len(v) == 2 and all(type(y) in (int, float) for y in v):
         return complex(v[0], v[1])
     if tag == "D" and type(v) is str:
+        from decimal import Decimal
         return Decimal(v)
     if tag == "F" and type(v) is list and len(v) == 2 and all(type(y) is int for y in v) and v[1]:
+        from fractions import Fraction
         return Fraction(v[0], v[1])
     if tag == "r" and type(v) is list and len(v) == 3 and all(type(y) is int for y in v) and v[2]:
         return range(*v)
@@ -265,9 +272,6 @@ def decode(x, make_handle, depth=0):
 
 def encode(v, depth=0):
     """The judge's arguments for a candidate call: plain values and the candidate's own handles."""
-    from collections import Counter, OrderedDict, defaultdict, deque
-    from decimal import Decimal
-    from fractions import Fraction
     if depth > MAX_DEPTH:
         raise TypeError("argument nested too deep")
     t = type(v)
@@ -277,6 +281,9 @@ def encode(v, depth=0):
         return [encode(x, depth + 1) for x in v]
     if t is Remote:
         return {"t": "h", "v": object.__getattribute__(v, "_hid")}
+    from collections import Counter, OrderedDict, defaultdict, deque  # the judge's own: imported already
+    Decimal = getattr(sys.modules.get("decimal"), "Decimal", None)  # only if a test imported them
+    Fraction = getattr(sys.modules.get("fractions"), "Fraction", None)
     tags = {tuple: "t", set: "s", frozenset: "fs", deque: "q"}
     if t in tags:
         return {"t": tags[t], "v": [encode(x, depth + 1) for x in v]}
@@ -465,10 +472,18 @@ def print_tb(e, files):
 
 def non_dumpable():
     """No ptrace, no /proc/<pid>/mem or fd/ for processes of the same uid (the candidate)."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+    try:  # _ctypes directly: a tenth of ctypes' import time
+        import _ctypes
+        prctl = _ctypes.dlsym(_ctypes.dlopen(None), "prctl")
+        _ctypes.call_function(prctl, (4, 0, 0, 0, 0))  # PR_SET_DUMPABLE, 0
+        dumpable = _ctypes.call_function(prctl, (3, 0, 0, 0, 0))  # PR_GET_DUMPABLE
+    except (ImportError, AttributeError, OSError):
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)
+        dumpable = libc.prctl(3, 0, 0, 0, 0)
+    if dumpable != 0:
+        raise OSError("prctl(PR_SET_DUMPABLE, 0) failed")
 
 
 def judge_native(p, link, report, done, leave):
@@ -569,7 +584,7 @@ def judge(p, link, report, done, leave):
     keep = {entry} if entry else (mine if mine <= BUILTIN_NAMES else set())
     ns = namespace(listing, keep, link)
     prompt = p.get("prompt")
-    if prompt and entry and mode == "tests":
+    if prompt and entry and mode == "tests" and helpers(prompt, entry):
         # The helpers a prompt defines are the dataset's, not whatever the candidate redefined.
         try:
             exec(compile(prompt, PROMPT_FILE, "exec", dont_inherit=True), ns)
@@ -615,6 +630,17 @@ def judge(p, link, report, done, leave):
         report(f"A 0 {line_in(e, TEST_FILE)} {what} {describe(e)}")
         print_tb(e, {TEST_FILE})
     done(passed, max(rewrite.count, calls))
+
+
+def helpers(prompt, entry):
+    """Whether the prompt defines anything besides the entry point (most define nothing else:
+    then running it in the judge would only cost its imports)."""
+    try:
+        tree = ast.parse(prompt, PROMPT_FILE)
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign)) and getattr(n, "name", None) != entry
+               for n in tree.body)
 
 
 def child_status(pid, stop=False):
