@@ -399,7 +399,7 @@ class Remote:
         return self._ask("call", a=[encode(a) for a in args], k={k: encode(v) for k, v in kwargs.items()})
 
     def __getattr__(self, name):
-        if name[:2] == "__":
+        if name[:1] == "_":  # dunders and the probes of pytest and unittest stay here
             raise AttributeError(name)
         return self._ask("attr", n=name)
 
@@ -526,6 +526,7 @@ def judge(p, link, report, done, leave):
     if mode not in ("import", "run", "tests", "unittest", "pytest") or not (names.isascii() and names.isalnum()):
         raise ValueError(f"bad mode {mode!r} or names {names!r}")
     sys.path.extend(p.get("site_paths") or [])
+    SITE_PATHS.extend(p.get("site_paths") or [])
     with open(path, "rb") as f:
         source = f.read()
     with warnings.catch_warnings(record=True) as caught:
@@ -676,11 +677,30 @@ def namespace(listing, keep, link):
                 ns[k] = link.exceptions[k] = type(k, (bases[0],), {})
             elif kind == "v":
                 ns[k] = decode(v, lambda hid: Remote(link, hid))
-            elif kind == "m" and type(v) is str and v:
+            elif kind == "m" and type(v) is str and v and importable(v):
                 ns[k] = importlib.import_module(v)  # the judge's own copy, never the candidate's
         except BaseException:
             continue
     return ns
+
+
+# stdlib modules whose import does something (opens a browser, prints, starts a GUI)
+NO_IMPORT = frozenset({"antigravity", "this", "turtle", "turtledemo", "tkinter", "idlelib", "webbrowser", "pydoc", "__hello__", "__phello__"})
+
+
+def importable(name):
+    """A module the candidate imported that the judge may import too: one it has already,
+    the standard library's, or an installed package's (never a file of the candidate's)."""
+    if name in sys.modules:
+        return True
+    top = name.partition(".")[0]
+    if top in NO_IMPORT:
+        return False
+    return top in sys.stdlib_module_names or any(
+        os.path.exists(os.path.join(site, top)) or os.path.exists(os.path.join(site, top + ".py")) for site in SITE_PATHS)
+
+
+SITE_PATHS = []
 
 
 def run_unittest(ns, path, test_code, pristine, report, done):
