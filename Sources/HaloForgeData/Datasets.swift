@@ -97,7 +97,7 @@ public enum Datasets {
                     if !includeUnavailable { continue }
                 }
                 let body = candidates == .canonical ? try field("canonical_solution") : "    return {};\n}\n"
-                samples.append(sample(id: id, language: .cpp, code: prompt + body, test: try field("test")))
+                samples.append(sample(id: id, language: .cpp, code: prompt + body, test: try field("test"), extra: ["prompt": .string(prompt)]))
             case .codeforces:
                 let id = "CF/\(i)"
                 samples.append(sample(id: id, language: .cpp, code: candidates == .canonical ? try field("response") : "int main() { return {}; }\n", test: nil, extra: ["title": object["title"] ?? .null]))

@@ -29,9 +29,11 @@ struct CFamilyVerifier {
         let fileName = cplusplus ? "main.cpp" : "main.c"
         var program = source
         var staticAsserts = 0
+        // The prompt's declaration: the test calls the candidate through exactly that signature.
+        let entry = PythonVerifier.prompt(of: sample).flatMap(CEntryPoint.init(prompt:))
         if let test = sample.test {
             (program, staticAsserts) = CHarness.program(
-                candidate: source, test: test, evidence: evidence, cplusplus: cplusplus, judged: judge != nil)
+                candidate: source, test: test, evidence: evidence, cplusplus: cplusplus, judged: judge != nil, entry: entry)
         }
         do {
             try scratch.write(fileName, program)
@@ -86,12 +88,16 @@ struct CFamilyVerifier {
             return Verdict(reward: Reward.ran, outcome: .ran, compileSeconds: rung.seconds, runSeconds: record.wallSeconds, runEnd: record.summary, detail: "ran to exit 0")
         }
         var verdict = TestVerdict.make(report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
-        if cplusplus, let overload = CSourceScan.everyReading(source).comparisonOverload, verdict.reward > Reward.ran {
-            // The test's own helpers (issame) compare with == and != that such an overload takes over.
+        let scan = CSourceScan.everyReading(source)
+        // The test's own helpers (issame) compare with == and != that such an overload takes over;
+        // a candidate that removes the entry point's renaming macro would put itself before the test.
+        let unwrapped = entry.flatMap { e in scan.directives.contains { ["undef", "define"].contains($0.name) && $0.tokens.first == e.name } ? e.name : nil }
+        let problem = unwrapped.map { "a #define or #undef of \($0)" } ?? (cplusplus ? scan.comparisonOverload : nil)
+        if let problem, verdict.reward > Reward.ran {
             verdict.reward = Reward.ran
             verdict.outcome = .failedTests
             verdict.testsPassed = 0
-            verdict.detail = "the candidate declares \(overload): the tests' comparisons cannot be trusted; " + verdict.detail
+            verdict.detail = "the candidate declares \(problem): the tests' comparisons cannot be trusted; " + verdict.detail
         }
         // The asserts and their counts share the program's process: a candidate that writes a
         // report of its own is stopped by no process boundary, only by the checks above.

@@ -13,15 +13,18 @@ enum CHarness {
     /// `judged`: a judge process outside the program holds the token (the program ends with
     /// `END passed total` and never reads stdin).
     static func program(
-        candidate: String, test: String, evidence: Evidence, prelude: String? = nil, cplusplus: Bool = false, judged: Bool = false
+        candidate: String, test: String, evidence: Evidence, prelude: String? = nil, cplusplus: Bool = false, judged: Bool = false,
+        entry: CEntryPoint? = nil
     ) -> (source: String, asserts: Int) {
         let n = evidence.names
         var text = "#define main hf_\(n)_candidate_main\n"
+        if let entry { text += "#define \(entry.name) \(entry.candidateName(n))\n" }
         text += "#line 1 \"solution\"\n"
         text += candidate
         if !candidate.hasSuffix("\n") { text += "\n" }
         text += "#undef main\n#undef assert\n"
         for name in definedMacros(candidate) { text += "#undef \(name)\n" }
+        if let entry { text += entry.wrapper(n) }
         text += prelude ?? Self.prelude(evidence: evidence, judged: judged)
         var cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             isAssertInclude(line) ? "" : line

@@ -270,4 +270,33 @@ import Testing
             #expect(v.outcome != .passed)
         }
     }
+
+    /// Class 3 beyond `==`: the prompt's declaration is the only way the test reaches the
+    /// candidate, so overloads, operators and conversions of the candidate's own types never
+    /// meet the test's expression (`abs(f(x) - y) < 1e-4`).
+    static let truncatePrompt = "#include<stdio.h>\n#include<math.h>\nusing namespace std;\nfloat truncate_number(float number){\n"
+    static let truncateTest = "#undef NDEBUG\n#include<assert.h>\nint main(){\n assert (truncate_number(3.5) == 0.5);\n assert (abs(truncate_number(1.33) - 0.33) < 1e-4);\n}\n"
+
+    static func truncateSample(_ completion: String) -> Sample {
+        Sample(id: "t", language: .cpp, candidate: .completion(completion, prompt: truncatePrompt), test: truncateTest)
+    }
+
+    @Test func entryPointWrapperKeepsTheDeclaredType() async {
+        let honest = await verify(Self.truncateSample("    return number - int(number);\n}\n"))
+        #expect(honest.reward == 1.0, "\(honest.detail)")
+        let attacks = [
+            // an object that converts to the expected value of whatever it is compared with
+            "    return 0;\n}\nstruct M { template <class T> bool operator==(T) const { return true; } template <class T> bool operator<(T) const { return true; } };\n"
+                + "M operator-(M, double) { return {}; }\nM abs(M) { return {}; }\nM truncate_number(double) { return {}; }\n",
+            // an overload that wins resolution for the test's argument type
+            "    return 0;\n}\nstruct M { operator float() const { return 0.5f; } };\nM truncate_number(double x) { return {}; }\n",
+            // the renaming macro removed, so the candidate's overload faces the test directly
+            "    return 0;\n}\n#undef truncate_number\nstruct M { template <class T> bool operator==(T) const { return true; } template <class T> bool operator<(T) const { return true; } };\n"
+                + "M operator-(M, double) { return {}; }\nM abs(M) { return {}; }\nM truncate_number(double) { return {}; }\n",
+        ]
+        for code in attacks {
+            let v = await verify(Self.truncateSample(code))
+            #expect(v.reward < 1.0, "\(code): \(v.reward) \(v.detail)")
+        }
+    }
 }
