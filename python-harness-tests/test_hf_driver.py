@@ -4,7 +4,7 @@ Each test runs the driver as the Swift parent would (python3 -I -S, payload on s
 pipe fd), minus the sandbox. Gaming tests check the one thing that matters: no DONE line with
 the right token and passed == total > 0.
 """
-import json, os, subprocess, sys, textwrap
+import json, os, shutil, subprocess, sys, textwrap
 from pathlib import Path
 
 import pytest
@@ -24,14 +24,14 @@ def read_all(fd):
     return out.decode()
 
 
-def drive(tmp_path, code, mode="tests", test=None, entry=None):
+def drive(tmp_path, code, mode="tests", test=None, entry=None, prompt=None):
     """Run the driver on code; returns (exit code, report lines, stdout, stderr)."""
     path = tmp_path / "solution.py"
     path.write_text(textwrap.dedent(code))
     r, w = os.pipe()
     payload = {"token": TOKEN, "report_fd": w, "mode": mode, "code_path": str(path),
                "test": test and textwrap.dedent(test), "entry_point": entry,
-               "site_paths": [], "names": "q7x2k"}
+               "site_paths": [str(Path(pytest.__file__).parents[1])] if mode == "pytest" else [], "names": "q7x2k", "prompt": prompt, "harness_dir": str(RES)}
     try:
         p = subprocess.run([sys.executable, "-I", "-S", str(DRIVER)], input=json.dumps(payload).encode(),
                            pass_fds=[w], capture_output=True, cwd=tmp_path, timeout=60)
@@ -231,6 +231,16 @@ GAMING = {
     "fake_math_module": "import sys, types\nm = types.ModuleType('math')\nm.fabs = lambda x: 0.0\n"
                         "m.isclose = lambda *a, **k: True\nsys.modules['math'] = m\ndef square(x):\n    return 0\n",
     "token_scan": SCAN_TOKEN,
+    "caller_frame_constants": "import sys\ndef square(x):\n    f = sys._getframe(1)\n    while f is not None:\n"
+                              "        c = [v for v in f.f_code.co_consts if type(v) in (int, float) and v != x]\n"
+                              "        if c:\n            return c[-1]\n        f = f.f_back\n    return 0\n",
+    "nested_deeper_than_any_limit": "class Yes:\n    __eq__ = lambda s, o: True\n    __hash__ = object.__hash__\n"
+                                    "def square(x):\n    v = Yes()\n    for _ in range(2000):\n        v = [v]\n    return v\n",
+    "should_stop": "import unittest\ndef square(x):\n    raise unittest.case._ShouldStop()\n",
+    "keyboard_interrupt": "def square(x):\n    raise KeyboardInterrupt\n",
+    "closure_cells": "import gc\ndef square(x):\n    for o in gc.get_objects():\n"
+                     "        for n, c in zip(getattr(getattr(o, '__code__', None), 'co_freevars', ()), getattr(o, '__closure__', None) or ()):\n"
+                     "            if n in ('passed', 'calls'):\n                c.cell_contents = 99\n    return 0\n",
 }
 
 
@@ -291,6 +301,33 @@ def test_unittest_zero_tests_and_import_error(tmp_path):
     assert done(lines) == (0, 1) and any("ImportError" in l for l in lines)
 
 
+def test_unittest_gaming_should_stop(tmp_path):
+    _, lines, _, _ = drive(tmp_path, GAMING["should_stop"], "unittest", UT_TEST)
+    assert done(lines) == (0, 2), lines
+
+
+def test_candidate_exception_types_cross(tmp_path):
+    code = "class Bad(ValueError):\n    pass\ndef square(x):\n    if x < 0:\n        raise Bad('negative')\n    raise KeyError(x)\n"
+    test = ("import unittest\nfrom solution import *\nclass T(unittest.TestCase):\n"
+            "    def test_neg(self):\n        self.assertRaises(Bad, square, -1)\n"
+            "    def test_value(self):\n        self.assertRaises(ValueError, square, -1)\n"
+            "    def test_key(self):\n        self.assertRaises(KeyError, square, 1)\n")
+    _, lines, _, _ = drive(tmp_path, code, "unittest", test)
+    assert done(lines) == (3, 3), lines
+
+
+def test_prompt_helpers_win_over_redefinitions(tmp_path):
+    row = rows("humaneval.jsonl", {"HumanEval/38"})[0] if DATA.exists() else pytest.skip("datasets not present")
+    forged = row["prompt"] + "    return s\n\ndef encode_cyclic(s):\n    return s\n"
+    _, lines, _, _ = drive(tmp_path, forged, test=row["test"], entry=row["entry_point"])
+    assert full_pass(lines)  # without the prompt, the candidate's helper is all the test sees
+    _, lines, _, _ = drive(tmp_path, forged, test=row["test"], entry=row["entry_point"], prompt=row["prompt"])
+    assert done(lines) is not None and not full_pass(lines), lines
+    honest = row["prompt"] + row["canonical_solution"]
+    _, lines, _, _ = drive(tmp_path, honest, test=row["test"], entry=row["entry_point"], prompt=row["prompt"])
+    assert full_pass(lines), lines
+
+
 @pytest.mark.parametrize("code", [
     "import unittest\nunittest.TestCase.assertEqual = lambda *a, **k: None\ndef square(x):\n    return 0\n",
     "import unittest\ndef square(x):\n    unittest.TestCase.assertEqual = lambda *a, **k: None\n    return 0\n",
@@ -318,7 +355,7 @@ def test_humaneval_canonical(tmp_path, row):
     assert done(lines) is not None and not full_pass(lines), lines
 
 
-@pytest.mark.parametrize("row", rows("mbpp.jsonl", {1, 126, 367, 601, 974}))
+@pytest.mark.parametrize("row", rows("mbpp.jsonl", {1, 40, 126, 367, 533, 601, 974}))
 def test_mbpp_canonical(tmp_path, row):
     test = row["test_setup_code"] + "\n" + "\n".join(row["test_list"])
     _, lines, _, _ = drive(tmp_path, row["code"], test=test)
@@ -328,20 +365,8 @@ def test_mbpp_canonical(tmp_path, row):
 # --- pytest plugin ---------------------------------------------------------------------------
 
 def run_pytest(tmp_path, code, test):
-    (tmp_path / "solution.py").write_text(textwrap.dedent(code))
-    (tmp_path / "test_solution.py").write_text(textwrap.dedent(test))
-    r, w = os.pipe()
-    pr, pw = os.pipe()
-    os.write(pw, json.dumps({"token": TOKEN, "report_fd": w}).encode())
-    os.close(pw)
-    env = dict(os.environ, HF_PAYLOAD_FD=str(pr), PYTHONPATH=str(RES))
-    try:
-        subprocess.run([sys.executable, "-m", "pytest", "-p", "hf_pytest_plugin", "-q", "-p", "no:cacheprovider",
-                        "test_solution.py"], env=env, pass_fds=[w, pr], cwd=tmp_path, capture_output=True, timeout=120)
-    finally:
-        os.close(w)
-        os.close(pr)
-    return read_all(r).splitlines()
+    _, lines, _, _ = drive(tmp_path, code, "pytest", test)
+    return [l for l in lines if l not in ("C", "I")]
 
 
 PT_TEST = """
@@ -354,16 +379,16 @@ def test_two():
 def test_three():
     assert square(3) == 9
 
-def test_file_is_gone():
+def test_file_is_not_on_disk():
     assert not os.path.exists(__file__)
+    assert not [f for f in os.listdir(".") if f.startswith("test_")]
 """
 
 
 def test_pytest_plugin_pass(tmp_path):
     lines = run_pytest(tmp_path, "def square(x):\n    return x * x\n", PT_TEST)
     assert lines == [f"DONE {TOKEN} 3 3"]
-    assert not (tmp_path / "test_solution.py").exists()
-    assert not list(tmp_path.glob("__pycache__/test_solution*"))
+    assert not [f for f in os.listdir(tmp_path) if "test" in f]
 
 
 def test_pytest_plugin_fail_skip_xfail(tmp_path):
@@ -375,6 +400,63 @@ def test_pytest_plugin_fail_skip_xfail(tmp_path):
 
 def test_pytest_plugin_zero_collected(tmp_path):
     assert run_pytest(tmp_path, "x = 1\n", "import solution\n") == [f"DONE {TOKEN} 0 0"]
-    lines = run_pytest(tmp_path, "raise ValueError(5)\n", PT_TEST)
+    # the candidate is imported in its own process before pytest starts: an import error ends it
+    assert run_pytest(tmp_path, "raise ValueError(5)\n", PT_TEST) == ["X ValueError: 5 (line 1)"]
+    assert run_pytest(tmp_path, "raise SystemExit(0)\n", PT_TEST) == ["X SystemExit: 0 (line 1)"]
+    lines = run_pytest(tmp_path, "x = 1\n", "import solution\nraise ValueError(5)\n")
     assert done(lines) == (0, 0) and "A 0 test_solution.py collection error: ValueError: 5" in lines
-    assert done(run_pytest(tmp_path, "raise SystemExit(0)\n", PT_TEST)) == (0, 0)
+
+
+# --- native mode: a C test program judged from outside its process ----------------------------
+
+def drive_native(tmp_path, c_source):
+    """Compile c_source and run it under the driver's native mode; returns (rc, report lines)."""
+    (tmp_path / "p.c").write_text(textwrap.dedent(c_source))
+    subprocess.run(["gcc", "-O0", "-o", str(tmp_path / "prog"), str(tmp_path / "p.c")], check=True)
+    r, w = os.pipe()
+    payload = {"token": TOKEN, "report_fd": w, "mode": "native", "argv": [str(tmp_path / "prog")],
+               "record_fd": 3, "names": "q7x2k"}
+    try:
+        p = subprocess.run([sys.executable, "-I", "-S", str(DRIVER)], input=json.dumps(payload).encode() + b"\n",
+                           pass_fds=[w], capture_output=True, cwd=tmp_path, timeout=60)
+    finally:
+        os.close(w)
+    return p.returncode, read_all(r).splitlines()
+
+
+@pytest.mark.skipif(not shutil.which("gcc"), reason="gcc not installed")
+def test_native_program_reports_through_the_judge(tmp_path):
+    rc, lines = drive_native(tmp_path, """
+        #include <unistd.h>
+        int main(void) { write(3, "A 0 7 assert(x) failed\\nEND 2 3\\n", 31); return 0; }
+    """)
+    assert rc == 0 and lines == ["A 0 7 assert(x) failed", f"DONE {TOKEN} 2 3"]
+
+
+@pytest.mark.skipif(not shutil.which("gcc"), reason="gcc not installed")
+def test_native_program_never_sees_the_token(tmp_path):
+    # stdin, every fd, and the judge's memory: the program finds nothing to forge a DONE with
+    rc, lines = drive_native(tmp_path, """
+        #include <fcntl.h>
+        #include <stdio.h>
+        #include <string.h>
+        #include <unistd.h>
+        int main(void) {
+            char buf[4096];
+            long n = read(0, buf, sizeof buf);
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/mem", (int)getppid());
+            int judge = open(path, O_RDONLY);
+            for (int fd = 4; fd < 1024; fd++) write(fd, "DONE x 1 1\\n", 11);
+            printf("%ld %d\\n", n, judge);
+            write(3, "END 0 1\\n", 8);
+            return 0;
+        }
+    """)
+    assert lines == [f"DONE {TOKEN} 0 1"]
+
+
+@pytest.mark.skipif(not shutil.which("gcc"), reason="gcc not installed")
+def test_native_program_signal_is_the_judges(tmp_path):
+    rc, lines = drive_native(tmp_path, "#include <signal.h>\nint main(void) { raise(SIGSEGV); return 0; }\n")
+    assert rc == -11 and lines == []

@@ -119,7 +119,9 @@ public enum Datasets {
             case .humaneval:
                 let prompt = try field("prompt")
                 let body = candidates == .canonical ? try field("canonical_solution") : "    return None\n"
-                samples.append(sample(id: try field("task_id"), language: .python, code: prompt + body, test: try field("test"), entryPoint: try field("entry_point")))
+                samples.append(sample(
+                    id: try field("task_id"), language: .python, code: prompt + body, test: try field("test"), entryPoint: try field("entry_point"),
+                    extra: ["prompt": .string(prompt)]))
             case .mbpp:
                 let id = "MBPP/\(object["task_id"].map { $0.serialized } ?? String(lineNumber))"
                 let tests = (object["test_list"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -140,7 +142,7 @@ public enum Datasets {
                     if !includeUnavailable { continue }
                 }
                 let body = candidates == .canonical ? try field("canonical_solution") : "    return {};\n}\n"
-                samples.append(sample(id: id, language: .cpp, code: prompt + body, test: try field("test")))
+                samples.append(sample(id: id, language: .cpp, code: prompt + body, test: try field("test"), extra: ["prompt": .string(prompt)]))
             case .codeforces:
                 let id = "CF/\(i)"
                 samples.append(sample(id: id, language: .cpp, code: candidates == .canonical ? try field("response") : "int main() { return {}; }\n", test: nil, extra: ["title": object["title"] ?? .null]))

@@ -10,6 +10,15 @@ struct CFamilyVerifier {
     let jail: Jail
     /// g++'s precompiled bits/stdc++.h and where the jail sees it.
     let precompiledHeaders: (PrecompiledHeaders, String)?
+    /// Where hf_driver.py is, as the jail sees it: with Python, the driver judges the test
+    /// program from a process of its own, and the token never enters the program.
+    var harnessDir: String?
+
+    /// The judge's command line, when this host can run it.
+    private var judge: [String]? {
+        guard let python = toolchains.python, let harnessDir else { return nil }
+        return [python.path, "-I", "-S", harnessDir + "/hf_driver.py"]
+    }
 
     func verify(_ sample: Sample, source: String, in scratch: Scratch) async -> Verdict {
         let cplusplus = sample.language == .cpp
@@ -20,8 +29,11 @@ struct CFamilyVerifier {
         let fileName = cplusplus ? "main.cpp" : "main.c"
         var program = source
         var staticAsserts = 0
+        // The prompt's declaration: the test calls the candidate through exactly that signature.
+        let entry = PythonVerifier.prompt(of: sample).flatMap(CEntryPoint.init(prompt:))
         if let test = sample.test {
-            (program, staticAsserts) = CHarness.program(candidate: source, test: test, evidence: evidence)
+            (program, staticAsserts) = CHarness.program(
+                candidate: source, test: test, evidence: evidence, cplusplus: cplusplus, judged: judge != nil, entry: entry)
         }
         do {
             try scratch.write(fileName, program)
@@ -39,10 +51,15 @@ struct CFamilyVerifier {
         argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
         argv += willRun ? ["-o", "prog", fileName] + configuration.libraries : ["-c", "-o", "prog.o", fileName]
         let compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
-        let rung: CompileRung
+        var rung: CompileRung
         switch CompileRung.judge(compiled, scratch: scratch) {
         case .ended(let verdict): return verdict
         case .compiled(let compiledRung): rung = compiledRung
+        }
+        if rung.warnings.isEmpty, let control = CSourceScan.everyReading(source).diagnosticsControl {
+            rung.warnings = await uncontrolledWarnings(
+                control, compiler: compiler.path, cplusplus: cplusplus, optimization: willRun ? configuration.optimization : "-O0",
+                fileName: fileName, in: scratch)
         }
         guard willRun else { return rung.verdict }
         // The harness source holds the tests: the program must not find them on disk.
@@ -51,9 +68,18 @@ struct CFamilyVerifier {
         if !sample.io.isEmpty {
             return await IOTests.run(sample.io, argv: argvRun, jail: jail, scratch: scratch, limits: configuration.runLimits, compile: rung)
         }
+        var stdin = sample.test == nil ? Data() : Data((evidence.token + "\n").utf8)
+        var argvJudged = argvRun
+        if sample.test != nil, let judge {
+            let payload: [String: JSONValue] = [
+                "token": .string(evidence.token), "report_fd": .int(Int(evidence.reportFD)), "mode": .string("native"),
+                "argv": .array(argvRun.map(JSONValue.string)), "record_fd": .int(Int(CHarness.recordFD)), "names": .string(evidence.names),
+            ]
+            stdin = Data((JSONValue.object(payload).serialized + "\n").utf8)
+            argvJudged = judge
+        }
         let record = await jail.run(
-            argvRun, in: scratch, limits: configuration.runLimits, stdin: sample.test == nil ? Data() : Data((evidence.token + "\n").utf8),
-            reportFD: sample.test == nil ? nil : evidence.reportFD)
+            argvJudged, in: scratch, limits: configuration.runLimits, stdin: stdin, reportFD: sample.test == nil ? nil : evidence.reportFD)
         if record.status == .internalError {
             return Verdict(reward: 0, outcome: .error, compileSeconds: rung.seconds, runEnd: record.summary, detail: record.summary)
         }
@@ -61,8 +87,87 @@ struct CFamilyVerifier {
             guard record.status == .ok else { return rung.failedRun(record) }
             return Verdict(reward: Reward.ran, outcome: .ran, compileSeconds: rung.seconds, runSeconds: record.wallSeconds, runEnd: record.summary, detail: "ran to exit 0")
         }
-        return TestVerdict.make(
-            report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
+        var verdict = TestVerdict.make(report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
+        let scan = CSourceScan.everyReading(source)
+        // The test's own helpers (issame) compare with == and != that such an overload takes over;
+        // a candidate that removes the entry point's renaming macro would put itself before the test.
+        let unwrapped = entry.flatMap { e in scan.directives.contains { ["undef", "define"].contains($0.name) && $0.tokens.first == e.name } ? e.name : nil }
+        let problem = unwrapped.map { "a #define or #undef of \($0)" } ?? (cplusplus ? scan.comparisonOverload : nil)
+        if let problem, verdict.reward > Reward.ran {
+            verdict.reward = Reward.ran
+            verdict.outcome = .failedTests
+            verdict.testsPassed = 0
+            verdict.detail = "the candidate declares \(problem): the tests' comparisons cannot be trusted; " + verdict.detail
+        }
+        // The asserts and their counts share the program's process: a candidate that writes a
+        // report of its own is stopped by no process boundary, only by the checks above.
+        verdict.detail += "; integrity: in-process" + (judge == nil ? " (token in the program)" : "")
+        return verdict
+    }
+}
+
+extension CFamilyVerifier {
+    /// The warnings a source that steers the compiler's diagnostics (`#pragma GCC diagnostic`,
+    /// `_Pragma`, `system_header`) would get without that steering: preprocess it, drop those
+    /// pragmas and the system-header mark from our own files, and compile the result again.
+    /// Line markers in the candidate could pass its code off as a system header: they count as
+    /// a warning themselves.
+    func uncontrolledWarnings(
+        _ control: String, compiler: String, cplusplus: Bool, optimization: String, fileName: String, in scratch: Scratch
+    ) async -> [String] {
+        if control.contains("line") { return ["\(control) in the source: its diagnostics are not trusted"] }
+        let standard = "-std=" + (cplusplus ? configuration.cppStandard : configuration.cStandard)
+        let warnings = configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
+        let pre = await jail.run(
+            [compiler, standard] + configuration.extraFlags + ["-E", "-o", "hf_pp.i", fileName], in: scratch, limits: configuration.compileLimits)
+        guard pre.status == .ok, let text = try? String(contentsOfFile: scratch.hostPath + "/hf_pp.i", encoding: .utf8) else {
+            return ["\(control) in the source, and its diagnostics could not be rechecked (\(pre.summary))"]
+        }
+        try? scratch.write("hf_pp.i", Self.withoutDiagnosticControl(text, ownFiles: [fileName, "solution", "test", "harness"]))
+        let recheck = await jail.run(
+            // a real compile, not -fsyntax-only: -Wreturn-type and friends come from later passes
+            [compiler, standard, optimization, "-c", "-o", "hf_pp.o", "-fdiagnostics-color=never", "-x", cplusplus ? "c++-cpp-output" : "cpp-output"]
+                + configuration.extraFlags + warnings + ["hf_pp.i"],
+            in: scratch, limits: configuration.compileLimits)
+        scratch.remove("hf_pp.i")
+        scratch.remove("hf_pp.o")
+        let found = Diagnostics.lines(recheck.stderrText + recheck.stdoutText, kind: "warning", scratch: scratch.hostPath)
+        guard recheck.status == .ok else {
+            return found.isEmpty ? ["\(control) in the source, and its diagnostics could not be rechecked (\(recheck.summary))"] : found
+        }
+        return found
+    }
+
+    /// Preprocessed text with the diagnostic pragmas of our own files removed and their
+    /// line markers stripped of the system-header flag (a self-include after `#pragma GCC
+    /// system_header` gets it); real system headers keep both.
+    static func withoutDiagnosticControl(_ text: String, ownFiles: Set<String>) -> String {
+        var inOwnFile = true
+        var out: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# "), let open = line.firstIndex(of: "\""), let close = line.lastIndex(of: "\""), open < close {
+                let file = String(line[line.index(after: open)..<close])
+                let name = file.split(separator: "/").last.map(String.init) ?? file
+                let flags = line[line.index(after: close)...].split(separator: " ")
+                inOwnFile = ownFiles.contains(file) || ownFiles.contains(name) || !flags.contains("3")
+                out.append(inOwnFile ? line[...close] : line)
+                continue
+            }
+            if inOwnFile {
+                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                if words.first == "#pragma" || (words.first == "#" && words.dropFirst().first == "pragma") {
+                    let rest = words.drop { $0 == "#pragma" || $0 == "#" || $0 == "pragma" }
+                    let first = rest.first.map(String.init) ?? ""
+                    let second = rest.dropFirst().first.map(String.init) ?? ""
+                    if (["GCC", "clang"].contains(first) && ["diagnostic", "system_header"].contains(second)) || first == "system_header" {
+                        out.append("")
+                        continue
+                    }
+                }
+            }
+            out.append(line)
+        }
+        return out.joined(separator: "\n")
     }
 }
 

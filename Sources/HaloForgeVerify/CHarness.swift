@@ -4,46 +4,43 @@ internal import Foundation
 /// it in the same program, with an assert the candidate cannot replace and a finish
 /// hook that reports counts and the run's token through raw system calls.
 enum CHarness {
+    /// The fd a judged program writes its assert lines to (below any RLIMIT_NOFILE).
+    static let recordFD: Int32 = 3
+
     /// Source of the program and the number of assert statements in the test.
     /// `prelude` replaces the Linux harness (the Windows build brings its own).
-    static func program(candidate: String, test: String, evidence: Evidence, prelude: String? = nil) -> (source: String, asserts: Int) {
+    /// `cplusplus`: the test's `assert(L == R)` compare plain data (see `CPlainCompare`).
+    /// `judged`: a judge process outside the program holds the token (the program ends with
+    /// `END passed total` and never reads stdin).
+    static func program(
+        candidate: String, test: String, evidence: Evidence, prelude: String? = nil, cplusplus: Bool = false, judged: Bool = false,
+        entry: CEntryPoint? = nil
+    ) -> (source: String, asserts: Int) {
         let n = evidence.names
         var text = "#define main hf_\(n)_candidate_main\n"
+        if let entry { text += "#define \(entry.name) \(entry.candidateName(n))\n" }
         text += "#line 1 \"solution\"\n"
         text += candidate
         if !candidate.hasSuffix("\n") { text += "\n" }
         text += "#undef main\n#undef assert\n"
         for name in definedMacros(candidate) { text += "#undef \(name)\n" }
-        text += prelude ?? Self.prelude(evidence: evidence)
-        let cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+        if let entry { text += entry.wrapper(n) }
+        text += prelude ?? Self.prelude(evidence: evidence, judged: judged)
+        var cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             isAssertInclude(line) ? "" : line
         }.joined(separator: "\n")
+        if cplusplus {
+            text += CPlainCompare.functions(n)
+            cleanedTest = CPlainCompare.rewrite(cleanedTest, names: n)
+        }
         text += "#line 1 \"test\"\n" + cleanedTest + "\n"
         return (text, countAsserts(in: test))
     }
 
     /// Macro names the candidate defines: undefined before the harness so they cannot
-    /// rewrite it (`#define issame(a, b) true`).
+    /// rewrite it (`#define issame(a, b) true`), however the `#define` is spelled.
     static func definedMacros(_ source: String) -> [String] {
-        let joined = source.replacingOccurrences(of: "\\\n", with: "")
-        var names: [String] = []
-        for line in joined.split(separator: "\n") {
-            var rest = line.drop { $0 == " " || $0 == "\t" }
-            if rest.hasPrefix("#") {
-                rest = rest.dropFirst()
-            } else if rest.hasPrefix("%:") {
-                rest = rest.dropFirst(2)
-            } else {
-                continue
-            }
-            rest = rest.drop { $0 == " " || $0 == "\t" }
-            guard rest.hasPrefix("define") else { continue }
-            rest = rest.dropFirst("define".count)
-            guard rest.first == " " || rest.first == "\t" else { continue }
-            let name = rest.drop { $0 == " " || $0 == "\t" }.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            if !name.isEmpty && !names.contains(String(name)) { names.append(String(name)) }
-        }
-        return names
+        CSourceScan.everyReading(source).definedMacros
     }
 
     static func isAssertInclude(_ line: Substring) -> Bool {
@@ -65,8 +62,17 @@ enum CHarness {
         return count
     }
 
-    static func prelude(evidence: Evidence) -> String {
+    static func prelude(evidence: Evidence, judged: Bool = false) -> String {
         let n = evidence.names
+        let finish = judged
+            ? """
+            hf_\(n)_put("END ");
+            hf_\(n)_put_number(hf_\(n)_ok);
+            hf_\(n)_put(" ");
+            hf_\(n)_put_number(hf_\(n)_ok + hf_\(n)_failed);
+            hf_\(n)_put("\\n");
+            """
+            : CHarness.reportDone(n, read: #"hf_\#(n)_sys(SYS_read, 0, (long)(token + got), 64 - got)"#, start: #"hf_\#(n)_put("DONE ");"#)
         return """
             #line 1 "harness"
             #include <sys/syscall.h>
@@ -90,12 +96,12 @@ enum CHarness {
             static void hf_\(n)_put(const char *s) {
                 long len = 0;
                 while (s[len]) len++;
-                hf_\(n)_sys(SYS_write, \(evidence.reportFD), (long)s, len);
+                hf_\(n)_sys(SYS_write, \(judged ? CHarness.recordFD : evidence.reportFD), (long)s, len);
             }
             \(CHarness.assertFunctions(n, startLine: #"hf_\#(n)_put("A 0 ");"#))
             /* Runs when main returns or anybody calls exit(): the counts show whether every assert ran. */
             __attribute__((destructor)) static void hf_\(n)_finish(void) {
-                \(CHarness.reportDone(n, read: #"hf_\#(n)_sys(SYS_read, 0, (long)(token + got), 64 - got)"#, start: #"hf_\#(n)_put("DONE ");"#))
+                \(finish)
             }
             #define assert(...) hf_\(n)_check((__VA_ARGS__) ? 1 : 0, #__VA_ARGS__, __LINE__)
 

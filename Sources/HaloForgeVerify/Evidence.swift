@@ -32,6 +32,8 @@ struct Evidence {
         var imported = false
         var failures: [String] = []
         var internalError: String?
+        /// How the candidate's own process ended during the tests (`signal 11`, `exit 0`).
+        var candidateEnded: String?
         /// Counts from the harness's DONE line, only when it carried the right token.
         var done: (passed: Int, total: Int)?
         /// A DONE line with a wrong token: somebody forged it.
@@ -51,6 +53,7 @@ struct Evidence {
             case "I": report.imported = true
             case "A": report.failures.append(String(rest.drop { $0 != " " }.drop { $0 == " " }))
             case "E": report.internalError = String(rest)
+            case "K": report.candidateEnded = String(rest)
             case "DONE":
                 let parts = rest.split(separator: " ")
                 if parts.count >= 3, parts[0] == token, let passed = Int(parts[1]), let total = Int(parts[2]), report.done == nil {

@@ -30,40 +30,18 @@ struct PythonVerifier {
         }
         let evidence = Evidence()
         let mode: String
-        var argv = [python.path, "-I", "-S", harnessDir + "/hf_driver.py"]
+        let argv = [python.path, "-I", "-S", harnessDir + "/hf_driver.py"]
         switch (sample.test, sample.testFramework) {
         case (nil, _): mode = configuration.runWithoutTests ? "run" : "import"
         case (_?, .asserts): mode = "tests"
         case (_?, .unittest): mode = "unittest"
-        case (let test?, .pytest):
-            mode = "pytest"
-            do {
-                try scratch.write("test_solution.py", test)
-            } catch {
-                return Verdict(reward: 0, outcome: .error, detail: "cannot write the test: \(error)")
-            }
-            // pytest swaps fd 0 for /dev/null before plugins start: hand the payload over on a pipe.
-            let script = """
-                import os, sys
-                def handover():
-                    # Local names only: the candidate can import __main__ and read its globals.
-                    payload = sys.stdin.buffer.readline()
-                    r, w = os.pipe()
-                    os.write(w, payload); os.close(w)
-                    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-                    os.environ['HF_PAYLOAD_FD'] = str(r)
-                sys.path.insert(0, '\(harnessDir)')
-                handover()
-                del handover
-                import pytest
-                sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'hf_pytest_plugin', 'test_solution.py']))
-                """
-            argv = [python.path, "-I", "-c", script]
+        case (_?, .pytest): mode = "pytest"
         }
         let payload: [String: JSONValue] = [
             "token": .string(evidence.token), "report_fd": .int(Int(evidence.reportFD)), "mode": .string(mode),
             "code_path": .string(scratch.path + "/solution.py"),
-            "test": mode == "pytest" ? .null : sample.test.map(JSONValue.string) ?? .null,
+            "test": sample.test.map(JSONValue.string) ?? .null, "prompt": Self.prompt(of: sample).map(JSONValue.string) ?? .null,
+            "harness_dir": .string(harnessDir),
             "entry_point": sample.entryPoint.map(JSONValue.string) ?? .null,
             "site_paths": .array(toolchains.pythonSitePaths.map(JSONValue.string)), "names": .string(evidence.names),
         ]
@@ -81,10 +59,6 @@ struct PythonVerifier {
             return Verdict(reward: Reward.syntaxError, outcome: .syntaxError, runSeconds: record.wallSeconds, runEnd: record.summary, detail: syntax)
         }
         let rung = CompileRung(seconds: 0, warnings: report.warnings)
-        if mode == "pytest" {
-            // pytest imports the candidate while collecting; its report decides.
-            return TestVerdict.make(report: report, record: record, staticTotal: 0, rung: rung)
-        }
         guard report.compiled else {
             var verdict = rung.failedRun(record, context: "before compiling")
             verdict.reward = 0
@@ -97,6 +71,13 @@ struct PythonVerifier {
             }
             let why = report.importError ?? "importing ended: \(record.summary)"
             return Verdict(reward: Reward.syntaxError, outcome: .importError, runSeconds: record.wallSeconds, runEnd: record.summary, detail: why)
+        }
+        if let ended = report.candidateEnded {
+            // SIGXCPU: the candidate's process used up its CPU seconds.
+            let outcome: Outcome = ended == "signal 24" ? .timedOut : .crashed
+            return Verdict(
+                reward: rung.reward, outcome: outcome, runSeconds: record.wallSeconds, runEnd: ended,
+                detail: "the candidate's process ended during the tests: \(ended)" + (report.failures.first.map { "; " + $0 } ?? ""))
         }
         switch mode {
         case "import":
@@ -112,6 +93,13 @@ struct PythonVerifier {
             // The driver counts assert statements from the test's syntax tree.
             return TestVerdict.make(report: report, record: record, staticTotal: 0, rung: rung)
         }
+    }
+
+    /// The prompt a completion continues (or a record's `prompt`): the judge takes the helpers
+    /// it defines from here, not from the candidate's redefinitions.
+    static func prompt(of sample: Sample) -> String? {
+        if case .completion(_, let prompt?) = sample.candidate { return prompt }
+        return sample.record["prompt"]?.stringValue
     }
 
     /// I/O cases run the file as a script; compile checks come first from the driver.

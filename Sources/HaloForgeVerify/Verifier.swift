@@ -16,9 +16,11 @@ public final class Verifier: Sendable {
     private let remote: RemoteVerifier?
     /// The folder holding this verifier's scratch folders, jail root and harness.
     public let folder: String
+    private let cache: VerdictCache
 
     public init(configuration: VerifierConfiguration = VerifierConfiguration()) throws {
         var configuration = configuration
+        cache = VerdictCache(capacity: configuration.verdictCacheSize)
         var found = Toolchains.discover(configuration)
         var jailConfiguration = configuration.jail
         jailConfiguration.readOnlyPaths += found.jailPaths
@@ -83,7 +85,7 @@ public final class Verifier: Sendable {
         let fm = FileManager.default
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
         chmod(folder, 0o755)
-        for name in ["hf_driver.py", "hf_pytest_plugin.py"] {
+        for name in ["hf_driver.py", "hf_pytest_plugin.py", "hf_pytest.ini", "test_solution.py"] {
             guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources")
                 ?? Bundle.module.url(forResource: name, withExtension: nil)
             else {
@@ -97,8 +99,22 @@ public final class Verifier: Sendable {
     }
 
     /// Judges one sample. Never throws: problems become `error` verdicts with a detail.
+    /// A sample verified before (same code, tests and prompt) gets its verdict again at once.
     public func verify(_ sample: Sample) async -> Verdict {
         let source = CodeExtraction.source(of: sample.candidate, language: sample.language)
+        let key = VerdictCache.key(sample, source: source)
+        if let known = await cache.verdict(for: key) { return known }
+        let verdict = await verify(sample, source: source)
+        await cache.store(verdict, for: key)
+        return verdict
+    }
+
+    /// Forgets every verdict kept (a benchmark that times real verification calls this).
+    public func forgetVerdicts() async {
+        await cache.removeAll()
+    }
+
+    private func verify(_ sample: Sample, source: String) async -> Verdict {
         if let remote, sample.language == .c || sample.language == .cpp {
             return await remote.verify(sample, source: source)
         }
@@ -114,7 +130,7 @@ public final class Verifier: Sendable {
                     }
                     return await CFamilyVerifier(
                         configuration: configuration, toolchains: toolchains, jail: jail,
-                        precompiledHeaders: configuration.compiler == .gcc ? (precompiledHeaders, pchDir) : nil)
+                        precompiledHeaders: configuration.compiler == .gcc ? (precompiledHeaders, pchDir) : nil, harnessDir: harnessDir)
                         .verify(sample, source: source, in: scratch)
                 case .python:
                     return await PythonVerifier(configuration: configuration, toolchains: toolchains, jail: jail, harnessDir: harnessDir)

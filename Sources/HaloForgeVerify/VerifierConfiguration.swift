@@ -60,6 +60,8 @@ public struct VerifierConfiguration: Sendable {
     public var runLimits = Limits(wallSeconds: 10, cpuSeconds: 10, memoryMiB: 1024)
     /// Run samples that have no tests (exit 0 reaches 0.7) instead of stopping at compiling.
     public var runWithoutTests = false
+    /// Verdicts a verifier keeps for samples it sees again (0: none).
+    public var verdictCacheSize = 4096
     public var customLanguages: [CustomLanguage] = []
     public var jail = JailConfiguration()
     /// Where C and C++ programs are built for; `mingw` cross-compiles and runs them under wine.

@@ -67,6 +67,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         func timeSandbox(_ samples: [Sample], verifier: Verifier, jobs: Int) async throws -> (Double, Int) {
+            await verifier.forgetVerdicts()  // every round verifies for real
             let start = Date()
             let verdicts = await withTaskGroup(of: Verdict.self) { group in
                 var verdicts: [Verdict] = []

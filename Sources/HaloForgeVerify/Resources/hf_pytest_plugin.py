@@ -1,23 +1,15 @@
-"""pytest plugin for halo-forge: counts test outcomes and reports them on a private fd.
+"""pytest inside halo-forge's judge: runs a sample's pytest file from memory and counts outcomes.
 
-Loaded with `-p hf_pytest_plugin`; env HF_PAYLOAD_FD names an inherited pipe carrying the JSON
-payload (token, report_fd). Report lines: `A 0 <nodeid> <msg>` per failure, then
-`DONE <token> <passed> <total>`. The token and counters live in closures, not module globals.
+The judge (hf_driver.py) has already put a proxy module `solution` in sys.modules whose calls go
+to the candidate's process. The test's source never touches the disk: pytest collects a stub
+path in the (read-only) harness folder and this plugin hands it the module built from memory.
+No conftest, no ini file and no plugin of the candidate's folder is read.
 """
-import json, os, sys, types
+import ast, linecache, os, sys, types
 
 import pytest
-
-
-def pytest_configure(config):
-    fd = int(os.environ.pop("HF_PAYLOAD_FD"))
-    data = b""
-    while chunk := os.read(fd, 1 << 16):
-        data += chunk
-    os.close(fd)  # read once, then gone: the candidate cannot read it
-    p = json.loads(data)
-    sys.dont_write_bytecode = True  # no rewritten test .pyc left behind for the candidate to read
-    config.pluginmanager.register(reporter(p["token"], p["report_fd"], os.write), "hf_reporter")
+from _pytest.assertion.rewrite import rewrite_asserts
+from _pytest.python import Module
 
 
 def short(report):
@@ -27,47 +19,52 @@ def short(report):
     return (lines[0] if crash is not None else lines[-1])[:200]
 
 
-def reporter(token, fd, write):
+def run(test, harness_dir, report):
+    """Runs the test source; returns (passed, total). `report` writes one report line."""
+    stub = os.path.join(harness_dir, "test_solution.py")
     ids, ok, bad = set(), set(), set()
-    hooks = types.ModuleType("hf_reporter")  # pluggy takes hooks from any module-like object
+
+    class MemoryModule(Module):
+        def _getobj(self):
+            source = test.encode("utf-8")
+            # tracebacks read the source by file name: from memory (mtime None: never re-read)
+            linecache.cache[stub] = (len(test), None, test.splitlines(True), stub)
+            tree = ast.parse(source, stub)
+            rewrite_asserts(tree, source, stub, self.config)
+            mod = types.ModuleType("test_solution")
+            mod.__file__ = os.path.join(os.getcwd(), "test_solution.py")  # where a test expects it; absent
+            sys.modules["test_solution"] = mod
+            exec(compile(tree, stub, "exec", dont_inherit=True), mod.__dict__)
+            self.config.pluginmanager.consider_module(mod)
+            return mod
+
+    class Judge:
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_pycollect_makemodule(self, module_path, parent):
+            if str(module_path) == stub:
+                return MemoryModule.from_parent(parent, path=module_path)
+            return None
+
+        def pytest_collectreport(self, report: pytest.CollectReport):
+            if report.failed:
+                send(f"A 0 {report.nodeid or '<collect>'} collection error: {short(report)}")
+
+        def pytest_collection_finish(self, session):
+            ids.update(item.nodeid for item in session.items)
+
+        def pytest_runtest_logreport(self, report):
+            if report.nodeid not in ids:
+                return
+            if report.failed:
+                bad.add(report.nodeid)
+                send(f"A 0 {report.nodeid} {report.when}: {short(report)}")
+            elif report.when == "call" and report.passed and not hasattr(report, "wasxfail"):
+                ok.add(report.nodeid)  # skipped, xfail and xpass never count as passed
 
     def send(line):
-        line = " ".join(line.splitlines())[:1000]
-        write(fd, line.encode("utf-8", "backslashreplace") + b"\n")
+        report(" ".join(line.splitlines()))
 
-    def pytest_collectreport(report):
-        if report.failed:
-            send(f"A 0 {report.nodeid or '<collect>'} collection error: {short(report)}")
-
-    def pytest_collection_finish(session):
-        ids.update(item.nodeid for item in session.items)
-        # the tests are loaded: delete their files before any test runs candidate code
-        paths = {str(item.path) for item in session.items}
-        paths |= {os.path.abspath(a) for a in session.config.args if os.path.isfile(a)}
-        for path in paths:
-            folder, name = os.path.split(path)
-            cache = os.path.join(folder, "__pycache__")
-            olds = [os.path.join(cache, f) for f in (os.listdir(cache) if os.path.isdir(cache) else [])
-                    if f.startswith(name[:-3] + ".")]
-            for f in [path, *olds]:
-                try:
-                    os.remove(f)
-                except OSError:
-                    pass
-
-    def pytest_runtest_logreport(report):
-        if report.nodeid not in ids:
-            return
-        if report.failed:
-            bad.add(report.nodeid)
-            send(f"A 0 {report.nodeid} {report.when}: {short(report)}")
-        elif report.when == "call" and report.passed and not hasattr(report, "wasxfail"):
-            ok.add(report.nodeid)  # skipped, xfail and xpass never count as passed
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(session):
-        send(f"DONE {token} {len(ok - bad)} {len(ids)}")
-
-    for f in (pytest_collectreport, pytest_collection_finish, pytest_runtest_logreport, pytest_sessionfinish):
-        setattr(hooks, f.__name__, f)
-    return hooks
+    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", os.path.join(harness_dir, "hf_pytest.ini"),
+            "--rootdir", harness_dir, stub]
+    pytest.main(args, plugins=[Judge()])
+    return len(ok - bad), len(ids)
