@@ -331,6 +331,32 @@ import Testing
         }
     }
 
+    /// A host without a range for the user (here /etc/subuid hidden by an empty file in a
+    /// mount namespace of the test's own): each run keeps the caller's uid, as root inside,
+    /// and the smoke line says why.
+    @Test func withoutASubordinateRangeEachRunKeepsTheCallersUid() throws {
+        let (user, bin) = try Self.requireUser()
+        try #require(geteuid() == 0, "hiding /etc/subuid in a mount namespace needs root")
+        let empty = "/tmp/hf-empty-subuid-\(UInt32.random(in: 0..<UInt32.max))"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        defer { unlink(empty) }
+        func withoutRange(_ argv: [String]) -> [String] {
+            let quoted = user.command(argv).map { "'\($0)'" }.joined(separator: " ")
+            return ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                    "mount --bind \(empty) /etc/subuid && mount --bind \(empty) /etc/subgid && exec \(quoted)"]
+        }
+        let smoke = try Self.run(withoutRange([bin + "/halo-forge", "test", "--level", "smoke", "--jobs", "1"]), timeout: 240)
+        let sandbox = smoke.stdout.split(separator: "\n").first { $0.contains("sandbox — ") }.map(String.init) ?? ""
+        #expect(sandbox.hasPrefix("✓ sandbox — namespaces (user: one uid per user namespace (no /etc/subuid range)"), "\(smoke.stdout) \(smoke.stderr)")
+        let record = Self.record("uid", c: #"""
+            #include <stdio.h>
+            #include <unistd.h>
+            int main(void) { printf("%d\n", (int)getuid()); return 0; }
+            """#, stdout: "0\n")
+        let result = try Self.run(withoutRange([bin + "/halo-forge", "verify", "-"]), stdin: record)
+        #expect(Self.rewards(result.stdout)["uid"] == 1.0, "\(result.stdout) \(result.stderr)")
+    }
+
     /// Runs `argv` as the user inside a user namespace whose user.max_user_namespaces is 0:
     /// a real refusal, as a host with user namespaces switched off gives.
     static func refusingUserNamespaces(_ user: User, _ argv: [String]) throws -> [String] {
