@@ -339,6 +339,37 @@ static void install_seccomp(void) {
 #endif
 }
 
+struct hf_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+/// Folders the caller made in the scratch (wine's prefix) become the program's, as they are
+/// made as root: wine refuses a prefix its user does not own. Files stay the caller's, read-only
+/// to the program. Only the caller's own folders (uid 0 here) are entered, never a link; raw
+/// getdents64, as this copy of a multithreaded process must not call malloc (opendir).
+static void hand_folders(int dirfd, uid_t uid, gid_t gid, int depth) {
+    char buf[2048];
+    for (;;) {
+        long n = syscall(SYS_getdents64, dirfd, buf, sizeof buf);
+        if (n <= 0) return;
+        for (long off = 0; off < n;) {
+            struct hf_dirent64 *d = (struct hf_dirent64 *)(buf + off);
+            off += d->d_reclen;
+            if (d->d_name[0] == '.' && (d->d_name[1] == 0 || (d->d_name[1] == '.' && d->d_name[2] == 0))) continue;
+            struct stat st;
+            if (fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0) continue;
+            int sub = openat(dirfd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) continue;
+            if (fchown(sub, uid, gid) == 0 && depth < 8) hand_folders(sub, uid, gid, depth + 1);
+            close(sub);
+        }
+    }
+}
+
 /// Becomes the program: limits, descriptors, identity, exec. Never returns.
 static void exec_program(const child_context *ctx) {
     const hf_spec *spec = ctx->spec;
@@ -384,6 +415,13 @@ static void exec_program(const child_context *ctx) {
     // whose bookkeeping was copied into this single-threaded process, and can hang.
     if (spec->own_dir && spec->uid != 0 && (chown(spec->own_dir, (uid_t)-1, spec->gid) != 0 || chmod(spec->own_dir, 0770) != 0))
         die_in_program("cannot hand the scratch folder to the program", spec->own_dir);
+    if (spec->own_dir && spec->uid != 0) {
+        int own = open(spec->own_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (own >= 0) {
+            hand_folders(own, spec->uid, spec->gid, 0);
+            close(own);
+        }
+    }
     // Subordinate ids leave setgroups allowed: the caller's supplementary groups go too.
     int drop_groups = !spec->user_ns || spec->gid_map_helper != NULL;
     if (spec->uid != 0 && geteuid() == 0) {

@@ -331,6 +331,20 @@ import Testing
         }
     }
 
+    /// wine refuses a prefix its user does not own: with subordinate uids the folders the
+    /// verifier made in the scratch must become the run's, as they do as root.
+    @Test func windowsProgramsRunUnderWineWithSubordinateUids() throws {
+        let (user, bin) = try Self.requireUser()
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/x86_64-w64-mingw32-gcc"), "MinGW-w64 is missing (scripts/install-test-deps.sh)")
+        let record = Self.record("wine", c: #"""
+            #include <stdio.h>
+            int main(void) { int a, b; if (scanf("%d %d", &a, &b) != 2) return 1; printf("%d\n", a + b); return 0; }
+            """#, stdin: "2 3\n", stdout: "5\n")
+        let result = try Self.run(user.command([bin + "/halo-forge", "verify", "--target", "mingw", "-"]), stdin: record)
+        #expect(result.stderr.contains("a subordinate uid per run"), "\(result.stderr)")
+        #expect(Self.rewards(result.stdout)["wine"] == 1.0, "\(result.stdout) \(result.stderr)")
+    }
+
     /// A host without a range for the user (here /etc/subuid hidden by an empty file in a
     /// mount namespace of the test's own): each run keeps the caller's uid, as root inside,
     /// and the smoke line says why.

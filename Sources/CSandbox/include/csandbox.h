@@ -31,7 +31,8 @@ typedef struct hf_spec {
     const char *const *uid_map_helper;
     const char *const *gid_map_helper;
     /* A folder inside the jail (the scratch) given to gid `gid`, mode 0770, before the program
-       starts; it stays owned by the caller, so the program cannot take it from the caller. */
+       starts; it stays owned by the caller, so the program cannot take it from the caller.
+       Folders the caller made in it become the program's (uid/gid); files stay the caller's. */
     const char *own_dir;
     const char *root_dir;         /* empty host folder that becomes the jail's root mount point */
     const hf_mount *mounts;
