@@ -38,10 +38,12 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
 
 if [ ${#want[@]} -gt 0 ]; then apt_install "${want[@]}"; fi
 
-# --- the rootless jail's tests: an unprivileged user (useradd, runuser, setpriv) and venvs --
+# --- the rootless jail's tests: an unprivileged user (useradd, runuser, setpriv), uidmap, venvs --
 # RootlessJailTests makes venvs from the system Python (python3 -m venv needs ensurepip).
 want=()
 command -v useradd >/dev/null 2>&1 || [ -x /usr/sbin/useradd ] || want+=(passwd)
 { command -v runuser >/dev/null 2>&1 || [ -x /usr/sbin/runuser ]; } && command -v setpriv >/dev/null 2>&1 || want+=(util-linux)
 if [ -x /usr/bin/python3 ] && ! /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then want+=(python3-venv); fi
+# newuidmap/newgidmap: each run of an ordinary user with an /etc/subuid range gets its own uid.
+{ command -v newuidmap >/dev/null 2>&1 && command -v newgidmap >/dev/null 2>&1; } || want+=(uidmap)
 if [ ${#want[@]} -gt 0 ]; then apt_install "${want[@]}"; fi

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -338,6 +339,37 @@ static void install_seccomp(void) {
 #endif
 }
 
+struct hf_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+/// Folders the caller made in the scratch (wine's prefix) become the program's, as they are
+/// made as root: wine refuses a prefix its user does not own. Files stay the caller's, read-only
+/// to the program. Only the caller's own folders (uid 0 here) are entered, never a link; raw
+/// getdents64, as this copy of a multithreaded process must not call malloc (opendir).
+static void hand_folders(int dirfd, uid_t uid, gid_t gid, int depth) {
+    char buf[2048];
+    for (;;) {
+        long n = syscall(SYS_getdents64, dirfd, buf, sizeof buf);
+        if (n <= 0) return;
+        for (long off = 0; off < n;) {
+            struct hf_dirent64 *d = (struct hf_dirent64 *)(buf + off);
+            off += d->d_reclen;
+            if (d->d_name[0] == '.' && (d->d_name[1] == 0 || (d->d_name[1] == '.' && d->d_name[2] == 0))) continue;
+            struct stat st;
+            if (fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0) continue;
+            int sub = openat(dirfd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) continue;
+            if (fchown(sub, uid, gid) == 0 && depth < 8) hand_folders(sub, uid, gid, depth + 1);
+            close(sub);
+        }
+    }
+}
+
 /// Becomes the program: limits, descriptors, identity, exec. Never returns.
 static void exec_program(const child_context *ctx) {
     const hf_spec *spec = ctx->spec;
@@ -381,8 +413,19 @@ static void exec_program(const child_context *ctx) {
     if (spec->isolate) drop_capability_sources();
     // Raw system calls: glibc's setuid() would try to sync the parent's other threads,
     // whose bookkeeping was copied into this single-threaded process, and can hang.
+    if (spec->own_dir && spec->uid != 0 && (chown(spec->own_dir, (uid_t)-1, spec->gid) != 0 || chmod(spec->own_dir, 0770) != 0))
+        die_in_program("cannot hand the scratch folder to the program", spec->own_dir);
+    if (spec->own_dir && spec->uid != 0) {
+        int own = open(spec->own_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (own >= 0) {
+            hand_folders(own, spec->uid, spec->gid, 0);
+            close(own);
+        }
+    }
+    // Subordinate ids leave setgroups allowed: the caller's supplementary groups go too.
+    int drop_groups = !spec->user_ns || spec->gid_map_helper != NULL;
     if (spec->uid != 0 && geteuid() == 0) {
-        if ((!spec->user_ns && syscall(SYS_setgroups, 0, NULL) != 0) || syscall(SYS_setgid, spec->gid) != 0 ||
+        if ((drop_groups && syscall(SYS_setgroups, 0, NULL) != 0) || syscall(SYS_setgid, spec->gid) != 0 ||
             syscall(SYS_setuid, spec->uid) != 0) {
             die_in_program("cannot drop identity", NULL);
         }
@@ -628,9 +671,70 @@ static int write_proc_file(pid_t pid, const char *name, const char *text, char *
     return 0;
 }
 
+/// Runs newuidmap/newgidmap (setuid root: they check /etc/subuid and /etc/subgid) for `pid`.
+static int run_map_helper(pid_t pid, const char *const *helper, char *why, size_t why_size) {
+    int n = 0;
+    while (helper[n]) n++;
+    const char *argv[24];
+    if (n < 1 || n + 2 > (int)(sizeof argv / sizeof argv[0])) {
+        snprintf(why, why_size, "bad id map helper arguments");
+        return -1;
+    }
+    char pid_text[16];
+    snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
+    argv[0] = helper[0];
+    argv[1] = pid_text;
+    for (int i = 1; i <= n; i++) argv[i + 1] = helper[i];
+    int out[2];
+    if (high_pipe(out) != 0) {
+        snprintf(why, why_size, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+    char *const no_env[] = {NULL};
+    pid_t helper_pid;
+    int rc = posix_spawn(&helper_pid, argv[0], &actions, NULL, (char *const *)argv, no_env);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    if (rc != 0) {
+        close(out[0]);
+        snprintf(why, why_size, "%s: %s", argv[0], strerror(rc));
+        return -1;
+    }
+    char text[160] = "";
+    size_t got = 0;
+    for (;;) {
+        ssize_t r = read(out[0], text + got, sizeof text - 1 - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += (size_t)r;
+        if (got >= sizeof text - 1) break;
+    }
+    text[got] = 0;
+    close(out[0]);
+    int status = 0;
+    while (waitpid(helper_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+    for (char *p = text; *p; p++) {
+        if (*p == '\n') *p = ' ';
+    }
+    snprintf(why, why_size, "%s failed (status %d): %s", argv[0], status, text);
+    return -1;
+}
+
 /// The caller becomes root of the jail's user namespace; setgroups is denied first, as
-/// the kernel requires of an unprivileged writer of gid_map.
+/// the kernel requires of an unprivileged writer of gid_map. With subordinate ids the
+/// setuid helpers write both maps (and setgroups) instead.
 static int write_id_maps(pid_t pid, const hf_spec *spec, char *why, size_t why_size) {
+    if (spec->uid_map_helper && spec->gid_map_helper) {
+        if (run_map_helper(pid, spec->uid_map_helper, why, why_size) != 0) return -1;
+        return run_map_helper(pid, spec->gid_map_helper, why, why_size);
+    }
     if (write_proc_file(pid, "setgroups", "deny", why, why_size) != 0 && errno != ENOENT) return -1;
     if (write_proc_file(pid, "uid_map", spec->uid_map, why, why_size) != 0) return -1;
     return write_proc_file(pid, "gid_map", spec->gid_map, why, why_size);

@@ -85,6 +85,10 @@ public final class Jail: Sendable {
     public let configuration: JailConfiguration
     /// An ordinary caller: each run enters its own user namespace, the caller mapped to root there.
     public let userNamespace: Bool
+    /// An ordinary caller's subordinate ids (/etc/subuid): each run's program is one of them.
+    let subordinateIDs: SubordinateIDs?
+    /// Why an ordinary caller's runs share the caller's uid, in words.
+    public let subordinateReason: String?
     /// How memory, processes and CPU are bounded on this host, in words.
     public var limitEnforcement: String { cgroups.description }
     /// A cgroup per run where the host allows it.
@@ -95,8 +99,10 @@ public final class Jail: Sendable {
     private let baseMounts: [(String, String)]
     private let links: [(String, String)]
     private let scratchCounter = Atomic<Int>(0)
-    /// First uid of this jail's dedicated identities (used as root only).
+    /// First uid of this jail's dedicated identities (as root, or in the subordinate range).
     private let uidBase: UInt32
+    /// How many ids from uidBase this process may hand out.
+    private let uidCount: UInt32
 
     /// The environment every program gets: nothing of the caller's leaks in.
     public static let environment: [String: String] = [
@@ -144,24 +150,48 @@ public final class Jail: Sendable {
 
         // Without root the jail needs a user namespace.
         userNamespace = geteuid() != 0
-        uidBase = userNamespace ? 0 : try configuration.uidBase ?? UIDLease.processBase()
+        var subordinate: SubordinateIDs?
+        var subordinateReason: String?
+        if userNamespace {
+            switch SubordinateIDs.detect() {
+            case .success(let ids): subordinate = ids
+            case .failure(let why): subordinateReason = why.description
+            }
+        }
+        if let ids = subordinate {
+            (uidBase, uidCount) = try UIDLease.processBase(in: SubordinateIDs.Range(start: ids.uids.start, count: ids.count))
+        } else {
+            uidBase = userNamespace ? 0 : try configuration.uidBase ?? UIDLease.processBase()
+            uidCount = UIDLease.blockSize
+        }
         var cgroups = Cgroups.discover()
         // Prove the whole set-up once, so a host that forbids part of it is found now.
         let uidBase = uidBase, userNamespace = userNamespace, rootDir = rootDir
-        func probe(_ isolate: Bool, _ cgroups: Cgroups) -> RunRecord {
+        func probe(_ isolate: Bool, _ cgroups: Cgroups, _ subordinate: SubordinateIDs?) -> RunRecord {
             let folders = (try? cgroups.create(limits: Limits())) ?? []
             defer { cgroups.remove(folders) }
+            // The block's first id is the probes' own; runs lease the ones after it.
             return Jail.runBlocking(
                 spec: JailSpec(
                     argv: ["/bin/true"], environment: Jail.environment, workdir: "/", isolate: isolate, rootDir: rootDir,
                     mounts: mounts.map { ($0.0, $0.1, false) }, links: links, userNamespace: userNamespace,
-                    uid: userNamespace ? 0 : uidBase, limits: Limits(wallSeconds: 10), stdin: Data(), reportFD: -1,
-                    cgroups: folders.map { $0 + "/cgroup.procs" }))
+                    uid: subordinate != nil ? SubordinateIDs.insideID : userNamespace ? 0 : uidBase,
+                    limits: Limits(wallSeconds: 10), stdin: Data(), reportFD: -1,
+                    cgroups: folders.map { $0 + "/cgroup.procs" }, subordinate: subordinate, hostUID: uidBase))
         }
         let isolate = configuration.isolation != .fallback
+        if isolate, let ids = subordinate {
+            let mapped = probe(true, .none, ids)
+            if mapped.status != .ok && probe(true, .none, nil).status == .ok {
+                subordinate = nil
+                subordinateReason = "subordinate ids refused: " + (mapped.status == .internalError ? mapped.error : mapped.summary)
+            }
+        }
+        subordinateIDs = subordinate
+        self.subordinateReason = subordinateReason
         if cgroups.version != nil {
-            let joined = probe(isolate, cgroups)
-            if joined.status != .ok && probe(isolate, .none).status == .ok {
+            let joined = probe(isolate, cgroups, subordinate)
+            if joined.status != .ok && probe(isolate, .none, subordinate).status == .ok {
                 cgroups.parents.forEach { rmdir($0) }
                 cgroups = Cgroups(version: nil, parents: [], reason: "cannot join a run's cgroup: \(joined.error)")
             }
@@ -169,7 +199,7 @@ public final class Jail: Sendable {
         self.cgroups = cgroups
         Jail.removeAtExit(cgroups: cgroups.parents)
         if isolate {
-            let probe = probe(true, cgroups)
+            let probe = probe(true, cgroups, subordinate)
             if probe.status != .ok {
                 let reason = probe.status == .internalError ? probe.error : probe.summary + " " + probe.stderrText
                 try? fm.removeItem(atPath: folder)
@@ -259,13 +289,21 @@ public final class Jail: Sendable {
         switch isolation {
         case .namespaces:
             userNamespace
-                ? "namespaces (user: caller as root inside, pid, mount, net, ipc, uts), private read-only root, all capabilities dropped, seccomp; limits: \(limitEnforcement); \(scratchEnforcement)"
+                ? "namespaces (user: \(userIdentity), pid, mount, net, ipc, uts), private read-only root, all capabilities dropped, seccomp; limits: \(limitEnforcement); \(scratchEnforcement)"
                 : "namespaces (pid, mount, net, ipc, uts), private read-only root, a dedicated uid per run, all capabilities dropped, seccomp; limits: \(limitEnforcement); \(scratchEnforcement)"
         case .fallback:
             "FALLBACK: rlimits, process group and "
                 + (geteuid() == 0 ? "a dedicated uid" : "the caller's own uid")
                 + "; no network or filesystem isolation (\(fallbackReason ?? ""))"
         }
+    }
+
+    /// Whose uid an ordinary caller's programs run as, in words.
+    public var userIdentity: String {
+        if let ids = subordinateIDs {
+            return "a subordinate uid per run from /etc/subuid (\(uidBase + 1)…\(uidBase + uidCount - 1) of \(ids.uids.start)+\(ids.uids.count))"
+        }
+        return "one uid per user namespace (\(subordinateReason ?? "no /etc/subuid range"))"
     }
 
     /// Leases a dedicated identity and a fresh scratch folder for `body`, then removes the folder.
@@ -288,12 +326,24 @@ public final class Jail: Sendable {
         } else if geteuid() == 0 {
             chown(hostPath, uid, uid)
         }
-        defer {
-            if bounded { umount2(hostPath, Int32(MNT_DETACH)) }
+        let scratch = Scratch(hostPath: hostPath, path: isolation == .namespaces ? "/box" : hostPath, uid: uid)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(scratch))
+        } catch {
+            result = .failure(error)
+        }
+        if bounded { umount2(hostPath, Int32(MNT_DETACH)) }
+        try? FileManager.default.removeItem(atPath: hostPath)
+        if FileManager.default.fileExists(atPath: hostPath), subordinateIDs != nil, isolation == .namespaces {
+            // Folders the program made are its subordinate uid's, out of the caller's reach:
+            // that uid empties them from inside a namespace that maps it.
+            _ = await run(
+                ["/bin/sh", "-c", "chmod -R u+rwx /box/* /box/.[!.]* /box/..?* 2>/dev/null; rm -rf /box/* /box/.[!.]* /box/..?*"],
+                in: scratch, limits: Limits(wallSeconds: 60))
             try? FileManager.default.removeItem(atPath: hostPath)
         }
-        let scratch = Scratch(hostPath: hostPath, path: isolation == .namespaces ? "/box" : hostPath, uid: uid)
-        return try await body(scratch)
+        return try result.get()
     }
 
     /// Runs `argv` in the jail with `scratch` as its working folder. Never throws: a
@@ -309,11 +359,13 @@ public final class Jail: Sendable {
         }
         // Scratch first: a toolchain or venv under the host's /tmp is mounted on top of it, not hidden.
         let mounts = [(scratch.hostPath, "/box", true), (scratch.hostPath, "/tmp", true)] + baseMounts.map { ($0.0, $0.1, false) }
+        let subordinate = isolation == .namespaces ? subordinateIDs : nil
         let spec = JailSpec(
             argv: argv, environment: env, workdir: scratch.path, isolate: isolation == .namespaces, rootDir: rootDir,
             mounts: mounts, links: links, userNamespace: userNamespace,
-            uid: geteuid() == 0 ? scratch.uid : 0, limits: limits,
-            stdin: stdin, reportFD: reportFD ?? -1, cgroups: [])
+            uid: geteuid() == 0 ? scratch.uid : subordinate != nil ? SubordinateIDs.insideID : 0, limits: limits,
+            stdin: stdin, reportFD: reportFD ?? -1, cgroups: [], subordinate: subordinate, hostUID: scratch.uid,
+            ownDir: subordinate != nil ? "/box" : nil)
         let cgroups = cgroups
         return await withCheckedContinuation { continuation in
             let thread = Thread {
@@ -345,6 +397,8 @@ public final class Jail: Sendable {
 
     private func leaseUID() -> UInt32 {
         Jail.leasedUIDs.withLock { leased in
+            // Never shared: past an ordinary caller's block newuidmap refuses the id, and the
+            // run is an internal error.
             var uid = uidBase + 1
             while leased.contains(uid) { uid += 1 }
             leased.insert(uid)
@@ -371,6 +425,10 @@ public final class Jail: Sendable {
         let workdir = c(spec.workdir)
         let uidMap = c("0 \(geteuid()) 1\n")
         let gidMap = c("0 \(getegid()) 1\n")
+        let helpers = spec.isolate && spec.userNamespace ? spec.subordinate?.helperArguments(hostUID: spec.hostUID) : nil
+        let uidHelper: [UnsafePointer<CChar>?] = helpers.map { $0.uid.map(c) + [nil] } ?? []
+        let gidHelper: [UnsafePointer<CChar>?] = helpers.map { $0.gid.map(c) + [nil] } ?? []
+        let ownDir = spec.ownDir.map(c)
         let rootDir = c(spec.rootDir)
         let cgroupFiles: [UnsafePointer<CChar>?] = spec.cgroups.map(c)
         let limits = spec.limits
@@ -382,7 +440,12 @@ public final class Jail: Sendable {
                     links.withUnsafeBufferPointer { linkBuf in
                         stdinBytes.withUnsafeBufferPointer { stdinBuf in
                           cgroupFiles.withUnsafeBufferPointer { cgroupBuf in
+                          uidHelper.withUnsafeBufferPointer { uidHelperBuf in
+                          gidHelper.withUnsafeBufferPointer { gidHelperBuf in
                             var cspec = hf_spec()
+                            cspec.uid_map_helper = uidHelperBuf.isEmpty ? nil : uidHelperBuf.baseAddress
+                            cspec.gid_map_helper = gidHelperBuf.isEmpty ? nil : gidHelperBuf.baseAddress
+                            cspec.own_dir = ownDir
                             cspec.argv = argvBuf.baseAddress
                             cspec.envp = envBuf.baseAddress
                             cspec.workdir = workdir
@@ -413,6 +476,8 @@ public final class Jail: Sendable {
                             cspec.cgroups = cgroupBuf.baseAddress
                             cspec.cgroup_count = Int32(cgroupBuf.count)
                             _ = hf_run(&cspec, &result)
+                          }
+                          }
                           }
                         }
                     }
@@ -473,4 +538,9 @@ struct JailSpec: Sendable {
     var reportFD: Int32
     /// cgroup.procs files of the run's own cgroups, joined before it starts.
     var cgroups: [String]
+    /// An ordinary caller's subordinate ids: the program is `uid` inside, `hostUID` outside.
+    var subordinate: SubordinateIDs? = nil
+    var hostUID: UInt32 = 0
+    /// A folder inside the jail handed to the program's group (the scratch).
+    var ownDir: String? = nil
 }

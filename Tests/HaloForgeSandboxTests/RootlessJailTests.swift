@@ -63,8 +63,29 @@ import Testing
                 mkdir(home, 0o700)
                 chown(home, pw.pointee.pw_uid, pw.pointee.pw_gid)
             }
+            // A subordinate range, so each of the user's runs gets a uid of its own.
+            let ranges = ["/etc/subuid", "/etc/subgid"].map { (try? String(contentsOfFile: $0, encoding: .utf8)) ?? "" }
+            if ranges.contains(where: { !$0.split(separator: "\n").contains { $0.hasPrefix(name + ":") } }) {
+                _ = try? RootlessJailTests.run([
+                    "/usr/sbin/usermod", "--add-subuids", "3000000-3065535", "--add-subgids", "3000000-3065535", name,
+                ])
+            }
             return User(name: name, uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid, home: home)
         }()
+
+        /// This user's subordinate uid and gid ranges: (first uid, count, first gid).
+        var subordinateRange: (uid: UInt32, count: UInt32, gid: UInt32)? {
+            func range(_ path: String) -> (UInt32, UInt32)? {
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                for line in text.split(separator: "\n") {
+                    let f = line.split(separator: ":")
+                    if f.count == 3, f[0] == name || f[0] == "\(uid)", let s = UInt32(f[1]), let c = UInt32(f[2]) { return (s, c) }
+                }
+                return nil
+            }
+            guard let u = range("/etc/subuid"), let g = range("/etc/subgid") else { return nil }
+            return (u.0, min(u.1, g.1), g.0)
+        }
 
         /// `argv` run as this user.
         func command(_ argv: [String]) -> [String] {
@@ -209,6 +230,145 @@ import Testing
         #expect(poll(&pending, 1, 0) == 0, "a connection arrived on the loopback port")
         #expect(bystander.isRunning, "kill(-1) in a sample reached another process of \(user.name)")
         #expect(!result.stderr.contains("FALLBACK"))
+    }
+
+    /// The host processes whose real uid is `uid`.
+    static func processes(of uid: UInt32) -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = Int32(entry),
+                  let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+                  line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first == Substring("\(uid)")
+            else { return nil }
+            return pid
+        }
+    }
+
+    /// Files named `prefix…` in the scratch folders under /tmp/halo-forge-*.
+    static func scratchFiles(prefix: String) -> [String] {
+        let fm = FileManager.default
+        var found: [String] = []
+        for root in ((try? fm.contentsOfDirectory(atPath: "/tmp")) ?? []) where root.hasPrefix("halo-forge-") {
+            guard let walk = fm.enumerator(atPath: "/tmp/" + root) else { continue }
+            while let path = walk.nextObject() as? String {
+                if walk.level > 5 { walk.skipDescendants() }
+                if (path as NSString).lastPathComponent.hasPrefix(prefix) { found.append("/tmp/\(root)/\(path)") }
+            }
+        }
+        return found
+    }
+
+    /// With a subordinate range each run is a uid of its own: two concurrent runs of one user
+    /// cannot signal each other's processes or write each other's files, checked from the
+    /// host as each run's uid, and the files they leave are removed.
+    @Test func concurrentRunsOfOneUserGetSubordinateUidsOfTheirOwn() async throws {
+        let (user, bin) = try Self.requireUser()
+        try #require(geteuid() == 0, "acting as a run's subordinate uid from the host needs root")
+        let range = try #require(user.subordinateRange, "\(user.name) has no /etc/subuid and /etc/subgid range")
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/newuidmap"), "newuidmap is missing (Debian package uidmap)")
+        let smoke = try Self.run(user.command([bin + "/halo-forge", "test", "--level", "smoke", "--jobs", "1"]), timeout: 240)
+        #expect(smoke.stdout.contains("namespaces (user: a subordinate uid per run from /etc/subuid"), "\(smoke.stdout)")
+
+        let tag = "hf-mark-\(UInt32.random(in: 0..<UInt32.max))-"
+        let records = ["a", "b"].map { id in
+            Self.record(id, c: #"""
+                #include <stdio.h>
+                #include <sys/stat.h>
+                #include <unistd.h>
+                int main(void) { FILE *f = fopen("/tmp/\#(tag)\#(id)", "w"); if (!f) return 1; fclose(f);
+                  chmod("/tmp/\#(tag)\#(id)", 0666); mkdir("/tmp/locked", 0700); mkdir("/tmp/locked/deeper", 0); chmod("/tmp/locked", 0);
+                  sleep(5); printf("%d\n", (int)getuid()); return 0; }
+                """#, stdout: "1000\n")
+        }.joined()
+        let verify = Task.detached { try Self.run(user.command([bin + "/halo-forge", "verify", "--jobs", "2", "-"]), stdin: records) }
+
+        var marks: [String] = []
+        for _ in 0..<100 where marks.count < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+            marks = Self.scratchFiles(prefix: tag).sorted()
+        }
+        try #require(marks.count == 2, "the two runs' files did not appear together: \(marks)")
+        var owner: [UInt32] = []
+        for mark in marks {
+            var st = stat()
+            try #require(stat(mark, &st) == 0)
+            owner.append(st.st_uid)
+            var folder = stat()
+            try #require(stat((mark as NSString).deletingLastPathComponent, &folder) == 0)
+            // The scratch stays the caller's; the run reaches it through its own group only.
+            #expect(folder.st_uid == user.uid && folder.st_mode & 0o7777 == 0o770)
+            #expect(folder.st_gid == range.gid + (st.st_uid - range.uid), "scratch group \(folder.st_gid) for uid \(st.st_uid)")
+        }
+        #expect(owner[0] != owner[1], "two concurrent runs share uid \(owner[0])")
+        for uid in owner {
+            #expect(uid != user.uid && uid >= range.uid && uid < range.uid + range.count, "uid \(uid) is not from \(user.name)'s subordinate range")
+        }
+        let programs = owner.map { Self.processes(of: $0) }
+        try #require(programs.allSatisfy { !$0.isEmpty }, "no host process runs as \(owner)")
+
+        for (me, other) in [(0, 1), (1, 0)] {
+            let gid = range.gid + (owner[me] - range.uid)
+            func asRun(_ script: String) throws -> Int32 {
+                try Self.run(["/usr/bin/setpriv", "--reuid=\(owner[me])", "--regid=\(gid)", "--clear-groups", "/bin/sh", "-c", script]).status
+            }
+            // The same checks against the run's own process and file succeed: the test can tell.
+            #expect(try asRun("kill -0 \(programs[me][0])") == 0)
+            #expect(try asRun("echo own >> '\(marks[me])'") == 0)
+            #expect(try asRun("kill -KILL \(programs[other].map(String.init).joined(separator: " "))") != 0)
+            #expect(try asRun("echo pwned >> '\(marks[other])'") != 0, "run \(me) wrote the other run's file")
+            #expect(try asRun("touch '\((marks[other] as NSString).deletingLastPathComponent)/planted'") != 0)
+        }
+        #expect(programs.allSatisfy { $0.allSatisfy { kill($0, 0) == 0 } }, "a run's process was killed by the other run's uid")
+
+        let result = try await verify.value
+        #expect(result.status == 0, "\(result.stderr)")
+        let rewards = Self.rewards(result.stdout)
+        #expect(rewards["a"] == 1.0 && rewards["b"] == 1.0, "\(result.stdout)")
+        // Locked folders of subordinate uids included, nothing of the runs is left behind.
+        #expect(Self.scratchFiles(prefix: tag).isEmpty)
+        for mark in marks {
+            #expect(!FileManager.default.fileExists(atPath: (mark as NSString).deletingLastPathComponent), "\(mark)'s scratch is left")
+        }
+    }
+
+    /// wine refuses a prefix its user does not own: with subordinate uids the folders the
+    /// verifier made in the scratch must become the run's, as they do as root.
+    @Test func windowsProgramsRunUnderWineWithSubordinateUids() throws {
+        let (user, bin) = try Self.requireUser()
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/x86_64-w64-mingw32-gcc"), "MinGW-w64 is missing (scripts/install-test-deps.sh)")
+        let record = Self.record("wine", c: #"""
+            #include <stdio.h>
+            int main(void) { int a, b; if (scanf("%d %d", &a, &b) != 2) return 1; printf("%d\n", a + b); return 0; }
+            """#, stdin: "2 3\n", stdout: "5\n")
+        let result = try Self.run(user.command([bin + "/halo-forge", "verify", "--target", "mingw", "-"]), stdin: record)
+        #expect(result.stderr.contains("a subordinate uid per run"), "\(result.stderr)")
+        #expect(Self.rewards(result.stdout)["wine"] == 1.0, "\(result.stdout) \(result.stderr)")
+    }
+
+    /// A host without a range for the user (here /etc/subuid hidden by an empty file in a
+    /// mount namespace of the test's own): each run keeps the caller's uid, as root inside,
+    /// and the smoke line says why.
+    @Test func withoutASubordinateRangeEachRunKeepsTheCallersUid() throws {
+        let (user, bin) = try Self.requireUser()
+        try #require(geteuid() == 0, "hiding /etc/subuid in a mount namespace needs root")
+        let empty = "/tmp/hf-empty-subuid-\(UInt32.random(in: 0..<UInt32.max))"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        defer { unlink(empty) }
+        func withoutRange(_ argv: [String]) -> [String] {
+            let quoted = user.command(argv).map { "'\($0)'" }.joined(separator: " ")
+            return ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                    "mount --bind \(empty) /etc/subuid && mount --bind \(empty) /etc/subgid && exec \(quoted)"]
+        }
+        let smoke = try Self.run(withoutRange([bin + "/halo-forge", "test", "--level", "smoke", "--jobs", "1"]), timeout: 240)
+        let sandbox = smoke.stdout.split(separator: "\n").first { $0.contains("sandbox — ") }.map(String.init) ?? ""
+        #expect(sandbox.hasPrefix("✓ sandbox — namespaces (user: one uid per user namespace (no /etc/subuid range)"), "\(smoke.stdout) \(smoke.stderr)")
+        let record = Self.record("uid", c: #"""
+            #include <stdio.h>
+            #include <unistd.h>
+            int main(void) { printf("%d\n", (int)getuid()); return 0; }
+            """#, stdout: "0\n")
+        let result = try Self.run(withoutRange([bin + "/halo-forge", "verify", "-"]), stdin: record)
+        #expect(Self.rewards(result.stdout)["uid"] == 1.0, "\(result.stdout) \(result.stderr)")
     }
 
     /// Runs `argv` as the user inside a user namespace whose user.max_user_namespaces is 0:

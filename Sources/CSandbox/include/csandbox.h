@@ -25,6 +25,15 @@ typedef struct hf_spec {
     int user_ns;                  /* 1: enter a new user namespace first (an ordinary caller) */
     const char *uid_map;          /* written to the jail's /proc/PID/uid_map by the parent ("0 1000 1") */
     const char *gid_map;
+    /* Subordinate ids: argv of newuidmap/newgidmap without the pid ("/usr/bin/newuidmap", "0",
+       "1000", "1", "1000", "165536", "1", NULL); the parent runs them instead of writing the
+       maps itself. NULL: uid_map/gid_map are written directly. */
+    const char *const *uid_map_helper;
+    const char *const *gid_map_helper;
+    /* A folder inside the jail (the scratch) given to gid `gid`, mode 0770, before the program
+       starts; it stays owned by the caller, so the program cannot take it from the caller.
+       Folders the caller made in it become the program's (uid/gid); files stay the caller's. */
+    const char *own_dir;
     const char *root_dir;         /* empty host folder that becomes the jail's root mount point */
     const hf_mount *mounts;
     int mount_count;
