@@ -45,9 +45,14 @@ public struct JailConfiguration: Sendable {
     }
 
     /// The process's own folder under the host's temporary folder; removed at exit when empty.
-    public static var defaultScratchRoot: String {
-        FileManager.default.temporaryDirectory.path + "/halo-forge-\(getpid())"
-    }
+    /// Made by mkdtemp, not named by the pid: a folder another user (or an earlier process
+    /// with the same pid, in another pid namespace) left under that name must not stop us.
+    public static let defaultScratchRoot: String = {
+        let base = FileManager.default.temporaryDirectory.path
+        var template = Array((base + "/halo-forge-XXXXXX").utf8CString)
+        if let made = mkdtemp(&template) { return String(cString: made) }
+        return base + "/halo-forge-\(getpid())"
+    }()
 }
 
 /// A fresh folder for one sample, owned by the sample's dedicated identity.

@@ -96,6 +96,9 @@ func withDashboard<T>(_ settings: Dashboard.Settings, _ body: (String) async thr
 /// GET `url`: (status, body, headers, seconds).
 func get(_ url: String, headers: [String: String] = [:]) async throws -> (status: Int, body: String, headers: [AnyHashable: Any], seconds: Double) {
     var request = URLRequest(url: URL(string: url)!)
+    // The server shares the test process's threads; on a loaded 2-core machine a reply can
+    // take longer than URLSession's default 60 s.
+    request.timeoutInterval = 300
     for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
     let started = Date()
     let (data, response) = try await URLSession.shared.data(for: request)

@@ -13,10 +13,15 @@ import Testing
     }
 
     /// Runs `argv`, feeding `stdin`; stderr goes through a file so neither pipe can fill up.
-    static func run(_ argv: [String], stdin: String = "", timeout: TimeInterval = 300) throws -> Finished {
+    static func run(
+        _ argv: [String], stdin: String = "", timeout: TimeInterval = 300, environment: [String: String] = [:]
+    ) throws -> Finished {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: "/")
         let errPath = FileManager.default.temporaryDirectory.path + "/hf-rootless-err-\(UUID().uuidString)"
         FileManager.default.createFile(atPath: errPath, contents: nil)
@@ -493,17 +498,22 @@ import Testing
         }
     }
 
-    /// Every process leaves no /tmp/halo-forge-<pid> behind, also when its jail lives as
-    /// long as the process (the attack suite's shared jail never reaches deinit).
+    /// Every process leaves no scratch root behind, also when its jail lives as long as the
+    /// process (the attack suite's shared jail never reaches deinit). Each run gets a temporary
+    /// folder of its own (TMPDIR), so what is left there is that process's alone.
     @Test func scratchRootsAreRemovedAtExit() throws {
         let (user, bin) = try Self.requireUser()
         let record = #"{"id":"one","language":"c","code":"int main(void) { return 0; }"}"# + "\n"
         let attackSuite = [bin + "/halo-forgePackageTests.xctest", "--testing-library", "swift-testing", "--filter", "plainProgramRunsAndExitsZero"]
         for argv in [[bin + "/halo-forge", "verify", "-"], attackSuite, user.exec([bin + "/halo-forge", "verify", "-"]), user.exec(attackSuite)] {
-            let result = try Self.run(argv, stdin: record)
+            var template = Array("/tmp/hf-tmpdir-XXXXXX".utf8CString)
+            let tmp = try #require(mkdtemp(&template).map { String(cString: $0) })
+            defer { try? FileManager.default.removeItem(atPath: tmp) }
+            chmod(tmp, 0o1777)
+            let result = try Self.run(argv, stdin: record, environment: ["TMPDIR": tmp])
             #expect(result.status == 0, "\(argv): \(result.stderr.suffix(2000))")
-            let root = FileManager.default.temporaryDirectory.path + "/halo-forge-\(result.pid)"
-            #expect(!FileManager.default.fileExists(atPath: root), "\(argv) left \(root) behind")
+            let left = ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).filter { $0.hasPrefix("halo-forge-") }
+            #expect(left.isEmpty, "\(argv) left \(left) behind in \(tmp)")
         }
     }
 }
