@@ -15,6 +15,11 @@ final class Checklist {
         print("\(ok ? "✓" : "✗") \(name)\(time) — \(detail)")
     }
 
+    /// A check that does not apply on this host: said, never counted as a failure.
+    func skip(_ name: String, _ why: String) {
+        print("– \(name) — not checked: \(why)")
+    }
+
     /// Runs one timed check: its value and detail line, or nil after a ✗ with the error.
     func check<T>(_ name: String, _ body: () async throws -> (T, String)) async -> T? {
         let start = Date()

@@ -53,7 +53,14 @@ struct SelfTestCommand: AsyncParsableCommand {
         // expect is retried once with a patient limit before it counts as a failure.
         let patientTimeout = max(30, 4 * options.wallTimeout)
         var patient: Verifier?
+        // pytest is a package of the user's Python, not of halo-forge: without it only pytest
+        // records cannot be judged, which is said rather than failed.
+        let pytestMissing = tc.python.map { !Self.imports("pytest", python: $0.path) } ?? false
         for check in SmokeChecks.all {
+            if pytestMissing, check.sample.testFramework == .pytest {
+                list.skip(check.name, "\(tc.python?.path ?? "python") has no pytest (pip install pytest, or pass --python with one that has it); only pytest records need it")
+                continue
+            }
             let start = Date()
             var verdict = await verifier.verify(check.sample)
             var note = ""
@@ -84,6 +91,18 @@ struct SelfTestCommand: AsyncParsableCommand {
 }
 
 extension SelfTestCommand {
+    /// Whether `python` (as given, so a venv keeps its packages) can import `module`.
+    static func imports(_ module: String, python: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", "import \(module)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
     /// What to do about a failed smoke check, in one line.
     static func advice(_ check: SmokeChecks.Check, _ verdict: Verdict, patientTimeout: Double) -> String {
         switch verdict.outcome {
