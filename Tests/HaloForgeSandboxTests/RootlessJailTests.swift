@@ -285,13 +285,17 @@ import Testing
                 #include <unistd.h>
                 int main(void) { FILE *f = fopen("/tmp/\#(tag)\#(id)", "w"); if (!f) return 1; fclose(f);
                   chmod("/tmp/\#(tag)\#(id)", 0666); mkdir("/tmp/locked", 0700); mkdir("/tmp/locked/deeper", 0); chmod("/tmp/locked", 0);
-                  sleep(5); printf("%d\n", (int)getuid()); return 0; }
+                  sleep(15); printf("%d\n", (int)getuid()); return 0; }
                 """#, stdout: "1000\n")
         }.joined()
-        let verify = Task.detached { try Self.run(user.command([bin + "/halo-forge", "verify", "--jobs", "2", "-"]), stdin: records) }
+        // Long sleeps and a patient poll: on a loaded 2-core machine one compile can finish
+        // many seconds before the other, and both runs must be alive at once.
+        let verify = Task.detached {
+            try Self.run(user.command([bin + "/halo-forge", "verify", "--jobs", "2", "--timeout", "60", "-"]), stdin: records)
+        }
 
         var marks: [String] = []
-        for _ in 0..<100 where marks.count < 2 {
+        for _ in 0..<900 where marks.count < 2 {
             try await Task.sleep(for: .milliseconds(100))
             marks = Self.scratchFiles(prefix: tag).sorted()
         }
