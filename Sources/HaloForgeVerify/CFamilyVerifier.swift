@@ -126,14 +126,22 @@ extension CFamilyVerifier {
         // A name the candidate cannot guess: no #include of the tests while both compile.
         let testFile = "hf_\(n)_test.cpp"
         let testProgram = "hf_\(n)_test"
-        let (testSource, staticAsserts) = CForwarding.testProgram(entry: entry, test: test, evidence: evidence)
+        let standard = "-std=" + configuration.cppStandard
+        // The test program parses the same standard headers every time: precompiled, once.
+        var testFlags = [standard, "-O0"] + configuration.extraFlags
+        var header: String?
+        if let (pch, dir) = precompiledHeaders {
+            header = "#include <\(PrecompiledHeaders.forwarding)>\n"
+            testFlags += ["-I", dir]
+            _ = pch.ready(compiler: compiler, flags: [standard, "-O0"] + configuration.extraFlags, header: PrecompiledHeaders.forwarding)
+        }
+        let (testSource, staticAsserts) = CForwarding.testProgram(entry: entry, test: test, evidence: evidence, header: header)
         do {
             try scratch.write(fileName, CForwarding.candidateProgram(candidate: source, entry: entry, names: n))
             try scratch.write(testFile, testSource)
         } catch {
             return Verdict(reward: 0, outcome: .error, detail: "cannot write the source: \(error)")
         }
-        let standard = "-std=" + configuration.cppStandard
         var argv = [compiler, standard, configuration.optimization] + configuration.extraFlags
         if let (pch, dir) = precompiledHeaders, PrecompiledHeaders.wants(source), pch.ready(compiler: compiler, flags: Array(argv.dropFirst())) {
             argv += ["-I", dir]
@@ -141,7 +149,7 @@ extension CFamilyVerifier {
         argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + configuration.cppWarnings
         argv += ["-o", "prog", fileName] + configuration.libraries
         // The test program's warnings are not the candidate's, and its work is the test's: -O0 -w.
-        let testArgv = [compiler, standard, "-O0"] + configuration.extraFlags + ["-pipe", "-w", "-o", testProgram, testFile] + configuration.libraries
+        let testArgv = [compiler] + testFlags + ["-pipe", "-w", "-o", testProgram, testFile] + configuration.libraries
         async let candidateCompile = jail.run(argv, in: scratch, limits: configuration.compileLimits)
         async let testCompile = jail.run(testArgv, in: scratch, limits: configuration.compileLimits)
         let (compiled, testCompiled) = await (candidateCompile, testCompile)

@@ -87,7 +87,7 @@ enum CForwarding {
         text += "#undef main\n"
         for name in CHarness.definedMacros(candidate) { text += "#undef \(name)\n" }
         text += entry.wrapper(n)
-        text += "#line 1 \"forwarding\"\n" + serializer(n)
+        text += "#line 1 \"forwarding\"\n" + serializer(n, includes: includes(n, for: entry))
         let ns = "hf_\(n)_rpc"
         var body = "    using namespace std;\n"
         body += "    static \(ns)::In in{\(candidateFDs.calls)};\n"
@@ -107,9 +107,10 @@ enum CForwarding {
     }
 
     /// The test program: no candidate code, the judged harness, the tests' asserts counted.
-    static func testProgram(entry: CEntryPoint, test: String, evidence: Evidence) -> (source: String, asserts: Int) {
+    /// `header`: `#include <hf_forward.h>` where its precompiled form may be found.
+    static func testProgram(entry: CEntryPoint, test: String, evidence: Evidence, header: String? = nil) -> (source: String, asserts: Int) {
         let n = evidence.names
-        var text = testPrefix(entry: entry, names: n) + "#undef assert\n" + CHarness.prelude(evidence: evidence, judged: true)
+        var text = testPrefix(entry: entry, names: n, header: header) + "#undef assert\n" + CHarness.prelude(evidence: evidence, judged: true)
         let cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             CHarness.isAssertInclude(line) ? "" : line
         }.joined(separator: "\n")
@@ -120,9 +121,9 @@ enum CForwarding {
 
     /// The test program's half before the harness: the serializer, the prompt's includes and
     /// helpers (from the dataset), and the stub with the prompt's declaration.
-    static func testPrefix(entry: CEntryPoint, names n: String) -> String {
+    static func testPrefix(entry: CEntryPoint, names n: String, header: String?) -> String {
         let ns = "hf_\(n)_rpc"
-        var text = "#line 1 \"forwarding\"\n" + serializer(n)
+        var text = "#line 1 \"forwarding\"\n" + serializer(n, includes: includes(n, for: nil, header: header))
         text += """
             namespace \(ns) {
             static In answers{\(testFDs.answers)};
@@ -158,24 +159,34 @@ enum CForwarding {
         return text + "#line 1 \"stub\"\n" + stub
     }
 
+    /// Every standard header the serializer may need (the forwarded test program's
+    /// precompiled header, `PrecompiledHeaders.forwarding`).
+    static let standardHeaders = ["string", "vector", "map", "set", "tuple", "utility", "optional", "exception", "limits", "type_traits",
+        "cstdio", "cstdlib", "cerrno", "sys/syscall.h", "algorithm", "cmath", "math.h", "stdio.h", "stdlib.h", "string.h"]
+        .map { "#include <\($0)>\n" }.joined()
+    private static let containerHeaders = ["VECTOR": "vector", "SET": "set", "MAP": "map", "TUPLE": "tuple", "OPTIONAL": "optional"]
+
+    /// The headers and container overloads a signature needs: the candidate's program parses
+    /// only those (every header is most of a small compile). nil: all of them, after `header`.
+    static func includes(_ n: String, for entry: CEntryPoint?, header: String? = nil) -> String {
+        let types = entry.map { ([$0.returnType] + $0.parameterTypes).joined(separator: " ") } ?? ""
+        var text = header ?? ""
+        if entry != nil || header == nil {
+            text += ["string", "utility", "exception", "limits", "type_traits", "cstdio", "cstdlib", "cerrno", "sys/syscall.h"]
+                .map { "#include <\($0)>\n" }.joined()
+        }
+        for (macro, name) in containerHeaders.sorted(by: { $0.key < $1.key }) {
+            let needed = entry == nil || types.contains(name + "<") || types.contains(name + " <")
+            if needed, entry != nil || header == nil { text += "#include <\(name)>\n" }
+            text += "#define HF_\(n)_\(macro) \(needed ? 1 : 0)\n"
+        }
+        return text
+    }
+
     /// The generic (de)serializer: overloads and templates in a namespace of the run's names,
     /// raw system calls only (no libc I/O state the candidate's code could have touched).
-    static func serializer(_ n: String) -> String {
-        """
-        #include <string>
-        #include <vector>
-        #include <map>
-        #include <set>
-        #include <tuple>
-        #include <utility>
-        #include <optional>
-        #include <exception>
-        #include <limits>
-        #include <type_traits>
-        #include <cstdio>
-        #include <cstdlib>
-        #include <cerrno>
-        #include <sys/syscall.h>
+    static func serializer(_ n: String, includes: String) -> String {
+        includes + """
         namespace hf_\(n)_rpc {
         static inline long sys(long nr, long a, long b, long c) {
         #if defined(__x86_64__)
@@ -215,6 +226,7 @@ enum CForwarding {
             int fd;
             char buf[1 << 16];
             long pos = 0, len = 0;
+            explicit In(int f) : fd(f) {}
             int next() {
                 if (pos == len) {
                     long r;
@@ -265,12 +277,23 @@ enum CForwarding {
             o.buf += s;
             o.buf += ' ';
         }
+        #if HF_\(n)_VECTOR
         template <class T, class A> void wr(Out &o, const std::vector<T, A> &v);
+        #endif
+        #if HF_\(n)_SET
         template <class T, class C, class A> void wr(Out &o, const std::set<T, C, A> &v);
+        #endif
+        #if HF_\(n)_MAP
         template <class K, class V, class C, class A> void wr(Out &o, const std::map<K, V, C, A> &v);
+        #endif
         template <class A, class B> void wr(Out &o, const std::pair<A, B> &v);
+        #if HF_\(n)_TUPLE
         template <class... T> void wr(Out &o, const std::tuple<T...> &v);
+        #endif
+        #if HF_\(n)_OPTIONAL
         template <class T> void wr(Out &o, const std::optional<T> &v);
+        #endif
+        #if HF_\(n)_VECTOR
         template <class T, class A> void wr(Out &o, const std::vector<T, A> &v) {
             o.tok(std::to_string(v.size()).c_str());
             for (auto it = v.begin(); it != v.end(); ++it) {
@@ -278,22 +301,31 @@ enum CForwarding {
                 wr(o, x);
             }
         }
+        #endif
+        #if HF_\(n)_SET
         template <class T, class C, class A> void wr(Out &o, const std::set<T, C, A> &v) {
             o.tok(std::to_string(v.size()).c_str());
             for (const T &x : v) wr(o, x);
         }
+        #endif
+        #if HF_\(n)_MAP
         template <class K, class V, class C, class A> void wr(Out &o, const std::map<K, V, C, A> &v) {
             o.tok(std::to_string(v.size()).c_str());
             for (const auto &x : v) { wr(o, x.first); wr(o, x.second); }
         }
+        #endif
         template <class A, class B> void wr(Out &o, const std::pair<A, B> &v) { wr(o, v.first); wr(o, v.second); }
+        #if HF_\(n)_TUPLE
         template <class... T> void wr(Out &o, const std::tuple<T...> &v) {
             std::apply([&o](const auto &...x) { (wr(o, x), ...); }, v);
         }
+        #endif
+        #if HF_\(n)_OPTIONAL
         template <class T> void wr(Out &o, const std::optional<T> &v) {
             o.tok(v ? "1" : "0");
             if (v) wr(o, *v);
         }
+        #endif
 
         inline bool rd(In &in, bool &v) {
             std::string t;
@@ -355,12 +387,23 @@ enum CForwarding {
             }
             return in.next() == ' ';
         }
+        #if HF_\(n)_VECTOR
         template <class T, class A> bool rd(In &in, std::vector<T, A> &v);
+        #endif
+        #if HF_\(n)_SET
         template <class T, class C, class A> bool rd(In &in, std::set<T, C, A> &v);
+        #endif
+        #if HF_\(n)_MAP
         template <class K, class V, class C, class A> bool rd(In &in, std::map<K, V, C, A> &v);
+        #endif
         template <class A, class B> bool rd(In &in, std::pair<A, B> &v);
+        #if HF_\(n)_TUPLE
         template <class... T> bool rd(In &in, std::tuple<T...> &v);
+        #endif
+        #if HF_\(n)_OPTIONAL
         template <class T> bool rd(In &in, std::optional<T> &v);
+        #endif
+        #if HF_\(n)_VECTOR
         template <class T, class A> bool rd(In &in, std::vector<T, A> &v) {
             unsigned long n;
             if (!in.count(n, 1ul << 26)) return false;
@@ -372,6 +415,8 @@ enum CForwarding {
             }
             return true;
         }
+        #endif
+        #if HF_\(n)_SET
         template <class T, class C, class A> bool rd(In &in, std::set<T, C, A> &v) {
             unsigned long n;
             if (!in.count(n, 1ul << 26)) return false;
@@ -383,6 +428,8 @@ enum CForwarding {
             }
             return v.size() == n;
         }
+        #endif
+        #if HF_\(n)_MAP
         template <class K, class V, class C, class A> bool rd(In &in, std::map<K, V, C, A> &v) {
             unsigned long n;
             if (!in.count(n, 1ul << 26)) return false;
@@ -395,10 +442,14 @@ enum CForwarding {
             }
             return v.size() == n;
         }
+        #endif
         template <class A, class B> bool rd(In &in, std::pair<A, B> &v) { return rd(in, v.first) && rd(in, v.second); }
+        #if HF_\(n)_TUPLE
         template <class... T> bool rd(In &in, std::tuple<T...> &v) {
             return std::apply([&in](auto &...x) { return (rd(in, x) && ...); }, v);
         }
+        #endif
+        #if HF_\(n)_OPTIONAL
         template <class T> bool rd(In &in, std::optional<T> &v) {
             bool present;
             if (!rd(in, present)) return false;
@@ -408,6 +459,7 @@ enum CForwarding {
             v = std::move(x);
             return true;
         }
+        #endif
         }
 
         """
