@@ -13,6 +13,8 @@ struct CFamilyVerifier {
     /// Where hf_driver.py is, as the jail sees it: with Python, the driver judges the test
     /// program from a process of its own, and the token never enters the program.
     var harnessDir: String?
+    /// Forwarded test programs built before (none: each sample builds its own).
+    var testPrograms: TestProgramCache?
 
     /// The judge's command line, when this host can run it.
     private var judge: [String]? {
@@ -150,11 +152,26 @@ extension CFamilyVerifier {
         argv += ["-o", "prog", fileName] + configuration.libraries
         // The test program's warnings are not the candidate's, and its work is the test's: -O0 -w.
         let testArgv = [compiler] + testFlags + ["-pipe", "-w", "-o", testProgram, testFile] + configuration.libraries
-        async let candidateCompile = jail.run(argv, in: scratch, limits: configuration.compileLimits)
-        async let testCompile = jail.run(testArgv, in: scratch, limits: configuration.compileLimits)
-        let (compiled, testCompiled) = await (candidateCompile, testCompile)
-        scratch.remove(testFile)
-        guard testCompiled.status == .ok else {
+        let cacheKey = TestProgramCache.key(compiler: compiler, flags: testFlags + configuration.libraries, entry: entry, test: test)
+        let compiled: RunRecord
+        var testBuilt = true
+        if let cached = testPrograms?.program(for: cacheKey) {
+            scratch.remove(testFile)
+            let path = scratch.hostPath + "/" + testProgram
+            testBuilt = FileManager.default.createFile(atPath: path, contents: cached) && chmod(path, 0o755) == 0
+            compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
+        } else {
+            async let candidateCompile = jail.run(argv, in: scratch, limits: configuration.compileLimits)
+            async let testCompile = jail.run(testArgv, in: scratch, limits: configuration.compileLimits)
+            let testCompiled: RunRecord
+            (compiled, testCompiled) = await (candidateCompile, testCompile)
+            scratch.remove(testFile)
+            testBuilt = testCompiled.status == .ok
+            if testBuilt, let bytes = FileManager.default.contents(atPath: scratch.hostPath + "/" + testProgram) {
+                testPrograms?.store(bytes, for: cacheKey)
+            }
+        }
+        guard testBuilt else {
             scratch.remove(fileName)
             scratch.remove(testProgram)
             scratch.remove("prog")

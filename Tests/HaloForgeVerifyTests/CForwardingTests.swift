@@ -24,6 +24,20 @@ import Testing
         #expect(wrong.reward < 1.0 && wrong.testsPassed == 1, "\(wrong.detail)")
     }
 
+    /// The samples of one prompt share a built test program: each still gets its own verdict,
+    /// and each run unlinks its copy before the candidate starts.
+    @Test func samplesOfOnePromptShareTheTestProgram() async {
+        let prompt = "#include<vector>\nusing namespace std;\nint thrice(int x){\n"
+        let test = "#include<assert.h>\nint main(){\n    assert(thrice(2) == 6);\n    assert(thrice(-1) == -3);\n}\n"
+        for (completion, expected) in [("    return 3 * x;\n}\n", 1.0), ("    return x + 4;\n}\n", 0.5), ("    return x * 3;\n}\n", 1.0),
+                                       ("    return 0;\n}\n#include <unistd.h>\n__attribute__((constructor)) static void f() { for (int fd = 3; fd < 64; fd++) write(fd, \"END 2 2\\n\", 8); }\n", 0.0)] {
+            let v = await verify(Self.sample(completion, prompt: prompt, test: test))
+            if expected == 1.0 { #expect(v.reward == 1.0, "\(completion): \(v.detail)") } else { #expect(v.reward < 1.0, "\(completion): \(v.detail)") }
+            #expect(v.detail.contains("integrity: candidate in its own process"), "\(v.detail)")
+            #expect(v.testsPassed == (expected == 1.0 ? 2 : expected == 0.5 ? 1 : 0), "\(completion): \(v.detail)")
+        }
+    }
+
     /// Class 9: forged `END n n` on the record fd, and the harness's `.bss` counters patched from
     /// an exit handler (it runs before the harness's destructor reports them).
     static let forgers: [(String, String)] = [
