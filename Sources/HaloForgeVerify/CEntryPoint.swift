@@ -9,10 +9,17 @@ struct CEntryPoint: Equatable {
     var declaration: String
     var returnsVoid: Bool
     var arguments: [String]
+    /// `float`; the parameters' types as written (`vector<int>`, `const string&`).
+    var returnType: String
+    var parameterTypes: [String]
+    /// The prompt before the declaration: its includes and the helpers it defines.
+    var prefix: String
 
     /// The declaration on the prompt's last line, if it has one that can be forwarded.
     init?(prompt: String) {
-        guard let last = prompt.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return nil }
+        let lines = prompt.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let lastIndex = lines.lastIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return nil }
+        let last = lines[lastIndex]
         var line = last.trimmingCharacters(in: .whitespaces)
         guard line.hasSuffix("{"), !line.hasPrefix("#"), !line.hasPrefix("//") else { return nil }
         line = String(line.dropLast()).trimmingCharacters(in: .whitespaces)
@@ -25,6 +32,7 @@ struct CEntryPoint: Equatable {
         else { return nil }
         let params = String(line[line.index(after: open)..<line.index(before: line.endIndex)])
         var arguments: [String] = []
+        var types: [String] = []
         for param in Self.splitTopLevel(params) {
             let p = param.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if p.isEmpty || p == "void" { continue }
@@ -32,11 +40,15 @@ struct CEntryPoint: Equatable {
             let type = p.dropLast(argument.count).trimmingCharacters(in: .whitespaces)
             guard !argument.isEmpty, !type.isEmpty, argument.first?.isNumber == false, !p.contains("["), !p.contains("(") else { return nil }
             arguments.append(argument)
+            types.append(type)
         }
         self.name = name
         self.declaration = line
         self.returnsVoid = returnType == "void"
         self.arguments = arguments
+        self.returnType = returnType
+        self.parameterTypes = types
+        self.prefix = lines[..<lastIndex].joined(separator: "\n") + "\n"
     }
 
     private static func splitTopLevel(_ s: String) -> [String] {

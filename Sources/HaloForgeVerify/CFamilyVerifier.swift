@@ -13,6 +13,8 @@ struct CFamilyVerifier {
     /// Where hf_driver.py is, as the jail sees it: with Python, the driver judges the test
     /// program from a process of its own, and the token never enters the program.
     var harnessDir: String?
+    /// Forwarded test programs built before (none: each sample builds its own).
+    var testPrograms: TestProgramCache?
 
     /// The judge's command line, when this host can run it.
     private var judge: [String]? {
@@ -31,6 +33,12 @@ struct CFamilyVerifier {
         var staticAsserts = 0
         // The prompt's declaration: the test calls the candidate through exactly that signature.
         let entry = PythonVerifier.prompt(of: sample).flatMap(CEntryPoint.init(prompt:))
+        // The candidate as its own program behind a stub, when its signature crosses as data.
+        if cplusplus, let test = sample.test, sample.io.isEmpty, let entry, let judge, CForwarding.canForward(entry),
+            let verdict = await verifyForwarded(sample, source: source, test: test, entry: entry, compiler: compiler.path, judge: judge, in: scratch)
+        {
+            return verdict
+        }
         if let test = sample.test {
             (program, staticAsserts) = CHarness.program(
                 candidate: source, test: test, evidence: evidence, cplusplus: cplusplus, judged: judge != nil, entry: entry)
@@ -107,6 +115,107 @@ struct CFamilyVerifier {
 }
 
 extension CFamilyVerifier {
+    /// Two programs, compiled at once: the candidate's (its code and a main that answers calls)
+    /// and the test program (the prompt's helpers, a stub with the declaration, the harness and
+    /// the tests). The judge starts the test program, then the candidate's. nil when the test
+    /// program does not compile (it holds no candidate code): the caller judges in-process.
+    func verifyForwarded(
+        _ sample: Sample, source: String, test: String, entry: CEntryPoint, compiler: String, judge: [String], in scratch: Scratch
+    ) async -> Verdict? {
+        let evidence = Evidence()
+        let n = evidence.names
+        let fileName = "main.cpp"
+        // A name the candidate cannot guess: no #include of the tests while both compile.
+        let testFile = "hf_\(n)_test.cpp"
+        let testProgram = "hf_\(n)_test"
+        let standard = "-std=" + configuration.cppStandard
+        // The test program parses the same standard headers every time: precompiled, once.
+        var testFlags = [standard, "-O0"] + configuration.extraFlags
+        var header: String?
+        if let (pch, dir) = precompiledHeaders {
+            header = "#include <\(PrecompiledHeaders.forwarding)>\n"
+            testFlags += ["-I", dir]
+            _ = pch.ready(compiler: compiler, flags: [standard, "-O0"] + configuration.extraFlags, header: PrecompiledHeaders.forwarding)
+        }
+        let (testSource, staticAsserts) = CForwarding.testProgram(entry: entry, test: test, evidence: evidence, header: header)
+        do {
+            try scratch.write(fileName, CForwarding.candidateProgram(candidate: source, entry: entry, names: n))
+            try scratch.write(testFile, testSource)
+        } catch {
+            return Verdict(reward: 0, outcome: .error, detail: "cannot write the source: \(error)")
+        }
+        var argv = [compiler, standard, configuration.optimization] + configuration.extraFlags
+        if let (pch, dir) = precompiledHeaders, PrecompiledHeaders.wants(source), pch.ready(compiler: compiler, flags: Array(argv.dropFirst())) {
+            argv += ["-I", dir]
+        }
+        argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + configuration.cppWarnings
+        argv += ["-o", "prog", fileName] + configuration.libraries
+        // The test program's warnings are not the candidate's, and its work is the test's: -O0 -w.
+        let testArgv = [compiler] + testFlags + ["-pipe", "-w", "-o", testProgram, testFile] + configuration.libraries
+        let cacheKey = TestProgramCache.key(compiler: compiler, flags: testFlags + configuration.libraries, entry: entry, test: test)
+        let compiled: RunRecord
+        var testBuilt = true
+        if let cached = testPrograms?.program(for: cacheKey) {
+            scratch.remove(testFile)
+            let path = scratch.hostPath + "/" + testProgram
+            testBuilt = FileManager.default.createFile(atPath: path, contents: cached) && chmod(path, 0o755) == 0
+            compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
+        } else {
+            async let candidateCompile = jail.run(argv, in: scratch, limits: configuration.compileLimits)
+            async let testCompile = jail.run(testArgv, in: scratch, limits: configuration.compileLimits)
+            let testCompiled: RunRecord
+            (compiled, testCompiled) = await (candidateCompile, testCompile)
+            scratch.remove(testFile)
+            testBuilt = testCompiled.status == .ok
+            if testBuilt, let bytes = FileManager.default.contents(atPath: scratch.hostPath + "/" + testProgram) {
+                testPrograms?.store(bytes, for: cacheKey)
+            }
+        }
+        guard testBuilt else {
+            scratch.remove(fileName)
+            scratch.remove(testProgram)
+            scratch.remove("prog")
+            return nil
+        }
+        var rung: CompileRung
+        switch CompileRung.judge(compiled, scratch: scratch) {
+        case .ended(let verdict):
+            scratch.remove(testProgram)
+            return verdict
+        case .compiled(let compiledRung): rung = compiledRung
+        }
+        if rung.warnings.isEmpty, let control = CSourceScan.everyReading(source).diagnosticsControl {
+            rung.warnings = await uncontrolledWarnings(
+                control, compiler: compiler, cplusplus: true, optimization: configuration.optimization, fileName: fileName, in: scratch)
+        }
+        scratch.remove(fileName)
+        let payload: [String: JSONValue] = [
+            "token": .string(evidence.token), "report_fd": .int(Int(evidence.reportFD)), "mode": .string("native"),
+            "argv": .array([.string(scratch.path + "/" + testProgram)]), "record_fd": .int(Int(CHarness.recordFD)),
+            "names": .string(n), "candidate_argv": .array([.string(scratch.path + "/prog")]),
+            "candidate_fds": .array([.int(Int(CForwarding.candidateFDs.calls)), .int(Int(CForwarding.candidateFDs.answers))]),
+            "test_fds": .array([.int(Int(CForwarding.testFDs.answers)), .int(Int(CForwarding.testFDs.calls))]),
+        ]
+        let record = await jail.run(
+            judge, in: scratch, limits: configuration.runLimits, stdin: Data((JSONValue.object(payload).serialized + "\n").utf8),
+            reportFD: evidence.reportFD)
+        scratch.remove(testProgram)
+        if record.status == .internalError {
+            return Verdict(reward: 0, outcome: .error, compileSeconds: rung.seconds, runEnd: record.summary, detail: record.summary)
+        }
+        var verdict = TestVerdict.make(report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
+        let scan = CSourceScan.everyReading(source)
+        if scan.directives.contains(where: { ["undef", "define"].contains($0.name) && $0.tokens.first == entry.name }), verdict.reward > Reward.ran {
+            verdict.reward = Reward.ran
+            verdict.outcome = .failedTests
+            verdict.testsPassed = 0
+            verdict.detail = "the candidate declares a #define or #undef of \(entry.name): its answers cannot be trusted; " + verdict.detail
+        }
+        // The tests, their counts and the record fd live in a process that holds no candidate code.
+        verdict.detail += "; integrity: candidate in its own process"
+        return verdict
+    }
+
     /// The warnings a source that steers the compiler's diagnostics (`#pragma GCC diagnostic`,
     /// `_Pragma`, `system_header`) would get without that steering: preprocess it, drop those
     /// pragmas and the system-header mark from our own files, and compile the result again.
@@ -123,7 +232,7 @@ extension CFamilyVerifier {
         guard pre.status == .ok, let text = try? String(contentsOfFile: scratch.hostPath + "/hf_pp.i", encoding: .utf8) else {
             return ["\(control) in the source, and its diagnostics could not be rechecked (\(pre.summary))"]
         }
-        try? scratch.write("hf_pp.i", Self.withoutDiagnosticControl(text, ownFiles: [fileName, "solution", "test", "harness"]))
+        try? scratch.write("hf_pp.i", Self.withoutDiagnosticControl(text, ownFiles: [fileName, "solution", "test", "harness", "forwarding"]))
         let recheck = await jail.run(
             // a real compile, not -fsyntax-only: -Wreturn-type and friends come from later passes
             [compiler, standard, optimization, "-c", "-o", "hf_pp.o", "-fdiagnostics-color=never", "-x", cplusplus ? "c++-cpp-output" : "cpp-output"]

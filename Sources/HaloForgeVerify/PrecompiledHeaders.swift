@@ -16,36 +16,43 @@ final class PrecompiledHeaders: Sendable {
         chmod(folder, 0o755)
         chmod(folder + "/bits", 0o755)
         chmod(folder + "/bits/stdc++.h.gch", 0o755)
+        // The standard headers a forwarded C++ test program includes (CForwarding).
+        try FileManager.default.createDirectory(atPath: folder + "/\(Self.forwarding).gch", withIntermediateDirectories: true)
+        try Data(CForwarding.standardHeaders.utf8).write(to: URL(fileURLWithPath: folder + "/" + Self.forwarding))
+        chmod(folder + "/" + Self.forwarding, 0o644)
+        chmod(folder + "/\(Self.forwarding).gch", 0o755)
     }
+
+    static let forwarding = "hf_forward.h"
 
     static func wants(_ source: String) -> Bool {
         source.contains("bits/stdc++.h")
     }
 
     /// True when the variant for `flags` is ready; otherwise starts building it.
-    func ready(compiler: String, flags: [String]) -> Bool {
-        let key = Self.key(flags)
+    func ready(compiler: String, flags: [String], header: String = "bits/stdc++.h") -> Bool {
+        let key = Self.key(flags + (header == "bits/stdc++.h" ? [] : [header]))
         let start: Bool = variants.withLock { known in
             if known[key] != nil { return false }
             known[key] = false
             return true
         }
         if start {
-            let thread = Thread { self.build(compiler: compiler, flags: flags, key: key) }
+            let thread = Thread { self.build(compiler: compiler, flags: flags, key: key, header: header) }
             thread.start()
             return false
         }
         return variants.withLock { $0[key] == true }
     }
 
-    private func build(compiler: String, flags: [String], key: String) {
+    private func build(compiler: String, flags: [String], key: String, header: String) {
         let source = folder + "/stdcpp-\(key).h"
-        let partial = folder + "/bits/stdc++.h.gch/.\(key).partial"
-        let target = folder + "/bits/stdc++.h.gch/\(key).gch"
-        try? Data("#include <bits/stdc++.h>\n".utf8).write(to: URL(fileURLWithPath: source))
+        let partial = folder + "/\(header).gch/.\(key).partial"
+        let target = folder + "/\(header).gch/\(key).gch"
+        try? Data("#include <\(header)>\n".utf8).write(to: URL(fileURLWithPath: source))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: compiler)
-        process.arguments = flags + ["-x", "c++-header", source, "-o", partial]
+        process.arguments = flags + (header == Self.forwarding ? ["-I", folder] : []) + ["-x", "c++-header", source, "-o", partial]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let ok = (try? process.run()) != nil && { process.waitUntilExit(); return process.terminationStatus == 0 }()

@@ -17,6 +17,7 @@ public final class Verifier: Sendable {
     /// The folder holding this verifier's scratch folders, jail root and harness.
     public let folder: String
     private let cache: VerdictCache
+    private let testPrograms = TestProgramCache()
 
     public init(configuration: VerifierConfiguration = VerifierConfiguration()) throws {
         var configuration = configuration
@@ -130,7 +131,8 @@ public final class Verifier: Sendable {
                     }
                     return await CFamilyVerifier(
                         configuration: configuration, toolchains: toolchains, jail: jail,
-                        precompiledHeaders: configuration.compiler == .gcc ? (precompiledHeaders, pchDir) : nil, harnessDir: harnessDir)
+                        precompiledHeaders: configuration.compiler == .gcc ? (precompiledHeaders, pchDir) : nil, harnessDir: harnessDir,
+                        testPrograms: testPrograms)
                         .verify(sample, source: source, in: scratch)
                 case .python:
                     return await PythonVerifier(configuration: configuration, toolchains: toolchains, jail: jail, harnessDir: harnessDir)

@@ -58,6 +58,17 @@ def recv(fd):
 def candidate_main(rfd, wfd):
     sys.set_int_max_str_digits(0)
     req = recv(rfd)
+    if req["mode"] == "native_candidate":  # a C++ candidate's own program behind the test's stub
+        # The test program's first byte on our pipe: it runs and is not dumpable. Its file goes
+        # before any candidate code runs (it holds the tests); a failure here ends the sample.
+        if os.read(rfd, 1) != b"G":
+            os._exit(127)
+        os.unlink(req["test_path"])
+        place_fds([rfd, wfd], req["fds"])
+        try:
+            os.execv(req["argv"][0], req["argv"])
+        finally:
+            os._exit(127)
     if req["mode"] == "native":  # a C/C++ test program: its report pipe becomes record_fd
         os.close(rfd)
         if wfd != req["record_fd"]:
@@ -486,14 +497,65 @@ def non_dumpable():
         raise OSError("prctl(PR_SET_DUMPABLE, 0) failed")
 
 
+def place_fds(fds, targets):
+    """fds[i] becomes the inheritable fd targets[i]; the originals are closed."""
+    temps, extra = [], []
+    for fd in fds:
+        d = os.dup(fd)
+        while d in targets:
+            extra.append(d)
+            d = os.dup(fd)
+        temps.append(d)
+    for d in extra:
+        os.close(d)
+    for fd in fds:
+        if fd not in targets:
+            os.close(fd)
+    for d, target in zip(temps, targets):
+        os.dup2(d, target)
+        os.close(d)
+
+
+def start_test_program(p, link):
+    """The test program of a forwarded C++ sample, a child of the judge: fd record_fd is its
+    record, then the candidate's answers and its calls; nothing else of the judge's is open in
+    it. The candidate's side was told to wait for its first byte before starting."""
+    send(link.wfd, {"mode": "native_candidate", "argv": p["candidate_argv"], "fds": p["candidate_fds"], "test_path": p["argv"][0]})
+    rec_r, rec_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            wanted = [rec_w, link.rfd, link.wfd]
+            for n in os.listdir("/proc/self/fd"):  # the report fd among them
+                if int(n) > 2 and int(n) not in wanted:
+                    try:
+                        os.close(int(n))
+                    except OSError:
+                        pass
+            place_fds(wanted, [p["record_fd"], *p["test_fds"]])
+            os.execv(p["argv"][0], p["argv"])
+        finally:
+            os._exit(127)
+    os.close(rec_w)
+    os.close(link.rfd)
+    os.close(link.wfd)
+    return pid, rec_r
+
+
 def judge_native(p, link, report, done, leave):
     """A C/C++ test program runs as the candidate's process: it writes `A …` lines for failed
     asserts and `END <passed> <total>` at its end on its pipe; only the judge holds the token.
     The program's end (exit status or signal) becomes the judge's own, for the sandbox's record."""
-    send(link.wfd, {"mode": "native", "argv": p["argv"], "record_fd": p["record_fd"]})
-    os.close(link.wfd)
+    if p.get("candidate_argv"):
+        test_pid, record = start_test_program(p, link)
+    else:
+        send(link.wfd, {"mode": "native", "argv": p["argv"], "record_fd": p["record_fd"]})
+        os.close(link.wfd)
+        test_pid, record = link.pid, link.rfd
     rest, end, failures = b"", None, 0
-    while chunk := os.read(link.rfd, 1 << 16):
+    while chunk := os.read(record, 1 << 16):
         lines = (rest + chunk).split(b"\n")
         rest = lines.pop()[-4096:]
         for line in lines:
@@ -502,7 +564,13 @@ def judge_native(p, link, report, done, leave):
             elif line.startswith(b"A ") and failures < 50:
                 failures += 1
                 report(line.decode("utf-8", "backslashreplace"))
-    _, status = os.waitpid(link.pid, 0)
+    _, status = os.waitpid(test_pid, 0)
+    if test_pid != link.pid:  # the candidate's program answers nobody now
+        try:
+            os.kill(link.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        os.waitpid(link.pid, 0)
     counts = end.split()[1:3] if end is not None else []
     if len(counts) == 2 and all(c.isdigit() and len(c) < 19 for c in counts):
         report(f"DONE {p['token']} {int(counts[0])} {int(counts[1])}")

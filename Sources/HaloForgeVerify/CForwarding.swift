@@ -1,0 +1,467 @@
+internal import Foundation
+
+/// C++ candidates as programs of their own: the test program calls a stub with the prompt's
+/// declaration that sends the arguments down a pipe; the candidate's program (its code and a
+/// generated main) answers with the result. Values cross as plain data in a text format both
+/// sides read by type, strictly, so the test program holds no candidate code and the counts,
+/// the asserts and the record fd live in a process the candidate never runs in.
+///
+/// Wire: tokens each followed by one space. Integers in decimal, floating point in C99 hex
+/// (exact), bool 0/1, strings `<length> <bytes> `, sequences and maps `<count> ` then their
+/// elements, pairs and tuples their elements, optionals 0 or 1 then the value. A call is `C`
+/// and the arguments; an answer `R` and the value, or `X` when the candidate threw.
+enum CForwarding {
+    /// fds of the candidate's program: calls in, answers out.
+    static let candidateFDs: (calls: Int32, answers: Int32) = (3, 4)
+    /// fds of the test program: answers in, calls out (fd 3 is its record).
+    static let testFDs: (answers: Int32, calls: Int32) = (4, 5)
+
+    private static let scalars: Set<String> = [
+        "bool", "char", "signed char", "unsigned char", "short", "unsigned short", "int", "unsigned", "unsigned int", "long",
+        "unsigned long", "long long", "unsigned long long", "size_t", "float", "double", "long double", "int8_t", "int16_t",
+        "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t", "string",
+    ]
+    private static let containers: [String: ClosedRange<Int>] = [
+        "vector": 1...1, "set": 1...1, "optional": 1...1, "map": 2...2, "pair": 2...2, "tuple": 1...16,
+    ]
+
+    /// True when every parameter and the result can cross as plain data: a value or a const
+    /// reference of the types above. Out-pointers, arrays, callbacks, mutable references and
+    /// user types stay in the candidate's process (the verdict says so).
+    static func canForward(_ entry: CEntryPoint) -> Bool {
+        guard entry.returnsVoid || isPlain(entry.returnType, reference: false) else { return false }
+        return entry.parameterTypes.allSatisfy { isPlain($0, reference: true) }
+    }
+
+    static func isPlain(_ written: String, reference: Bool) -> Bool {
+        var type = written.trimmingCharacters(in: .whitespaces)
+        if reference, type.hasSuffix("&"), !type.hasSuffix("&&") {
+            type = String(type.dropLast()).trimmingCharacters(in: .whitespaces)
+            guard type.hasPrefix("const ") || type.hasSuffix(" const") else { return false }
+        }
+        if reference {
+            if type.hasPrefix("const ") { type = String(type.dropFirst(6)) }
+            if type.hasSuffix(" const") { type = String(type.dropLast(6)) }
+        }
+        return isValueType(type.trimmingCharacters(in: .whitespaces))
+    }
+
+    private static func isValueType(_ raw: String) -> Bool {
+        var type = raw.trimmingCharacters(in: .whitespaces)
+        if type.hasPrefix("std::") { type = String(type.dropFirst(5)) }
+        let compact = type.split(separator: " ").joined(separator: " ")
+        if scalars.contains(compact) { return true }
+        guard type.hasSuffix(">"), let open = type.firstIndex(of: "<") else { return false }
+        let name = type[..<open].trimmingCharacters(in: .whitespaces)
+        guard let arity = containers[name] else { return false }
+        let inner = String(type[type.index(after: open)..<type.index(before: type.endIndex)])
+        let parts = splitTopLevel(inner)
+        return arity.contains(parts.count) && parts.allSatisfy(isValueType)
+    }
+
+    private static func splitTopLevel(_ s: String) -> [String] {
+        var parts: [String] = []
+        var depth = 0
+        var current = ""
+        for c in s {
+            if c == "<" { depth += 1 }
+            if c == ">" { depth -= 1 }
+            if depth < 0 { return [] }
+            if c == ",", depth == 0 {
+                parts.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        parts.append(current)
+        return parts.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// The candidate's program: its code behind the declared wrapper, then a main that
+    /// answers calls until its calls pipe closes.
+    static func candidateProgram(candidate: String, entry: CEntryPoint, names n: String) -> String {
+        var text = "#define main hf_\(n)_candidate_main\n#define \(entry.name) \(entry.candidateName(n))\n"
+        text += "#line 1 \"solution\"\n" + candidate
+        if !candidate.hasSuffix("\n") { text += "\n" }
+        text += "#undef main\n"
+        for name in CHarness.definedMacros(candidate) { text += "#undef \(name)\n" }
+        text += entry.wrapper(n)
+        text += "#line 1 \"forwarding\"\n" + serializer(n, includes: includes(n, for: entry))
+        let ns = "hf_\(n)_rpc"
+        var body = "    using namespace std;\n"
+        body += "    static \(ns)::In in{\(candidateFDs.calls)};\n"
+        body += "    for (;;) {\n        std::string tag;\n        if (!in.tok(tag)) return 0;\n        if (tag != \"C\") return 3;\n"
+        for (i, type) in entry.parameterTypes.enumerated() {
+            body += "        std::remove_cv_t<std::remove_reference_t<\(type)>> a\(i){};\n"
+            body += "        if (!rd(in, a\(i))) return 3;\n"
+        }
+        let call = "\(entry.name)(\((0..<entry.parameterTypes.count).map { "a\($0)" }.joined(separator: ", ")))"
+        body += "        \(ns)::Out out{\(candidateFDs.answers), {}};\n        try {\n"
+        body += entry.returnsVoid
+            ? "            \(call);\n            out.tok(\"R\");\n"
+            : "            const auto &result = \(call);\n            out.tok(\"R\");\n            wr(out, result);\n"
+        body += "        } catch (...) {\n            out.buf.clear();\n            out.tok(\"X\");\n        }\n"
+        body += "        if (!out.flush()) return 3;\n    }\n"
+        return text + "int main() {\n" + body + "}\n"
+    }
+
+    /// The test program: no candidate code, the judged harness, the tests' asserts counted.
+    /// `header`: `#include <hf_forward.h>` where its precompiled form may be found.
+    static func testProgram(entry: CEntryPoint, test: String, evidence: Evidence, header: String? = nil) -> (source: String, asserts: Int) {
+        let n = evidence.names
+        var text = testPrefix(entry: entry, names: n, header: header) + "#undef assert\n" + CHarness.prelude(evidence: evidence, judged: true)
+        let cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            CHarness.isAssertInclude(line) ? "" : line
+        }.joined(separator: "\n")
+        text += CPlainCompare.functions(n)
+        text += "#line 1 \"test\"\n" + CPlainCompare.rewrite(cleanedTest, names: n) + "\n"
+        return (text, CHarness.countAsserts(in: test))
+    }
+
+    /// The test program's half before the harness: the serializer, the prompt's includes and
+    /// helpers (from the dataset), and the stub with the prompt's declaration.
+    static func testPrefix(entry: CEntryPoint, names n: String, header: String?) -> String {
+        let ns = "hf_\(n)_rpc"
+        var text = "#line 1 \"forwarding\"\n" + serializer(n, includes: includes(n, for: nil, header: header))
+        text += """
+            namespace \(ns) {
+            static In answers{\(testFDs.answers)};
+            /* The candidate's program is gone or spoke out of turn: a failed call, and no END. */
+            [[noreturn]] static void lost() {
+                static const char line[] = "A 0 the candidate's program ended or answered out of protocol\\n";
+                sys(SYS_write, 3, (long)line, sizeof line - 1);
+                for (;;) sys(SYS_exit_group, 1, 0, 0);
+            }
+            struct candidate_threw : std::exception {
+                const char *what() const noexcept override { return "the candidate's function threw"; }
+            };
+            /* Before any test code: not dumpable (the candidate, same uid, can neither ptrace this
+               process nor open its memory or fds), then the byte that lets the candidate start. */
+            __attribute__((constructor(101))) static void start() {
+                sys(SYS_prctl, 4, 0, 0);
+                if (sys(SYS_prctl, 3, 0, 0) != 0) lost();
+                static const char go = 'G';
+                if (sys(SYS_write, \(testFDs.calls), (long)&go, 1) != 1) lost();
+            }
+            }
+
+            """
+        text += "#line 1 \"prompt\"\n" + entry.prefix
+        var stub = "\(entry.declaration) {\n    \(ns)::Out out{\(testFDs.calls), {}};\n    out.tok(\"C\");\n"
+        for argument in entry.arguments { stub += "    wr(out, \(argument));\n" }
+        stub += "    if (!out.flush()) \(ns)::lost();\n    std::string tag;\n    if (!\(ns)::answers.tok(tag)) \(ns)::lost();\n"
+        stub += "    if (tag == \"X\") throw \(ns)::candidate_threw();\n    if (tag != \"R\") \(ns)::lost();\n"
+        if !entry.returnsVoid {
+            stub += "    std::remove_cv_t<\(entry.returnType)> result{};\n    if (!rd(\(ns)::answers, result)) \(ns)::lost();\n    return result;\n"
+        }
+        stub += "}\n"
+        return text + "#line 1 \"stub\"\n" + stub
+    }
+
+    /// Every standard header the serializer may need (the forwarded test program's
+    /// precompiled header, `PrecompiledHeaders.forwarding`).
+    static let standardHeaders = ["string", "vector", "map", "set", "tuple", "utility", "optional", "exception", "limits", "type_traits",
+        "cstdio", "cstdlib", "cerrno", "sys/syscall.h", "algorithm", "cmath", "math.h", "stdio.h", "stdlib.h", "string.h"]
+        .map { "#include <\($0)>\n" }.joined()
+    private static let containerHeaders = ["VECTOR": "vector", "SET": "set", "MAP": "map", "TUPLE": "tuple", "OPTIONAL": "optional"]
+
+    /// The headers and container overloads a signature needs: the candidate's program parses
+    /// only those (every header is most of a small compile). nil: all of them, after `header`.
+    static func includes(_ n: String, for entry: CEntryPoint?, header: String? = nil) -> String {
+        let types = entry.map { ([$0.returnType] + $0.parameterTypes).joined(separator: " ") } ?? ""
+        var text = header ?? ""
+        if entry != nil || header == nil {
+            text += ["string", "utility", "exception", "limits", "type_traits", "cstdio", "cstdlib", "cerrno", "sys/syscall.h"]
+                .map { "#include <\($0)>\n" }.joined()
+        }
+        for (macro, name) in containerHeaders.sorted(by: { $0.key < $1.key }) {
+            let needed = entry == nil || types.contains(name + "<") || types.contains(name + " <")
+            if needed, entry != nil || header == nil { text += "#include <\(name)>\n" }
+            text += "#define HF_\(n)_\(macro) \(needed ? 1 : 0)\n"
+        }
+        return text
+    }
+
+    /// The generic (de)serializer: overloads and templates in a namespace of the run's names,
+    /// raw system calls only (no libc I/O state the candidate's code could have touched).
+    static func serializer(_ n: String, includes: String) -> String {
+        includes + """
+        namespace hf_\(n)_rpc {
+        static inline long sys(long nr, long a, long b, long c) {
+        #if defined(__x86_64__)
+            long r;
+            __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+            return r;
+        #elif defined(__aarch64__)
+            register long x8 __asm__("x8") = nr;
+            register long x0 __asm__("x0") = a;
+            register long x1 __asm__("x1") = b;
+            register long x2 __asm__("x2") = c;
+            __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+            return x0;
+        #else
+        #error "halo-forge forwarding: unsupported architecture"
+        #endif
+        }
+        struct Out {
+            int fd;
+            std::string buf;
+            void tok(const char *s) { buf += s; buf += ' '; }
+            bool flush() {
+                const char *p = buf.data();
+                unsigned long left = buf.size();
+                while (left > 0) {
+                    long r = sys(SYS_write, fd, (long)p, (long)left);
+                    if (r == -EINTR) continue;
+                    if (r <= 0) return false;
+                    p += r;
+                    left -= (unsigned long)r;
+                }
+                buf.clear();
+                return true;
+            }
+        };
+        struct In {
+            int fd;
+            char buf[1 << 16];
+            long pos = 0, len = 0;
+            explicit In(int f) : fd(f) {}
+            int next() {
+                if (pos == len) {
+                    long r;
+                    do r = sys(SYS_read, fd, (long)buf, sizeof buf); while (r == -EINTR);
+                    if (r <= 0) return -1;
+                    pos = 0;
+                    len = r;
+                }
+                return (unsigned char)buf[pos++];
+            }
+            /* One token of 1 to 80 bytes and its space; anything else fails. */
+            bool tok(std::string &t) {
+                t.clear();
+                for (;;) {
+                    int c = next();
+                    if (c < 0 || (c == ' ' && t.empty()) || t.size() > 80) return false;
+                    if (c == ' ') return true;
+                    t += (char)c;
+                }
+            }
+            bool count(unsigned long &n, unsigned long most) {
+                std::string t;
+                if (!tok(t) || t.size() > 12) return false;
+                n = 0;
+                for (char c : t) {
+                    if (c < '0' || c > '9') return false;
+                    n = n * 10 + (unsigned long)(c - '0');
+                }
+                return n <= most && (t.size() == 1 || t[0] != '0');
+            }
+        };
+        inline void wr(Out &o, bool v) { o.tok(v ? "1" : "0"); }
+        template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+        void wr(Out &o, T v) {
+            char b[32];
+            if constexpr (std::is_signed_v<T>) snprintf(b, sizeof b, "%lld", (long long)v);
+            else snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+            o.tok(b);
+        }
+        template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+        void wr(Out &o, T v) {
+            char b[64];
+            snprintf(b, sizeof b, "%La", (long double)v);
+            o.tok(b);
+        }
+        inline void wr(Out &o, const std::string &s) {
+            o.tok(std::to_string(s.size()).c_str());
+            o.buf += s;
+            o.buf += ' ';
+        }
+        #if HF_\(n)_VECTOR
+        template <class T, class A> void wr(Out &o, const std::vector<T, A> &v);
+        #endif
+        #if HF_\(n)_SET
+        template <class T, class C, class A> void wr(Out &o, const std::set<T, C, A> &v);
+        #endif
+        #if HF_\(n)_MAP
+        template <class K, class V, class C, class A> void wr(Out &o, const std::map<K, V, C, A> &v);
+        #endif
+        template <class A, class B> void wr(Out &o, const std::pair<A, B> &v);
+        #if HF_\(n)_TUPLE
+        template <class... T> void wr(Out &o, const std::tuple<T...> &v);
+        #endif
+        #if HF_\(n)_OPTIONAL
+        template <class T> void wr(Out &o, const std::optional<T> &v);
+        #endif
+        #if HF_\(n)_VECTOR
+        template <class T, class A> void wr(Out &o, const std::vector<T, A> &v) {
+            o.tok(std::to_string(v.size()).c_str());
+            for (auto it = v.begin(); it != v.end(); ++it) {
+                const T &x = *it;
+                wr(o, x);
+            }
+        }
+        #endif
+        #if HF_\(n)_SET
+        template <class T, class C, class A> void wr(Out &o, const std::set<T, C, A> &v) {
+            o.tok(std::to_string(v.size()).c_str());
+            for (const T &x : v) wr(o, x);
+        }
+        #endif
+        #if HF_\(n)_MAP
+        template <class K, class V, class C, class A> void wr(Out &o, const std::map<K, V, C, A> &v) {
+            o.tok(std::to_string(v.size()).c_str());
+            for (const auto &x : v) { wr(o, x.first); wr(o, x.second); }
+        }
+        #endif
+        template <class A, class B> void wr(Out &o, const std::pair<A, B> &v) { wr(o, v.first); wr(o, v.second); }
+        #if HF_\(n)_TUPLE
+        template <class... T> void wr(Out &o, const std::tuple<T...> &v) {
+            std::apply([&o](const auto &...x) { (wr(o, x), ...); }, v);
+        }
+        #endif
+        #if HF_\(n)_OPTIONAL
+        template <class T> void wr(Out &o, const std::optional<T> &v) {
+            o.tok(v ? "1" : "0");
+            if (v) wr(o, *v);
+        }
+        #endif
+
+        inline bool rd(In &in, bool &v) {
+            std::string t;
+            if (!in.tok(t) || (t != "0" && t != "1")) return false;
+            v = t == "1";
+            return true;
+        }
+        template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+        bool rd(In &in, T &v) {
+            std::string t;
+            if (!in.tok(t)) return false;
+            unsigned long i = t[0] == '-' ? 1 : 0;
+            if (i == t.size()) return false;
+            for (unsigned long k = i; k < t.size(); k++) if (t[k] < '0' || t[k] > '9') return false;
+            char *end = nullptr;
+            errno = 0;
+            if constexpr (std::is_signed_v<T>) {
+                long long x = strtoll(t.c_str(), &end, 10);
+                if (errno != 0 || *end != 0) return false;
+                if constexpr (sizeof(T) < sizeof(long long)) {
+                    if (x < (long long)std::numeric_limits<T>::min() || x > (long long)std::numeric_limits<T>::max()) return false;
+                }
+                v = (T)x;
+            } else {
+                if (i == 1) return false;
+                unsigned long long x = strtoull(t.c_str(), &end, 10);
+                if (errno != 0 || *end != 0) return false;
+                if constexpr (sizeof(T) < sizeof(unsigned long long)) {
+                    if (x > (unsigned long long)std::numeric_limits<T>::max()) return false;
+                }
+                v = (T)x;
+            }
+            return true;
+        }
+        template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+        bool rd(In &in, T &v) {
+            std::string t;
+            if (!in.tok(t)) return false;
+            for (char c : t) {
+                bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == 'x' || c == 'p' || c == '-' || c == '+'
+                    || c == '.' || c == 'i' || c == 'n';
+                if (!ok) return false;
+            }
+            char *end = nullptr;
+            long double x = strtold(t.c_str(), &end);
+            if (end == t.c_str() || *end != 0) return false;
+            v = (T)x;
+            return true;
+        }
+        inline bool rd(In &in, std::string &s) {
+            unsigned long n;
+            if (!in.count(n, 1ul << 28)) return false;
+            s.clear();
+            s.reserve(n < 4096 ? n : 4096);
+            for (unsigned long k = 0; k < n; k++) {
+                int c = in.next();
+                if (c < 0) return false;
+                s += (char)c;
+            }
+            return in.next() == ' ';
+        }
+        #if HF_\(n)_VECTOR
+        template <class T, class A> bool rd(In &in, std::vector<T, A> &v);
+        #endif
+        #if HF_\(n)_SET
+        template <class T, class C, class A> bool rd(In &in, std::set<T, C, A> &v);
+        #endif
+        #if HF_\(n)_MAP
+        template <class K, class V, class C, class A> bool rd(In &in, std::map<K, V, C, A> &v);
+        #endif
+        template <class A, class B> bool rd(In &in, std::pair<A, B> &v);
+        #if HF_\(n)_TUPLE
+        template <class... T> bool rd(In &in, std::tuple<T...> &v);
+        #endif
+        #if HF_\(n)_OPTIONAL
+        template <class T> bool rd(In &in, std::optional<T> &v);
+        #endif
+        #if HF_\(n)_VECTOR
+        template <class T, class A> bool rd(In &in, std::vector<T, A> &v) {
+            unsigned long n;
+            if (!in.count(n, 1ul << 26)) return false;
+            v.clear();
+            for (unsigned long k = 0; k < n; k++) {
+                T x{};
+                if (!rd(in, x)) return false;
+                v.push_back(std::move(x));
+            }
+            return true;
+        }
+        #endif
+        #if HF_\(n)_SET
+        template <class T, class C, class A> bool rd(In &in, std::set<T, C, A> &v) {
+            unsigned long n;
+            if (!in.count(n, 1ul << 26)) return false;
+            v.clear();
+            for (unsigned long k = 0; k < n; k++) {
+                T x{};
+                if (!rd(in, x)) return false;
+                v.insert(std::move(x));
+            }
+            return v.size() == n;
+        }
+        #endif
+        #if HF_\(n)_MAP
+        template <class K, class V, class C, class A> bool rd(In &in, std::map<K, V, C, A> &v) {
+            unsigned long n;
+            if (!in.count(n, 1ul << 26)) return false;
+            v.clear();
+            for (unsigned long k = 0; k < n; k++) {
+                K key{};
+                V value{};
+                if (!rd(in, key) || !rd(in, value)) return false;
+                v.emplace(std::move(key), std::move(value));
+            }
+            return v.size() == n;
+        }
+        #endif
+        template <class A, class B> bool rd(In &in, std::pair<A, B> &v) { return rd(in, v.first) && rd(in, v.second); }
+        #if HF_\(n)_TUPLE
+        template <class... T> bool rd(In &in, std::tuple<T...> &v) {
+            return std::apply([&in](auto &...x) { return (rd(in, x) && ...); }, v);
+        }
+        #endif
+        #if HF_\(n)_OPTIONAL
+        template <class T> bool rd(In &in, std::optional<T> &v) {
+            bool present;
+            if (!rd(in, present)) return false;
+            if (!present) { v.reset(); return true; }
+            T x{};
+            if (!rd(in, x)) return false;
+            v = std::move(x);
+            return true;
+        }
+        #endif
+        }
+
+        """
+    }
+}
