@@ -73,6 +73,7 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .testTarget(name: "HaloForgeCoreTests", dependencies: ["HaloForgeCore"]),
+        .testTarget(name: "HaloForgeDataTests", dependencies: ["HaloForgeData", "HaloForgeCore"]),
         .testTarget(name: "HaloForgeSandboxTests", dependencies: ["HaloForgeSandbox"]),
         .testTarget(name: "HaloForgeVerifyTests", dependencies: ["HaloForgeVerify", "HaloForgeData"]),
         .testTarget(name: "HaloForgeEngineTests", dependencies: ["HaloForgeEngine"]),

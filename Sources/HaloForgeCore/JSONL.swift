@@ -46,6 +46,26 @@ public enum JSONLines {
         return stream
     }
 
+    /// The non-blank lines of `data`, numbered as an editor numbers them (blank lines count,
+    /// a trailing `\r` is dropped): the one reader of in-memory JSONL, so errors name the line
+    /// a person sees.
+    public static func lines(in data: Data) -> [Line] {
+        var result: [Line] = []
+        var number = 0
+        for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            var text = Data(raw)
+            if text.last == UInt8(ascii: "\r") { text.removeLast() }
+            if text.contains(where: { !($0 == 32 || $0 == 9) }) { result.append(Line(number: number, text: text)) }
+        }
+        return result
+    }
+
+    /// Every non-blank line of `data` as a JSON object; the first bad line throws with its number.
+    public static func objects(in data: Data) throws -> [(number: Int, object: [String: JSONValue])] {
+        try lines(in: data).map { ($0.number, try object($0)) }
+    }
+
     /// Parses one line into a JSON object, with a line-numbered error.
     public static func object(_ line: Line) throws -> [String: JSONValue] {
         let value: JSONValue

@@ -63,8 +63,8 @@ extension Datasets {
     static func tasks(_ dataset: DatasetName, data: Data, path: String, includeUnavailable: Bool = false) throws -> [BenchmarkTask] {
         let (samples, _) = try load(dataset, data: data, path: path, includeUnavailable: includeUnavailable)
         var prompts: [String: (prompt: String, reference: String?)] = [:]
-        for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
-            guard let object = (try? JSONValue.parse(Data(line)))?.objectValue else { continue }
+        for line in JSONLines.lines(in: data) {
+            guard let object = (try? JSONValue.parse(line.text))?.objectValue else { continue }
             switch dataset {
             case .humaneval, .humanevalXCpp:
                 if let id = object["task_id"]?.stringValue, let prompt = object["prompt"]?.stringValue {

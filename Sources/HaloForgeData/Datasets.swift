@@ -106,9 +106,9 @@ public enum Datasets {
     ) throws -> (samples: [Sample], skipped: [String]) {
         var samples: [Sample] = []
         var skipped: [String] = []
-        for (i, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() where !line.isEmpty {
-            let lineNumber = i + 1
-            guard let object = (try? JSONValue.parse(Data(line)))?.objectValue else {
+        for (i, line) in JSONLines.lines(in: data).enumerated() {
+            let lineNumber = line.number
+            guard let object = (try? JSONValue.parse(line.text))?.objectValue else {
                 throw DatasetError("\(path): line \(lineNumber): invalid JSON")
             }
             func field(_ key: String) throws -> String {

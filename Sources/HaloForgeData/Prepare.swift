@@ -69,7 +69,7 @@ public enum Prepare {
         var records: [PreparedRecord] = []
         if name == .codeforces {
             let (samples, _) = try Datasets.load(.codeforces, data: data, path: path)
-            let objects = data.split(separator: UInt8(ascii: "\n")).compactMap { (try? JSONValue.parse(Data($0)))?.objectValue }
+            let objects = JSONLines.lines(in: data).compactMap { (try? JSONValue.parse($0.text))?.objectValue }
             for (sample, object) in zip(samples, objects) {
                 guard case .code(let response) = sample.candidate, let statement = object["prompt"]?.stringValue else {
                     throw DatasetError("\(path): record \(sample.id): missing field 'prompt'")
@@ -137,9 +137,8 @@ public enum Prepare {
     /// The records of JSON lines read from `path` (named in errors); `label` names the set.
     static func parse(_ data: Data, path: String, label: String, defaults: TaskDefaults, seed: Int, heldOutFraction: Double) throws -> [PreparedRecord] {
         var firstObject: [String: JSONValue]?
-        for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
-            do { firstObject = try JSONLines.object(JSONLines.Line(number: i + 1, text: Data(line))) } catch { throw DatasetError("\(path): \(error)") }
-            break
+        if let line = JSONLines.lines(in: data).first {
+            do { firstObject = try JSONLines.object(line) } catch { throw DatasetError("\(path): \(error)") }
         }
         guard let firstObject else { throw DatasetError("\(path): no records") }
         guard let format = format(of: firstObject) else {
@@ -153,10 +152,10 @@ public enum Prepare {
         }
         var records: [PreparedRecord] = []
         var unsplit: [Int] = []
-        for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
+        for line in JSONLines.lines(in: data) {
             do {
-                let object = try JSONLines.object(JSONLines.Line(number: i + 1, text: Data(line)))
-                var record = try PreparedRecord(object: object, line: i + 1, fallbackID: "\(label)/\(i + 1)", defaults: defaults)
+                let object = try JSONLines.object(line)
+                var record = try PreparedRecord(object: object, line: line.number, fallbackID: "\(label)/\(line.number)", defaults: defaults)
                 if record.dataset.isEmpty { record.dataset = label }
                 if object["split"] == nil || object["split"] == .null { unsplit.append(records.count) }
                 records.append(record)

@@ -46,12 +46,12 @@ public enum SFTData {
     static func plainPairs(_ path: String) throws -> [Example] {
         guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError("cannot read \(path)") }
         var examples: [Example] = []
-        for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
+        for line in JSONLines.lines(in: data) {
             do {
-                let object = try JSONLines.object(JSONLines.Line(number: i + 1, text: Data(line)))
-                guard let prompt = object["prompt"]?.stringValue else { throw RecordError(line: i + 1, "field 'prompt' must be a string") }
-                guard let completion = object["completion"]?.stringValue else { throw RecordError(line: i + 1, "field 'completion' must be a string") }
-                let id = object["id"]?.stringValue ?? object["id"]?.intValue.map(String.init) ?? "#\(i + 1)"
+                let object = try JSONLines.object(line)
+                guard let prompt = object["prompt"]?.stringValue else { throw RecordError(line: line.number, "field 'prompt' must be a string") }
+                guard let completion = object["completion"]?.stringValue else { throw RecordError(line: line.number, "field 'completion' must be a string") }
+                let id = object["id"]?.stringValue ?? object["id"]?.intValue.map(String.init) ?? "#\(line.number)"
                 examples.append(Example(id: id, prompt: prompt, completion: completion))
             } catch {
                 throw DatasetError("\(path): \(error)")

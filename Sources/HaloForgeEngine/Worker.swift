@@ -26,6 +26,11 @@ public actor Worker {
     private var pending: [Int: (continuation: CheckedContinuation<JSONValue, any Error>, progress: Progress?)] = [:]
     private var helloWaiter: CheckedContinuation<Hello, any Error>?
     private var generation = 0
+    /// The last generation whose stdout reached its end, and how the last worker ended: the
+    /// end is handled once both are known (or shortly after the exit), so an answer written
+    /// just before exiting is delivered before the requests in flight are failed.
+    private var outputClosedGeneration = 0
+    private var termination: (generation: Int, status: Int32, signaled: Bool)?
     private let stderrTail = StderrTail()
     public private(set) var hello: Hello?
     /// Called after a fresh worker has started (e.g. to load the model again).
@@ -73,7 +78,7 @@ public actor Worker {
         process.terminationHandler = { [weak self] finished in
             let status = finished.terminationStatus
             let reason = finished.terminationReason
-            Task { await self?.workerEnded(generation: myGeneration, status: status, signaled: reason == .uncaughtSignal) }
+            Task { await self?.terminated(generation: myGeneration, status: status, signaled: reason == .uncaughtSignal) }
         }
         do {
             try process.run()
@@ -83,7 +88,13 @@ public actor Worker {
         self.process = process
         self.stdin = input.fileHandleForWriting
         hello = nil
-        let reader = Thread { [weak self] in
+        // One consumer, in the order the worker wrote: progress before the answer, hello first.
+        let (messages, sink) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .unbounded)
+        Task { [weak self] in
+            for await message in messages { await self?.received(message, generation: myGeneration) }
+            await self?.outputClosed(generation: myGeneration)
+        }
+        let reader = Thread {
             let handle = output.fileHandleForReading
             var pending = Data()
             while true {
@@ -93,11 +104,10 @@ public actor Worker {
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                     let line = pending[pending.startIndex..<newline]
                     pending.removeSubrange(pending.startIndex...newline)
-                    if let message = try? JSONValue.parse(Data(line)) {
-                        Task { await self?.received(message, generation: myGeneration) }
-                    }
+                    if let message = try? JSONValue.parse(Data(line)) { sink.yield(message) }
                 }
             }
+            sink.finish()
         }
         reader.start()
         let hello = try await withCheckedThrowingContinuation { continuation in
@@ -197,6 +207,26 @@ public actor Worker {
         let error = EngineError("the worker did not answer within \(Int(seconds)) s and was killed\(stderrTail.summary)")
         pending.removeValue(forKey: id)?.continuation.resume(throwing: error)
         killProcess()
+    }
+
+    private func terminated(generation: Int, status: Int32, signaled: Bool) {
+        termination = (generation, status, signaled)
+        if outputClosedGeneration >= generation {
+            workerEnded(generation: generation, status: status, signaled: signaled)
+            return
+        }
+        // A child that inherited stdout can hold it open: do not wait for its end forever.
+        Task { [weak self] in
+            try? await Task.sleep(for: .seconds(2))
+            await self?.workerEnded(generation: generation, status: status, signaled: signaled)
+        }
+    }
+
+    private func outputClosed(generation: Int) {
+        outputClosedGeneration = max(outputClosedGeneration, generation)
+        if let termination, termination.generation == generation {
+            workerEnded(generation: generation, status: termination.status, signaled: termination.signaled)
+        }
     }
 
     private func workerEnded(generation: Int, status: Int32, signaled: Bool) {

@@ -101,11 +101,15 @@ func readText(_ path: String) throws -> String {
 func readJSONL(_ path: String, required: [String]) throws -> [[String: JSONValue]] {
     guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("cannot read \(path)") }
     var records: [[String: JSONValue]] = []
-    for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
+    for line in JSONLines.lines(in: data) {
         do {
-            let object = try JSONLines.object(JSONLines.Line(number: i + 1, text: Data(line)))
-            for key in required where object[key]?.stringValue == nil && object[key]?.intValue == nil {
-                throw RecordError(line: i + 1, "missing field '\(key)'")
+            let object = try JSONLines.object(line)
+            for key in required {
+                // An id may be a number (MBPP's are); every other required field is text.
+                let present = key == "id" ? object[key]?.stringValue != nil || object[key]?.intValue != nil : object[key]?.stringValue != nil
+                if !present {
+                    throw RecordError(line: line.number, object[key] == nil ? "missing field '\(key)'" : "field '\(key)' must be a string")
+                }
             }
             records.append(object)
         } catch {

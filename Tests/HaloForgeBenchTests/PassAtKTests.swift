@@ -62,7 +62,7 @@ import Testing
         let path = FileManager.default.temporaryDirectory.path + "/hf-completions-\(getpid()).jsonl"
         try "{\"task_id\": \"HumanEval/0\", \"completion\": \"x\"}\n{\"task_id\": \"HumanEval/1\"}\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: DatasetError.self) { try Benchmark.readCompletions(path) }
-        do { _ = try Benchmark.readCompletions(path) } catch { #expect("\(error)".contains("line 2: missing field 'completion'")) }
+        #expect { _ = try Benchmark.readCompletions(path) } throws: { "\($0)".contains("line 2: missing field 'completion'") }
     }
 }
 

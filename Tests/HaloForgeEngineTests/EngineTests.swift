@@ -5,33 +5,18 @@ import Testing
 
 /// The real worker with the tiny model it builds itself: generate, train, save, reload.
 @Suite(.serialized) struct EngineTests {
-    /// One engine and one tiny model for the suite (the environment is created on first use).
-    static let shared: (Engine, String) = {
+    /// One engine and one tiny model for the suite (the environment is created on first use),
+    /// made once by whichever test asks first; the others await the same task.
+    static let setup = Task<(Engine, String), any Error> {
         let folder = FileManager.default.temporaryDirectory.path + "/hf-engine-tests-\(getpid())"
-        let box = ResultBox()
-        let semaphore = DispatchSemaphore(value: 0)
-        Task.detached {
-            do {
-                let engine = try Engine.make(threads: 2)
-                _ = try await engine.start()
-                _ = try await engine.initTiny(at: folder + "/tiny", seed: 0)
-                try await engine.load(model: folder + "/tiny")
-                box.value = .success((engine, folder))
-            } catch {
-                box.value = .failure(error)
-            }
-            semaphore.signal()
-        }
-        semaphore.wait()
-        switch box.value! {
-        case .success(let value): return value
-        case .failure(let error): fatalError("cannot start the engine: \(error)")
-        }
-    }()
-
-    final class ResultBox: @unchecked Sendable {
-        var value: Result<(Engine, String), any Error>?
+        let engine = try Engine.make(threads: 2)
+        _ = try await engine.start()
+        _ = try await engine.initTiny(at: folder + "/tiny", seed: 0)
+        try await engine.load(model: folder + "/tiny")
+        return (engine, folder)
     }
+
+    static func shared() async throws -> (Engine, String) { try await setup.value }
 
     static let prompts: [(id: String, prompt: String)] = [
         (id: "a", prompt: "int add(int a, int b) {"),
@@ -41,7 +26,7 @@ import Testing
     ]
 
     @Test func generatesEightSamplesForFourPrompts() async throws {
-        let (engine, _) = Self.shared
+        let (engine, _) = try await Self.shared()
         var p = SamplingParameters()
         p.n = 8
         p.maxNewTokens = 24
@@ -56,7 +41,7 @@ import Testing
     }
 
     @Test func trainsSavesAndTheAdapterChangesGreedyOutput() async throws {
-        let (engine, folder) = Self.shared
+        let (engine, folder) = try await Self.shared()
         let adapter = folder + "/adapter"
         var p = TrainingParameters()
         p.steps = 20
@@ -97,7 +82,7 @@ import Testing
     }
 
     @Test func badRequestIsAnErrorAndTheWorkerKeepsServing() async throws {
-        let (engine, _) = Self.shared
+        let (engine, _) = try await Self.shared()
         do {
             _ = try await engine.worker.request("no_such_op")
             Issue.record("an unknown op succeeded")
@@ -109,7 +94,7 @@ import Testing
     }
 
     @Test func killedMidRequestGivesAClearErrorAndTheNextRequestSucceeds() async throws {
-        let (engine, _) = Self.shared
+        let (engine, _) = try await Self.shared()
         var p = SamplingParameters()
         p.n = 8
         p.maxNewTokens = 400

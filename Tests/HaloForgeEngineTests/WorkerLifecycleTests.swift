@@ -20,6 +20,7 @@ import Testing
         await #expect(throws: EngineError.self) { try await worker.start() }
         do {
             try await worker.start()
+            Issue.record("a worker speaking another protocol was accepted")
         } catch {
             #expect("\(error)".contains("protocol 99"))
         }
