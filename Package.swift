@@ -34,7 +34,7 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
-        .target(name: "HaloForgeData", dependencies: ["HaloForgeCore"], swiftSettings: strictSettings),
+        .target(name: "HaloForgeData", dependencies: ["HaloForgeCore"], resources: [.copy("Resources")], swiftSettings: strictSettings),
         .target(name: "HaloForgeEngine", dependencies: ["HaloForgeCore"], swiftSettings: strictSettings),
         .target(
             name: "HaloForgeRAFT",

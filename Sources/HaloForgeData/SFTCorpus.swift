@@ -1,12 +1,15 @@
+public import Foundation
+
 /// A small supervised corpus that teaches the answer FORMAT before RAFT starts: the
 /// prompt names a C function, the completion is that function, complete and
 /// compiling (`gcc -std=gnu17 -Wall -Wextra -c` without warnings), in one ```c fence
 /// and nothing else. The functions are deliberately not the solutions of
 /// `BuiltinTasks` (neither training nor held-out): they teach the shape, not the answers.
+/// The functions live in `Resources/sft-corpus.c`, where they read (and diff) as C.
 public enum SFTCorpus {
-    /// About sixty (prompt, completion) pairs, in a fixed order.
-    public static func pairs() -> [(prompt: String, completion: String)] {
-        entries.map { entry in
+    /// About seventy (prompt, completion) pairs, in the file's order.
+    public static func pairs() throws -> [(prompt: String, completion: String)] {
+        try entries().map { entry in
             (
                 prompt: "Write a C function `\(entry.signature)` that \(entry.summary). Reply with the complete C code of the function.",
                 completion: "```c\n" + entry.code + "```"
@@ -14,592 +17,57 @@ public enum SFTCorpus {
         }
     }
 
-    struct Entry {
+    struct Entry: Equatable {
         var signature: String
         var summary: String
         /// The complete source, includes first, ending with a newline.
         var code: String
     }
 
-    static var entries: [Entry] { scalars + arrays + strings + memoryAndBits }
+    static let resourceName = "sft-corpus.c"
 
-    static let scalars: [Entry] = [
-        Entry(signature: "int clamp(int x, int lo, int hi)", summary: "returns x limited to the range lo..hi (lo <= hi)", code: """
-            int clamp(int x, int lo, int hi) {
-                if (x < lo) return lo;
-                if (x > hi) return hi;
-                return x;
-            }
+    static func entries() throws -> [Entry] {
+        guard let url = Bundle.module.url(forResource: resourceName, withExtension: nil, subdirectory: "Resources")
+            ?? Bundle.module.url(forResource: resourceName, withExtension: nil),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else {
+            throw DatasetError("the SFT corpus \(resourceName) is missing from the halo-forge build: rebuild or reinstall halo-forge")
+        }
+        return try parse(text, name: resourceName)
+    }
 
-            """),
-        Entry(signature: "int abs_diff(int a, int b)", summary: "returns the absolute value of a - b", code: """
-            int abs_diff(int a, int b) {
-                return a > b ? a - b : b - a;
-            }
-
-            """),
-        Entry(signature: "int min3(int a, int b, int c)", summary: "returns the smallest of a, b and c", code: """
-            int min3(int a, int b, int c) {
-                int m = a;
-                if (b < m) m = b;
-                if (c < m) m = c;
-                return m;
-            }
-
-            """),
-        Entry(signature: "int max3(int a, int b, int c)", summary: "returns the largest of a, b and c", code: """
-            int max3(int a, int b, int c) {
-                int m = a;
-                if (b > m) m = b;
-                if (c > m) m = c;
-                return m;
-            }
-
-            """),
-        Entry(signature: "int median3(int a, int b, int c)", summary: "returns the middle value of a, b and c", code: """
-            int median3(int a, int b, int c) {
-                if ((a <= b && b <= c) || (c <= b && b <= a)) return b;
-                if ((b <= a && a <= c) || (c <= a && a <= b)) return a;
-                return c;
-            }
-
-            """),
-        Entry(signature: "int sign_of(int x)", summary: "returns -1 if x is negative, 1 if x is positive and 0 if x is 0", code: """
-            int sign_of(int x) {
-                return (x > 0) - (x < 0);
-            }
-
-            """),
-        Entry(signature: "int absolute_value(int x)", summary: "returns the absolute value of x (x > INT_MIN)", code: """
-            int absolute_value(int x) {
-                return x < 0 ? -x : x;
-            }
-
-            """),
-        Entry(signature: "int is_even(int n)", summary: "returns 1 if n is even and 0 otherwise", code: """
-            int is_even(int n) {
-                return n % 2 == 0;
-            }
-
-            """),
-        Entry(signature: "int is_leap_year(int year)", summary: "returns 1 if year is a leap year of the Gregorian calendar and 0 otherwise", code: """
-            int is_leap_year(int year) {
-                return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-            }
-
-            """),
-        Entry(signature: "int days_in_month(int month, int year)", summary: "returns the number of days of month (1 to 12) in year, in the Gregorian calendar", code: """
-            int days_in_month(int month, int year) {
-                static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-                if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) return 29;
-                return days[month - 1];
-            }
-
-            """),
-        Entry(signature: "int square(int x)", summary: "returns x times x", code: """
-            int square(int x) {
-                return x * x;
-            }
-
-            """),
-        Entry(signature: "int is_multiple(int a, int b)", summary: "returns 1 if a is a multiple of b and 0 otherwise (b != 0)", code: """
-            int is_multiple(int a, int b) {
-                return a % b == 0;
-            }
-
-            """),
-        Entry(signature: "int last_digit(int n)", summary: "returns the last decimal digit of n (n >= 0)", code: """
-            int last_digit(int n) {
-                return n % 10;
-            }
-
-            """),
-        Entry(signature: "int round_up_to_multiple(int n, int k)", summary: "returns the smallest multiple of k that is at least n (n >= 0, k >= 1)", code: """
-            int round_up_to_multiple(int n, int k) {
-                return (n + k - 1) / k * k;
-            }
-
-            """),
-        Entry(signature: "int to_seconds(int hours, int minutes, int seconds)", summary: "returns the total number of seconds in the given hours, minutes and seconds", code: """
-            int to_seconds(int hours, int minutes, int seconds) {
-                return hours * 3600 + minutes * 60 + seconds;
-            }
-
-            """),
-        Entry(signature: "double celsius_to_fahrenheit(double c)", summary: "converts a temperature from degrees Celsius to degrees Fahrenheit", code: """
-            double celsius_to_fahrenheit(double c) {
-                return c * 9.0 / 5.0 + 32.0;
-            }
-
-            """),
-        Entry(signature: "double fahrenheit_to_celsius(double f)", summary: "converts a temperature from degrees Fahrenheit to degrees Celsius", code: """
-            double fahrenheit_to_celsius(double f) {
-                return (f - 32.0) * 5.0 / 9.0;
-            }
-
-            """),
-        Entry(signature: "double circle_area(double r)", summary: "returns the area of a circle of radius r", code: """
-            double circle_area(double r) {
-                const double pi = 3.14159265358979323846;
-                return pi * r * r;
-            }
-
-            """),
-        Entry(signature: "double hypotenuse(double a, double b)", summary: "returns the length of the hypotenuse of a right triangle with legs a and b", code: """
-            #include <math.h>
-
-            double hypotenuse(double a, double b) {
-                return sqrt(a * a + b * b);
-            }
-
-            """),
-        Entry(signature: "double triangle_area(double base, double height)", summary: "returns the area of a triangle with the given base and height", code: """
-            double triangle_area(double base, double height) {
-                return base * height / 2.0;
-            }
-
-            """),
-        Entry(signature: "int is_vowel(char c)", summary: "returns 1 if c is a vowel (a, e, i, o or u, in either case) and 0 otherwise", code: """
-            int is_vowel(char c) {
-                if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-                return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
-            }
-
-            """),
-        Entry(signature: "int char_to_digit(char c)", summary: "returns the value of the decimal digit c, or -1 if c is not a digit", code: """
-            int char_to_digit(char c) {
-                if (c < '0' || c > '9') return -1;
-                return c - '0';
-            }
-
-            """),
-        Entry(signature: "char digit_to_char(int d)", summary: "returns the character of the decimal digit d (0 <= d <= 9)", code: """
-            char digit_to_char(int d) {
-                return (char)('0' + d);
-            }
-
-            """),
-        Entry(signature: "void swap(int *a, int *b)", summary: "exchanges the values that a and b point to", code: """
-            void swap(int *a, int *b) {
-                int t = *a;
-                *a = *b;
-                *b = t;
-            }
-
-            """),
-        Entry(signature: "void sort2(int *a, int *b)", summary: "orders the values that a and b point to so that *a <= *b", code: """
-            void sort2(int *a, int *b) {
-                if (*a > *b) {
-                    int t = *a;
-                    *a = *b;
-                    *b = t;
+    /// Entries of `//@ signature:` and `//@ summary:` lines, each followed by its source up to
+    /// the next entry; the comment lines before the first entry are the file's header.
+    static func parse(_ text: String, name: String) throws -> [Entry] {
+        var entries: [Entry] = []
+        var current: Entry?
+        var lineNumber = 0
+        func finish() {
+            guard var entry = current else { return }
+            while entry.code.hasSuffix("\n\n") { entry.code.removeLast() }
+            entries.append(entry)
+            current = nil
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.hasPrefix("//@ signature: ") {
+                finish()
+                current = Entry(signature: String(line.dropFirst(15)), summary: "", code: "")
+            } else if line.hasPrefix("//@ summary: ") {
+                guard current != nil, current?.summary.isEmpty == true, current?.code.isEmpty == true else {
+                    throw DatasetError("\(name): line \(lineNumber): a summary belongs right after its signature")
                 }
+                current?.summary = String(line.dropFirst(13))
+            } else if current != nil {
+                if current?.summary.isEmpty == true { throw DatasetError("\(name): line \(lineNumber): the entry has no summary") }
+                if current?.code.isEmpty == true, line.isEmpty { continue }
+                current?.code += line + "\n"
             }
-
-            """),
-        Entry(signature: "void divide(int a, int b, int *quotient, int *remainder)", summary: "stores the quotient and the remainder of a divided by b (b != 0)", code: """
-            void divide(int a, int b, int *quotient, int *remainder) {
-                *quotient = a / b;
-                *remainder = a % b;
-            }
-
-            """),
-    ]
-
-    static let arrays: [Entry] = [
-        Entry(signature: "int count_zeros(const int *a, int n)", summary: "returns how many of the n elements of a are 0", code: """
-            int count_zeros(const int *a, int n) {
-                int count = 0;
-                for (int i = 0; i < n; i++)
-                    if (a[i] == 0) count++;
-                return count;
-            }
-
-            """),
-        Entry(signature: "void array_fill(int *a, int n, int value)", summary: "sets each of the n elements of a to value", code: """
-            void array_fill(int *a, int n, int value) {
-                for (int i = 0; i < n; i++)
-                    a[i] = value;
-            }
-
-            """),
-        Entry(signature: "void array_copy(int *dst, const int *src, int n)", summary: "copies the n elements of src into dst", code: """
-            void array_copy(int *dst, const int *src, int n) {
-                for (int i = 0; i < n; i++)
-                    dst[i] = src[i];
-            }
-
-            """),
-        Entry(signature: "int count_value(const int *a, int n, int x)", summary: "returns how many of the n elements of a are equal to x", code: """
-            int count_value(const int *a, int n, int x) {
-                int count = 0;
-                for (int i = 0; i < n; i++)
-                    if (a[i] == x) count++;
-                return count;
-            }
-
-            """),
-        Entry(signature: "int contains(const int *a, int n, int x)", summary: "returns 1 if x is one of the n elements of a and 0 otherwise", code: """
-            int contains(const int *a, int n, int x) {
-                for (int i = 0; i < n; i++)
-                    if (a[i] == x) return 1;
-                return 0;
-            }
-
-            """),
-        Entry(signature: "double array_average(const int *a, int n)", summary: "returns the average of the n elements of a (n >= 1)", code: """
-            double array_average(const int *a, int n) {
-                double sum = 0.0;
-                for (int i = 0; i < n; i++)
-                    sum += a[i];
-                return sum / n;
-            }
-
-            """),
-        Entry(signature: "int arrays_equal(const int *a, const int *b, int n)", summary: "returns 1 if the first n elements of a and b are equal and 0 otherwise", code: """
-            int arrays_equal(const int *a, const int *b, int n) {
-                for (int i = 0; i < n; i++)
-                    if (a[i] != b[i]) return 0;
-                return 1;
-            }
-
-            """),
-        Entry(signature: "void add_arrays(int *dst, const int *a, const int *b, int n)", summary: "stores a[i] + b[i] in dst[i] for each of the n positions", code: """
-            void add_arrays(int *dst, const int *a, const int *b, int n) {
-                for (int i = 0; i < n; i++)
-                    dst[i] = a[i] + b[i];
-            }
-
-            """),
-        Entry(signature: "int count_in_range(const int *a, int n, int lo, int hi)", summary: "returns how many of the n elements of a lie between lo and hi, both included", code: """
-            int count_in_range(const int *a, int n, int lo, int hi) {
-                int count = 0;
-                for (int i = 0; i < n; i++)
-                    if (a[i] >= lo && a[i] <= hi) count++;
-                return count;
-            }
-
-            """),
-        Entry(signature: "int sum_even_indices(const int *a, int n)", summary: "returns a[0] + a[2] + a[4] + ..., the sum of the elements at even indices", code: """
-            int sum_even_indices(const int *a, int n) {
-                int sum = 0;
-                for (int i = 0; i < n; i += 2)
-                    sum += a[i];
-                return sum;
-            }
-
-            """),
-        Entry(signature: "void fill_sequence(int *a, int n)", summary: "sets a[i] to i for each of the n positions", code: """
-            void fill_sequence(int *a, int n) {
-                for (int i = 0; i < n; i++)
-                    a[i] = i;
-            }
-
-            """),
-        Entry(signature: "int last_index_of(const int *a, int n, int x)", summary: "returns the index of the last element of a equal to x, or -1 if there is none", code: """
-            int last_index_of(const int *a, int n, int x) {
-                for (int i = n - 1; i >= 0; i--)
-                    if (a[i] == x) return i;
-                return -1;
-            }
-
-            """),
-        Entry(signature: "void scale_array(int *a, int n, int k)", summary: "multiplies each of the n elements of a by k, in place", code: """
-            void scale_array(int *a, int n, int k) {
-                for (int i = 0; i < n; i++)
-                    a[i] *= k;
-            }
-
-            """),
-        Entry(signature: "long long array_product(const int *a, int n)", summary: "returns the product of the n elements of a (1 when n is 0)", code: """
-            long long array_product(const int *a, int n) {
-                long long product = 1;
-                for (int i = 0; i < n; i++)
-                    product *= a[i];
-                return product;
-            }
-
-            """),
-        Entry(signature: "int count_changes(const int *a, int n)", summary: "returns how many elements of a differ from the element just before them", code: """
-            int count_changes(const int *a, int n) {
-                int count = 0;
-                for (int i = 1; i < n; i++)
-                    if (a[i] != a[i - 1]) count++;
-                return count;
-            }
-
-            """),
-        Entry(signature: "void swap_ends(int *a, int n)", summary: "exchanges the first and the last of the n elements of a (n >= 1)", code: """
-            void swap_ends(int *a, int n) {
-                int t = a[0];
-                a[0] = a[n - 1];
-                a[n - 1] = t;
-            }
-
-            """),
-        Entry(signature: "int max_run_length(const int *a, int n)", summary: "returns the length of the longest run of equal adjacent elements among the n elements of a (0 when n is 0)", code: """
-            int max_run_length(const int *a, int n) {
-                int best = 0, run = 0;
-                for (int i = 0; i < n; i++) {
-                    run = (i > 0 && a[i] == a[i - 1]) ? run + 1 : 1;
-                    if (run > best) best = run;
-                }
-                return best;
-            }
-
-            """),
-        Entry(signature: "int *make_range(int n)", summary: "returns a newly allocated array holding 0, 1, ..., n-1, or NULL if allocation fails (n >= 1)", code: """
-            #include <stdlib.h>
-
-            int *make_range(int n) {
-                int *a = malloc((size_t)n * sizeof *a);
-                if (a == NULL) return NULL;
-                for (int i = 0; i < n; i++)
-                    a[i] = i;
-                return a;
-            }
-
-            """),
-    ]
-
-    static let strings: [Entry] = [
-        Entry(signature: "void string_copy(char *dst, const char *src)", summary: "copies the string src, with its terminating '\\0', into dst", code: """
-            void string_copy(char *dst, const char *src) {
-                int i = 0;
-                while (src[i] != '\\0') {
-                    dst[i] = src[i];
-                    i++;
-                }
-                dst[i] = '\\0';
-            }
-
-            """),
-        Entry(signature: "int strings_equal(const char *a, const char *b)", summary: "returns 1 if the strings a and b are equal and 0 otherwise", code: """
-            int strings_equal(const char *a, const char *b) {
-                int i = 0;
-                while (a[i] != '\\0' && a[i] == b[i])
-                    i++;
-                return a[i] == b[i];
-            }
-
-            """),
-        Entry(signature: "void append_string(char *dst, const char *src)", summary: "appends the string src to the end of the string dst (dst has room)", code: """
-            void append_string(char *dst, const char *src) {
-                int n = 0;
-                while (dst[n] != '\\0')
-                    n++;
-                int i = 0;
-                while (src[i] != '\\0') {
-                    dst[n + i] = src[i];
-                    i++;
-                }
-                dst[n + i] = '\\0';
-            }
-
-            """),
-        Entry(signature: "int find_char(const char *s, char c)", summary: "returns the index of the first occurrence of c in s, or -1 if c does not occur", code: """
-            int find_char(const char *s, char c) {
-                for (int i = 0; s[i] != '\\0'; i++)
-                    if (s[i] == c) return i;
-                return -1;
-            }
-
-            """),
-        Entry(signature: "int starts_with(const char *s, const char *prefix)", summary: "returns 1 if the string s begins with the string prefix and 0 otherwise", code: """
-            int starts_with(const char *s, const char *prefix) {
-                for (int i = 0; prefix[i] != '\\0'; i++)
-                    if (s[i] != prefix[i]) return 0;
-                return 1;
-            }
-
-            """),
-        Entry(signature: "int ends_with(const char *s, const char *suffix)", summary: "returns 1 if the string s ends with the string suffix and 0 otherwise", code: """
-            #include <string.h>
-
-            int ends_with(const char *s, const char *suffix) {
-                size_t n = strlen(s), m = strlen(suffix);
-                return m <= n && strcmp(s + n - m, suffix) == 0;
-            }
-
-            """),
-        Entry(signature: "void truncate_string(char *s, int n)", summary: "shortens the string s to at most n characters, in place (n >= 0)", code: """
-            void truncate_string(char *s, int n) {
-                for (int i = 0; i < n; i++)
-                    if (s[i] == '\\0') return;
-                s[n] = '\\0';
-            }
-
-            """),
-        Entry(signature: "void repeat_char(char *out, char c, int n)", summary: "writes n copies of c followed by '\\0' into out (n >= 0)", code: """
-            void repeat_char(char *out, char c, int n) {
-                for (int i = 0; i < n; i++)
-                    out[i] = c;
-                out[n] = '\\0';
-            }
-
-            """),
-        Entry(signature: "int count_lines(const char *s)", summary: "returns how many newline characters '\\n' the string s contains", code: """
-            int count_lines(const char *s) {
-                int count = 0;
-                for (int i = 0; s[i] != '\\0'; i++)
-                    if (s[i] == '\\n') count++;
-                return count;
-            }
-
-            """),
-        Entry(signature: "char *duplicate_string(const char *s)", summary: "returns a newly allocated copy of the string s, or NULL if allocation fails", code: """
-            #include <stdlib.h>
-            #include <string.h>
-
-            char *duplicate_string(const char *s) {
-                size_t n = strlen(s) + 1;
-                char *copy = malloc(n);
-                if (copy != NULL) memcpy(copy, s, n);
-                return copy;
-            }
-
-            """),
-        Entry(signature: "void strip_newline(char *s)", summary: "removes one newline character at the end of the string s, if there is one", code: """
-            #include <string.h>
-
-            void strip_newline(char *s) {
-                size_t n = strlen(s);
-                if (n > 0 && s[n - 1] == '\\n') s[n - 1] = '\\0';
-            }
-
-            """),
-        Entry(signature: "int parse_int(const char *s)", summary: "returns the value of the decimal integer in s, which is an optional '-' followed by digits", code: """
-            int parse_int(const char *s) {
-                int sign = 1, value = 0, i = 0;
-                if (s[0] == '-') {
-                    sign = -1;
-                    i = 1;
-                }
-                for (; s[i] >= '0' && s[i] <= '9'; i++)
-                    value = value * 10 + (s[i] - '0');
-                return sign * value;
-            }
-
-            """),
-        Entry(signature: "void int_to_string(int n, char *out)", summary: "writes the decimal digits of n followed by '\\0' into out (n >= 0)", code: """
-            void int_to_string(int n, char *out) {
-                char digits[12];
-                int len = 0;
-                do {
-                    digits[len++] = (char)('0' + n % 10);
-                    n /= 10;
-                } while (n > 0);
-                for (int i = 0; i < len; i++)
-                    out[i] = digits[len - 1 - i];
-                out[len] = '\\0';
-            }
-
-            """),
-        Entry(signature: "int hamming_distance(const char *a, const char *b)", summary: "returns at how many positions the strings a and b, of equal length, differ", code: """
-            int hamming_distance(const char *a, const char *b) {
-                int count = 0;
-                for (int i = 0; a[i] != '\\0'; i++)
-                    if (a[i] != b[i]) count++;
-                return count;
-            }
-
-            """),
-        Entry(signature: "int is_identifier(const char *s)", summary: "returns 1 if s is a valid C identifier (a letter or '_', then letters, digits or '_') and 0 otherwise", code: """
-            int is_identifier(const char *s) {
-                if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_')) return 0;
-                for (int i = 1; s[i] != '\\0'; i++) {
-                    char c = s[i];
-                    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return 0;
-                }
-                return 1;
-            }
-
-            """),
-        Entry(signature: "void capitalize_first(char *s)", summary: "makes the first character of s uppercase if it is a lowercase letter, in place", code: """
-            void capitalize_first(char *s) {
-                if (s[0] >= 'a' && s[0] <= 'z') s[0] = (char)(s[0] - 'a' + 'A');
-            }
-
-            """),
-        Entry(signature: "int count_char_pairs(const char *s, char c)", summary: "returns how many times two copies of c stand next to each other in s (\"ccc\" has two)", code: """
-            int count_char_pairs(const char *s, char c) {
-                int count = 0;
-                for (int i = 0; s[i] != '\\0' && s[i + 1] != '\\0'; i++)
-                    if (s[i] == c && s[i + 1] == c) count++;
-                return count;
-            }
-
-            """),
-    ]
-
-    static let memoryAndBits: [Entry] = [
-        Entry(signature: "int bit_is_set(unsigned int x, int k)", summary: "returns 1 if bit k of x is 1 and 0 otherwise (0 <= k < 32)", code: """
-            int bit_is_set(unsigned int x, int k) {
-                return (x >> k) & 1u;
-            }
-
-            """),
-        Entry(signature: "unsigned int set_bit(unsigned int x, int k)", summary: "returns x with bit k set to 1 (0 <= k < 32)", code: """
-            unsigned int set_bit(unsigned int x, int k) {
-                return x | (1u << k);
-            }
-
-            """),
-        Entry(signature: "unsigned int clear_bit(unsigned int x, int k)", summary: "returns x with bit k set to 0 (0 <= k < 32)", code: """
-            unsigned int clear_bit(unsigned int x, int k) {
-                return x & ~(1u << k);
-            }
-
-            """),
-        Entry(signature: "int is_power_of_two(unsigned int x)", summary: "returns 1 if x is a power of two and 0 otherwise", code: """
-            int is_power_of_two(unsigned int x) {
-                return x != 0 && (x & (x - 1)) == 0;
-            }
-
-            """),
-        Entry(signature: "unsigned int lowest_set_bit(unsigned int x)", summary: "returns the value of the lowest 1 bit of x, or 0 if x is 0", code: """
-            unsigned int lowest_set_bit(unsigned int x) {
-                return x & (~x + 1u);
-            }
-
-            """),
-        Entry(signature: "int *copy_array(const int *a, int n)", summary: "returns a newly allocated copy of the n elements of a, or NULL if allocation fails (n >= 1)", code: """
-            #include <stdlib.h>
-            #include <string.h>
-
-            int *copy_array(const int *a, int n) {
-                int *copy = malloc((size_t)n * sizeof *copy);
-                if (copy != NULL) memcpy(copy, a, (size_t)n * sizeof *copy);
-                return copy;
-            }
-
-            """),
-        Entry(signature: "void zero_bytes(unsigned char *p, int n)", summary: "sets the n bytes starting at p to zero", code: """
-            void zero_bytes(unsigned char *p, int n) {
-                for (int i = 0; i < n; i++)
-                    p[i] = 0;
-            }
-
-            """),
-        Entry(signature: "int compare_ints(const void *a, const void *b)", summary: "compares the ints that a and b point to for qsort: negative, zero or positive", code: """
-            int compare_ints(const void *a, const void *b) {
-                int x = *(const int *)a, y = *(const int *)b;
-                return (x > y) - (x < y);
-            }
-
-            """),
-        Entry(signature: "void sort_ints(int *a, int n)", summary: "sorts the n elements of a in ascending order using qsort", code: """
-            #include <stdlib.h>
-
-            static int compare(const void *x, const void *y) {
-                int a = *(const int *)x, b = *(const int *)y;
-                return (a > b) - (a < b);
-            }
-
-            void sort_ints(int *a, int n) {
-                qsort(a, (size_t)n, sizeof *a, compare);
-            }
-
-            """),
-    ]
+        }
+        finish()
+        if let empty = entries.first(where: { $0.code.isEmpty }) {
+            throw DatasetError("\(name): the entry \(empty.signature) has no code")
+        }
+        return entries
+    }
 }

@@ -70,7 +70,7 @@ struct DemoCommand: AsyncParsableCommand {
                 p.learningRate = tiny ? 3e-3 : 3e-4
                 p.steps = tiny ? 20 : 12
                 p.batchTokens = 2048
-                let sft = try await engine.train(SFTCorpus.pairs(), p, saveTo: sftAdapter, progress: progressPrinter("sft"))
+                let sft = try await engine.train(try SFTCorpus.pairs(), p, saveTo: sftAdapter, progress: progressPrinter("sft"))
                 Terminal.note(String(format: "sft: %d steps, loss %.3f → %.3f, %.0f tokens/s", sft.steps.count, sft.steps.first?.loss ?? 0, sft.steps.last?.loss ?? 0, sft.tokensPerSecond))
             }
             var settings = FullBenchmark.Settings(raft: raft)

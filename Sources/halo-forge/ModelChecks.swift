@@ -81,7 +81,7 @@ struct ModelChecks {
             p.steps = 1
             p.learningRate = 1e-3
             let adapter = scratch + "/adapter"
-            let result = try await engine.train(Array(SFTCorpus.pairs().prefix(4)), p, saveTo: adapter)
+            let result = try await engine.train(Array(try SFTCorpus.pairs().prefix(4)), p, saveTo: adapter)
             guard let step = result.steps.first, step.loss.isFinite, step.loss > 0 else { throw CommandError("no finite loss from the training step") }
             guard FileManager.default.fileExists(atPath: adapter + "/adapter_config.json") else { throw CommandError("the adapter was not saved to \(adapter)") }
             return (true, String(format: "loss %.3f, %.0f tokens/s, LoRA adapter saved", step.loss, result.tokensPerSecond))

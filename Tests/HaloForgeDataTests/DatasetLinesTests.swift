@@ -19,3 +19,25 @@ import Testing
         }
     }
 }
+
+/// The SFT corpus is a resource file of C functions; it loads, and a malformed one is named.
+@Suite struct SFTCorpusResourceTests {
+    @Test func theShippedCorpusLoads() throws {
+        let entries = try SFTCorpus.entries()
+        #expect(entries.count == 70)
+        #expect(entries.first?.signature == "int clamp(int x, int lo, int hi)")
+        for entry in entries {
+            #expect(!entry.summary.isEmpty)
+            #expect(entry.code.hasSuffix("}\n"), "\(entry.signature)")
+            #expect(!entry.code.contains("//@"))
+        }
+        #expect(try SFTCorpus.pairs().count == entries.count)
+    }
+
+    @Test func aMalformedCorpusIsNamedByLine() {
+        let missingSummary = "//@ signature: int f(void)\nint f(void) { return 1; }\n"
+        #expect { _ = try SFTCorpus.parse(missingSummary, name: "c.c") } throws: { "\($0)" == "c.c: line 2: the entry has no summary" }
+        let parsed = try? SFTCorpus.parse("// header\n\n//@ signature: int f(void)\n//@ summary: returns 1\n\nint f(void) { return 1; }\n\n\n", name: "c.c")
+        #expect(parsed == [SFTCorpus.Entry(signature: "int f(void)", summary: "returns 1", code: "int f(void) { return 1; }\n")])
+    }
+}

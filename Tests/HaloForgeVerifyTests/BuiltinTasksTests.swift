@@ -135,8 +135,8 @@ let strictWarningsVerifier: Verifier = {
         }
     }
 
-    @Test func sftCorpusShape() {
-        let pairs = SFTCorpus.pairs()
+    @Test func sftCorpusShape() throws {
+        let pairs = try SFTCorpus.pairs()
         #expect((55...75).contains(pairs.count))
         #expect(Set(pairs.map(\.prompt)).count == pairs.count)
         let taskPrompts = Set(BuiltinTasks.all.map(\.prompt))
@@ -157,8 +157,8 @@ let strictWarningsVerifier: Verifier = {
         }
     }
 
-    @Test func sftCompletionsCompileClean() async {
-        let samples = SFTCorpus.pairs().enumerated().map { i, pair in
+    @Test func sftCompletionsCompileClean() async throws {
+        let samples = try SFTCorpus.pairs().enumerated().map { i, pair in
             Sample(id: "sft-\(i)", language: .c, candidate: .completion(pair.completion, prompt: nil))
         }
         // A control: the strict verifier does flag what the default one waives.
