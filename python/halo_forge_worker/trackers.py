@@ -46,6 +46,11 @@ def _scalar(value):
     return json.dumps(value, sort_keys=True)
 
 
+def _text(value):
+    """A parameter as MLflow stores it (text): strings as they are, the rest as JSON (true, 5e-05)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 class State:
     """DIR/state.json: run ids and the last step written per tracker and kind, replaced atomically
     (a kill leaves the old or the new file; no fsync, one point at most is repeated after a power loss)."""
@@ -214,7 +219,7 @@ class MLflow:
 
         logged = self.client.get_run(self.run_id).data.params
         # MLflow params are write-once: a resumed run logs only what is new.
-        new = [Param(k, str(_scalar(v))[:6000]) for k, v in sorted(params.items()) if k not in logged]
+        new = [Param(k, _text(_scalar(v))[:6000]) for k, v in sorted(params.items()) if k not in logged]
         if new:
             self.client.log_batch(self.run_id, params=new)
 
