@@ -20,6 +20,7 @@ Startup prints one JSON line on stdout: {"ready": true, "trackers": [...], "loca
 once written and flushed, or {"error": "..."}.
 """
 import argparse
+import fcntl
 import json
 import os
 import sys
@@ -244,6 +245,10 @@ WRITERS = {"tensorboard": TensorBoard, "wandb": WandB, "mlflow": MLflow}
 class Reporter:
     def __init__(self, folder, trackers, run_name):
         os.makedirs(folder, exist_ok=True)
+        # One reporter per folder: a resumed run's waits while the killed run's reporter finishes
+        # its trackers and writes its last state.
+        self.lock = open(os.path.join(folder, "lock"), "w")
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
         self.state = State(os.path.join(folder, "state.json"))
         self.writers = []
         missing = []
