@@ -251,3 +251,30 @@ def test_raft_train_killed_and_resumed_reports_the_store_once_to_each_tracker(tm
     assert status == "FINISHED"
     assert config["max_new_tokens"] == 24 and len(ids) == 1
     assert wb_steps == list(range(len(wb_steps)))
+
+
+def test_sft_train_reports_each_step_and_held_out_loss(tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"prompt": f"int add{i}(int a, int b) {{", "completion": f" return a + b + {i}; }}"}) + "\n"
+                             for i in range(20)))
+    out = str(tmp_path / "sft")
+    p = subprocess.run(
+        [binary(), "sft", "train", "--model", "tiny", "--data", str(pairs), "--output", out, "--steps", "6", "--eval-every", "3",
+         "--checkpoint-every", "3", "--eval-fraction", "0.2", "--patience", "0", "--learning-rate", "3e-3", "--rank", "8",
+         "--batch-tokens", "2048", "--report-to", "tensorboard", "--report-to", "mlflow"],
+        capture_output=True, text=True, env=dict(os.environ, HALO_FORGE_WORKER_DIR=PY_DIR), cwd=str(tmp_path), timeout=500)
+    assert p.returncode == 0, p.stderr[-2000:]
+    record = json.load(open(os.path.join(out, "sft.json")))
+    want = {
+        "train/loss": [(s["step"], s["loss"]) for s in record["steps"]],
+        "train/lr": [(s["step"], s["lr"]) for s in record["steps"]],
+        "eval/loss": [(e["step"], e["loss"]) for e in record["evals"]],
+    }
+    assert [s for s, _ in want["train/loss"]] == [1, 2, 3, 4, 5, 6] and [s for s, _ in want["eval/loss"]] == [0, 3, 6]
+    tb, hparams = read_tensorboard(os.path.join(out, "trackers"))
+    ml, params, _ = read_mlflow(os.path.join(out, "trackers"))
+    for got, rel in ((tb, 1e-6), (ml, 1e-9)):
+        assert {"train/loss", "train/lr", "train/grad_norm", "train/tokens_per_second", "eval/loss"} == set(got)
+        for key in want:
+            same(got[key], want[key], rel)
+    assert params["steps"] == "6" and params["rank"] == "8" and hparams
