@@ -198,7 +198,8 @@ def store_series(run):
     rows = db.execute("SELECT loss, grad_norm, lr, tokens_per_second FROM train_step ORDER BY cycle, step").fetchall()
     want = {}
     for name, column in (("loss", 0), ("grad_norm", 1), ("lr", 2), ("tokens_per_second", 3)):
-        want["train/" + name] = [(i + 1, r[column]) for i, r in enumerate(rows)]
+        if rows:  # a run that kept nothing trained nothing
+            want["train/" + name] = [(i + 1, r[column]) for i, r in enumerate(rows)]
     for cycle, phase, metrics in db.execute("SELECT cycle, phase, metrics FROM cycle ORDER BY cycle"):
         assert phase == "done"
         for key, value in json.loads(metrics).items():
@@ -278,3 +279,21 @@ def test_sft_train_reports_each_step_and_held_out_loss(tmp_path):
         for key in want:
             same(got[key], want[key], rel)
     assert params["steps"] == "6" and params["rank"] == "8" and hparams
+
+
+def test_benchmark_full_reports_held_out_stages(tmp_path):
+    out = str(tmp_path / "bench")
+    p = subprocess.run(
+        [binary(), "benchmark", "full", "--model", "tiny", "--limit", "2", "--cycles", "1", "--samples-per-prompt", "2",
+         "--eval-samples", "2", "--max-new-tokens", "24", "--steps-per-cycle", "2", "--output", out, "--report-to", "tensorboard"],
+        capture_output=True, text=True, env=dict(os.environ, HALO_FORGE_WORKER_DIR=PY_DIR), cwd=str(tmp_path), timeout=500)
+    assert p.returncode == 0, p.stderr[-2000:]
+    stages = json.load(open(os.path.join(out, "summary.json")))["stages"]
+    assert [s["stage"] for s in stages] == ["baseline", "cycle-1"]
+    tb, _ = read_tensorboard(os.path.join(out, "trackers"))
+    same(tb["heldout/pass_at_1"], [(i, s["held_out"]["pass_at_k"]["pass@1"]) for i, s in enumerate(stages)])
+    same(tb["heldout/compile_rate"], [(i, s["held_out"]["compile_rate"]) for i, s in enumerate(stages)])
+    same(tb["heldout/mean_reward"], [(i, s["held_out"]["mean_reward"]) for i, s in enumerate(stages)])
+    want, _ = store_series(out)
+    for key in want:
+        same(tb[key], want[key])
