@@ -132,6 +132,7 @@ class WandB:
     def __init__(self, folder, state, run_name):
         # Offline unless the user's environment asks otherwise in so many words.
         os.environ.setdefault("WANDB_MODE", "offline")
+        os.environ.setdefault("WANDB_ERROR_REPORTING", "false")  # W&B's crash reports go to Sentry
         os.environ.setdefault("WANDB_SILENT", "true")
         os.environ.setdefault("WANDB_CONSOLE", "off")
         try:
@@ -189,6 +190,7 @@ class MLflow:
         # MLflow 3 keeps the file store in maintenance and asks for this opt-in; it is still
         # MLflow's own local format, needs no database and reads back with MlflowClient.
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # MLflow 3 reports usage unless told not to
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -297,3 +297,21 @@ def test_benchmark_full_reports_held_out_stages(tmp_path):
     want, _ = store_series(out)
     for key in want:
         same(tb[key], want[key])
+
+
+def test_nothing_leaves_the_machine(tmp_path):
+    """Every connect() of the reporter and its children (W&B's service) stays on this machine:
+    no upload, no usage telemetry (MLflow 3 looks its collector up by default), no crash reports."""
+    trace = str(tmp_path / "connect.trace")
+    lines = [{"kind": "params", "params": {"seed": 1}}] + [
+        {"kind": "step", "step": n, "values": {"train/loss": 1.0 / n}} for n in range(1, 21)]
+    args = ["strace", "-f", "-e", "trace=connect", "-o", trace, sys.executable, "-m", "halo_forge_worker.trackers",
+            "--dir", str(tmp_path / "t"), "--tracker", "tensorboard", "--tracker", "wandb", "--tracker", "mlflow"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "MLFLOW_")) and k != "DO_NOT_TRACK"}
+    p = subprocess.run(args, input="".join(json.dumps(l) + "\n" for l in lines), capture_output=True, text=True,
+                       env=dict(env, PYTHONPATH=PY_DIR), timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert len(p.stdout.splitlines()) == 1 + len(lines)
+    connects = [l for l in open(trace) if "connect(" in l]
+    outside = [l for l in connects if "AF_UNIX" not in l and "127.0.0.1" not in l and "::1" not in l]
+    assert not outside, outside
