@@ -9,7 +9,8 @@ JSON lines on stdin and writes each to every chosen tracker through the tracker'
 
 Each kind has its own step axis (training steps, cycles, held-out stages). Nothing is sent over
 the network: TensorBoard writes event files, W&B runs in offline mode (synced later with
-`wandb sync`), MLflow writes its local file store, all under DIR.
+`wandb sync`), MLflow writes its local file store, all under DIR; MLflow's usage telemetry and
+W&B's crash reports are off. Each default yields to a variable the user's environment sets.
 
 Resume: DIR/state.json keeps each tracker's run id and, per tracker and kind, the last step it
 wrote. A restarted run opens the same tracker runs and skips every point at or below that step,
@@ -24,6 +25,7 @@ import fcntl
 import json
 import os
 import sys
+import time
 import uuid
 import warnings
 
@@ -60,8 +62,11 @@ class State:
         self.path = path
         self.data = {}
         if os.path.exists(path):
-            with open(path) as f:
-                self.data = json.load(f)
+            try:
+                with open(path) as f:
+                    self.data = json.load(f)
+            except (OSError, ValueError) as e:
+                raise TrackerError(f"{path}: {e} (it records which points the trackers hold; fix or remove it)") from e
 
     def get(self, key, default=None):
         return self.data.get(key, default)
@@ -227,8 +232,6 @@ class MLflow:
             self.client.log_batch(self.run_id, params=new)
 
     def scalars(self, kind, step, values):
-        import time
-
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)

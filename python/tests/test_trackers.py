@@ -315,3 +315,11 @@ def test_nothing_leaves_the_machine(tmp_path):
     connects = [l for l in open(trace) if "connect(" in l]
     outside = [l for l in connects if "AF_UNIX" not in l and "127.0.0.1" not in l and "::1" not in l]
     assert not outside, outside
+
+
+def test_an_unreadable_state_file_is_named(tmp_path):
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / "state.json").write_text("{not json")
+    code, out, _ = reporter(str(folder), [], trackers=("tensorboard",))
+    assert code == 2 and out[0]["error"].startswith(f"{folder}/state.json: ") and "fix or remove it" in out[0]["error"]
