@@ -36,6 +36,9 @@ fi
 # --- chromium: the dashboard's tests drive a real headless browser ------------------------
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then want+=(chromium); fi
 
+# --- strace: the trackers' test checks that nothing they do connects off the machine -------
+command -v strace >/dev/null 2>&1 || want+=(strace)
+
 if [ ${#want[@]} -gt 0 ]; then apt_install "${want[@]}"; fi
 
 # --- the rootless jail's tests: an unprivileged user (useradd, runuser, setpriv), uidmap, venvs --

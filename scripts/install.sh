@@ -43,7 +43,7 @@ trap 'rm -rf "$staging"' EXIT
 cp "$bin/halo-forge" "$staging/halo-forge"
 for bundle in "$bin"/*.resources; do cp -R "$bundle" "$staging/"; done
 mkdir -p "$staging/python"
-cp -R python/halo_forge_worker python/requirements.txt python/PROTOCOL.md "$staging/python/"
+cp -R python/halo_forge_worker python/requirements.txt python/requirements-trackers.txt python/PROTOCOL.md "$staging/python/"
 find "$staging/python" -name __pycache__ -type d -prune -exec rm -rf {} +
 cp -R datasets configs LICENSE README.md "$staging/"
 rm -rf "$share"

@@ -22,8 +22,9 @@ if [ "${1:-}" = "--fast" ]; then
 fi
 scripts/install-test-deps.sh
 swift build --build-tests
-# The worker's environment (torch, transformers, peft), created by halo-forge itself.
-.build/debug/halo-forge model setup
+# The worker's environment (torch, transformers, peft), created by halo-forge itself, with the
+# experiment trackers that --report-to's tests read back (about 250 MB, 30 s).
+.build/debug/halo-forge model setup --trackers
 venv_python="${HALO_FORGE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/halo-forge}/venv/bin/python"
 if [ -n "${HALO_FORGE_PYTHON:-}" ]; then venv_python="$HALO_FORGE_PYTHON"; fi
 "$venv_python" -m pytest --version >/dev/null 2>&1 || "$venv_python" -m pip install --quiet pytest

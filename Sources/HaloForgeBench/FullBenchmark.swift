@@ -28,7 +28,7 @@ public enum FullBenchmark {
 
     public static func run(
         _ settings: Settings, store: RunStore, engine: Engine, verifier: Verifier, train: [BenchmarkTask], heldOut: [BenchmarkTask],
-        log: @escaping @Sendable (String) -> Void
+        metrics: any MetricsSink = NoMetrics(), log: @escaping @Sendable (String) -> Void
     ) async throws -> [Row] {
         let trainIDs = Set(train.map(\.id))
         precondition(heldOut.allSatisfy { !trainIDs.contains($0.id) }, "held-out tasks must not be trained on")
@@ -44,7 +44,15 @@ public enum FullBenchmark {
                 + String(format: ", compile %.1f%%, mean reward %.3f", 100 * summary.compileRate, summary.meanReward))
         }
         let loop = RAFTLoop(configuration: settings.raft, store: store, engine: engine, verifier: verifier, tasks: train, jobs: settings.jobs, log: log)
-        _ = try await loop.run(ready: { try await evaluate("baseline") }, afterCycle: { try await evaluate("cycle-\($0 + 1)") })
+        _ = try await loop.run(
+            ready: {
+                try await evaluate("baseline")
+                try metrics.replay(store)
+            },
+            afterCycle: {
+                try await evaluate("cycle-\($0 + 1)")
+                try metrics.replay(store)
+            })
         let rows = try self.rows(store: store, cycles: settings.raft.cycles)
         try write(rows, settings: settings, folder: store.folder)
         return rows

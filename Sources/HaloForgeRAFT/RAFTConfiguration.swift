@@ -84,6 +84,8 @@ public struct RAFTConfiguration: Configurable {
     public var device = "auto"
     /// Weights dtype: auto, float32, bfloat16 or float16.
     public var dtype = "auto"
+    /// Experiment trackers that receive the run's metrics: tensorboard, wandb, mlflow.
+    public var reportTo: [String]? = nil
 
     /// The defaults.
     public init() {}
@@ -130,6 +132,7 @@ public struct RAFTConfiguration: Configurable {
         Setting("threads", \.threads, upstream: ["hardware.threads"]),
         Setting("device", \.device, upstream: ["hardware.device"]),
         Setting("dtype", \.dtype, upstream: ["hardware.dtype"]),
+        Setting("report_to", \.reportTo, upstream: ["training.report_to"]),
     ]
 }
 
@@ -192,6 +195,9 @@ extension RAFTConfiguration {
         if let s = stepsPerCycle, !(s >= 1) { try fail("steps_per_cycle", "must be at least 1", "\(s)") }
         if !(batchTokens >= 64) { try fail("batch_tokens", "must be at least 64", "\(batchTokens)") }
         if let t = threads, !(t >= 1) { try fail("threads", "must be at least 1", "\(t)") }
+        if let bad = reportTo?.first(where: { !TrackerReporter.names.contains($0) }) {
+            try fail("report_to", "must list tensorboard, wandb or mlflow", yamlQuoted(bad))
+        }
     }
 }
 

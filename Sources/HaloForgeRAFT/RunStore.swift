@@ -203,6 +203,15 @@ public final class RunStore: Sendable {
         }
     }
 
+    /// Every stored training step, in cycle and step order (a cycle's steps land when its training ends).
+    public func trainingSteps() throws -> [(cycle: Int, step: Int, loss: Double?, gradNorm: Double?, lr: Double?, tokensPerSecond: Double?)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT cycle, step, loss, grad_norm, lr, tokens_per_second FROM train_step ORDER BY cycle, step").map {
+                (cycle: $0["cycle"], step: $0["step"], loss: $0["loss"], gradNorm: $0["grad_norm"], lr: $0["lr"], tokensPerSecond: $0["tokens_per_second"])
+            }
+        }
+    }
+
     // MARK: export
 
     /// Every sample as JSONL (cycle, prompt_id, sample, completion, reward, outcome, detail, kept).

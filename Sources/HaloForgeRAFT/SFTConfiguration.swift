@@ -50,6 +50,8 @@ public struct SFTConfiguration: Configurable {
     public var threads: Int? = nil
     /// Device: auto, cpu, cuda or mps.
     public var device = "auto"
+    /// Experiment trackers that receive the run's metrics: tensorboard, wandb, mlflow.
+    public var reportTo: [String]? = nil
 
     /// The defaults.
     public init() {}
@@ -81,6 +83,7 @@ public struct SFTConfiguration: Configurable {
         Setting("seed", \.seed, upstream: ["training.seed"]),
         Setting("threads", \.threads, upstream: ["hardware.threads"]),
         Setting("device", \.device, upstream: ["hardware.device"]),
+        Setting("report_to", \.reportTo, upstream: ["training.report_to"]),
     ]
 
     /// Throws the first missing or out-of-range setting, named by its YAML key.
@@ -116,6 +119,9 @@ public struct SFTConfiguration: Configurable {
         if !["auto", "true", "false"].contains(chat) { try fail("chat", "must be auto, true or false", yamlQuoted(chat)) }
         if let t = threads, !(t >= 1) { try fail("threads", "must be at least 1", "\(t)") }
         if !["auto", "cpu", "cuda", "mps"].contains(device) { try fail("device", "must be auto, cpu, cuda or mps", yamlQuoted(device)) }
+        if let bad = reportTo?.first(where: { !TrackerReporter.names.contains($0) }) {
+            try fail("report_to", "must list tensorboard, wandb or mlflow", yamlQuoted(bad))
+        }
     }
 }
 

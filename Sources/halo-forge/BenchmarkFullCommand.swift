@@ -59,6 +59,8 @@ struct BenchmarkFull: AsyncParsableCommand {
 
     @OptionGroup var options: VerifierOptions
 
+    @OptionGroup var trackerOptions: TrackerOptions
+
     var flagOverrides: RAFTOverrides {
         var o = RAFTOverrides()
         o.model = model
@@ -72,6 +74,7 @@ struct BenchmarkFull: AsyncParsableCommand {
         o.stepsPerCycle = stepsPerCycle
         o.seed = seed
         o.threads = threads
+        o.reportTo = trackerOptions.overrides
         return o
     }
 
@@ -103,9 +106,11 @@ struct BenchmarkFull: AsyncParsableCommand {
         var settings = FullBenchmark.Settings(raft: raft)
         settings.evalSamples = evalSamples
         settings.jobs = options.jobs
-        let rows = try await withEngine(threads: raft.threads) { engine in
-            try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut) {
-                Terminal.note($0)
+        let rows = try await withTrackers(trackerOptions.trackers(settings: raft.reportTo), runFolder: output, settings: raft.hyperparameters) { metrics in
+            try await withEngine(threads: raft.threads) { engine in
+                try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut, metrics: metrics) {
+                    Terminal.note($0)
+                }
             }
         }
         print(FullBenchmark.table(rows))

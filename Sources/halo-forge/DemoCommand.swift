@@ -32,6 +32,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var options: VerifierOptions
 
+    @OptionGroup var trackerOptions: TrackerOptions
+
     func run() async throws {
         let folder = output ?? (tiny ? "runs/demo-tiny" : "runs/demo-smollm2")
         let store = try openRun(folder)
@@ -52,6 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
         raft.batchTokens = 2048
         raft.threads = threads
         raft.adapter = folder + "/sft-adapter"
+        raft.reportTo = trackerOptions.overrides
         let fresh = raft
         raft = try runSettings(store) { fresh }
         let (set, _) = try resolveTasks(raft.dataset, verifier: nil, datasets: nil)
@@ -61,23 +64,25 @@ struct DemoCommand: AsyncParsableCommand {
         options.defaultTimeout = 3  // the built-in tasks' tests finish in milliseconds; endless loops are common
         let verifier = try options.makeVerifier(quiet: true)
         let sftAdapter = raft.adapter!
-        let rows = try await withEngine(threads: raft.threads) { engine in
-            if !FileManager.default.fileExists(atPath: sftAdapter + "/adapter_config.json") {
-                // A short SFT stage on a shipped corpus of other C functions: it teaches the answer format.
-                let model = try await ModelCache.resolve(raft.model, engine: engine) { Terminal.note($0) }
-                try await engine.load(model: model, threads: raft.threads)
-                var p = TrainingParameters()
-                p.learningRate = tiny ? 3e-3 : 3e-4
-                p.steps = tiny ? 20 : 12
-                p.batchTokens = 2048
-                let sft = try await engine.train(try SFTCorpus.pairs(), p, saveTo: sftAdapter, progress: progressPrinter("sft"))
-                Terminal.note(String(format: "sft: %d steps, loss %.3f → %.3f, %.0f tokens/s", sft.steps.count, sft.steps.first?.loss ?? 0, sft.steps.last?.loss ?? 0, sft.tokensPerSecond))
-            }
-            var settings = FullBenchmark.Settings(raft: raft)
-            settings.evalSamples = 4
-            settings.jobs = options.jobs
-            return try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut) {
-                Terminal.note($0)
+        let rows = try await withTrackers(trackerOptions.trackers(settings: raft.reportTo), runFolder: folder, settings: raft.hyperparameters) { metrics in
+            try await withEngine(threads: raft.threads) { engine in
+                if !FileManager.default.fileExists(atPath: sftAdapter + "/adapter_config.json") {
+                    // A short SFT stage on a shipped corpus of other C functions: it teaches the answer format.
+                    let model = try await ModelCache.resolve(raft.model, engine: engine) { Terminal.note($0) }
+                    try await engine.load(model: model, threads: raft.threads)
+                    var p = TrainingParameters()
+                    p.learningRate = tiny ? 3e-3 : 3e-4
+                    p.steps = tiny ? 20 : 12
+                    p.batchTokens = 2048
+                    let sft = try await engine.train(try SFTCorpus.pairs(), p, saveTo: sftAdapter, progress: progressPrinter("sft"))
+                    Terminal.note(String(format: "sft: %d steps, loss %.3f → %.3f, %.0f tokens/s", sft.steps.count, sft.steps.first?.loss ?? 0, sft.steps.last?.loss ?? 0, sft.tokensPerSecond))
+                }
+                var settings = FullBenchmark.Settings(raft: raft)
+                settings.evalSamples = 4
+                settings.jobs = options.jobs
+                return try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut, metrics: metrics) {
+                    Terminal.note($0)
+                }
             }
         }
         print(FullBenchmark.table(rows))

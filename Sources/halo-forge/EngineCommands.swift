@@ -303,8 +303,15 @@ struct ModelCommand: AsyncParsableCommand {
     struct Setup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create or repair the worker's Python environment and check that the worker starts.")
 
+        @Flag(help: "Also install the experiment trackers for --report-to (tensorboard, wandb, mlflow-skinny; about 250 MB).")
+        var trackers = false
+
         func run() async throws {
             let env = try PythonEnvironment.prepare { Terminal.note($0) }
+            if trackers {
+                Terminal.note("installing \(env.workerDir)/\(TrackerReporter.requirementsFile) into \(env.python)")
+                do { try TrackerReporter.install(into: env) } catch { throw CommandError("\(error)") }
+            }
             let engine = Engine(environment: env)
             do {
                 let hello = try await engine.start()

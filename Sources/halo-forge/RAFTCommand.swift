@@ -78,6 +78,8 @@ struct RAFTCommand: AsyncParsableCommand {
 
         @OptionGroup var generatorOptions: GeneratorOptions
 
+        @OptionGroup var trackerOptions: TrackerOptions
+
         var flagOverrides: RAFTOverrides {
             var o = RAFTOverrides()
             o.model = model
@@ -95,6 +97,7 @@ struct RAFTCommand: AsyncParsableCommand {
             o.stepsPerCycle = stepsPerCycle
             o.seed = seed
             o.threads = threads
+            o.reportTo = trackerOptions.overrides
             return o
         }
 
@@ -124,10 +127,13 @@ struct RAFTCommand: AsyncParsableCommand {
             if limit > 0 { tasks = Array(tasks.prefix(limit)) }
             let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: choice)
             let remote = try generatorOptions.makeGenerator()
-            let cycles = try await withEngine(threads: settings.threads) { engine in
-                try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {
-                    Terminal.note($0)
-                }.run()
+            let trackers = trackerOptions.trackers(settings: settings.reportTo)
+            let cycles = try await withTrackers(trackers, runFolder: folder, settings: settings.hyperparameters) { metrics in
+                try await withEngine(threads: settings.threads) { engine in
+                    try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {
+                        Terminal.note($0)
+                    }.run(afterCycle: { _ in try metrics.replay(store) })
+                }
             }
             print("cycle  compile  pass    reward  kept  loss")
             for c in cycles {

@@ -96,6 +96,8 @@ struct SFTCommand: AsyncParsableCommand {
         @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
         var datasets: String?
 
+        @OptionGroup var trackerOptions: TrackerOptions
+
         var flagOverrides: SFTOverrides {
             var o = SFTOverrides()
             o.model = model
@@ -119,6 +121,7 @@ struct SFTCommand: AsyncParsableCommand {
             o.seed = seed
             o.threads = threads
             o.device = device
+            o.reportTo = trackerOptions.overrides
             return o
         }
 
@@ -177,13 +180,15 @@ struct SFTCommand: AsyncParsableCommand {
             p.bestTo = output + "/adapter"
             p.chat = s.chat
             try fm.createDirectory(atPath: output, withIntermediateDirectories: true)
-            let (result, modelPath) = try await withEngine(threads: s.threads) { engine in
-                let path = try await ModelCache.resolve(s.model, engine: engine) { Terminal.note($0) }
-                let model = try await engine.load(model: path, adapter: s.adapter, dtype: s.dtype, device: s.device)
-                Terminal.note("model: \(path) (\(model.parameters) parameters, \(model.dtype) on \(model.device)"
-                    + (model.hasChatTemplate && s.chat != "false" ? ", chat template" : "") + ")")
-                let pairs = { (e: [SFTData.Example]) in e.map { (prompt: $0.prompt, completion: $0.completion) } }
-                return (try await engine.sft(pairs(train), heldOut: pairs(eval), p, progress: progressPrinter("sft")), path)
+            let (result, modelPath) = try await withTrackers(trackerOptions.trackers(settings: s.reportTo), runFolder: output, settings: s.hyperparameters) { metrics in
+                try await withEngine(threads: s.threads) { engine in
+                    let path = try await ModelCache.resolve(s.model, engine: engine) { Terminal.note($0) }
+                    let model = try await engine.load(model: path, adapter: s.adapter, dtype: s.dtype, device: s.device)
+                    Terminal.note("model: \(path) (\(model.parameters) parameters, \(model.dtype) on \(model.device)"
+                        + (model.hasChatTemplate && s.chat != "false" ? ", chat template" : "") + ")")
+                    let pairs = { (e: [SFTData.Example]) in e.map { (prompt: $0.prompt, completion: $0.completion) } }
+                    return (try await engine.sft(pairs(train), heldOut: pairs(eval), p, progress: sftProgress(metrics)), path)
+                }
             }
             if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
             try writeRecord(result, settings: s, model: modelPath, trainCount: train.count, evalCount: eval.count)
@@ -193,6 +198,22 @@ struct SFTCommand: AsyncParsableCommand {
                 try fm.createSymbolicLink(atPath: finalModel, withDestinationPath: "adapter")
             }
             report(result)
+        }
+
+        /// The progress line, and each step and held-out loss as the worker reports it to the trackers.
+        func sftProgress(_ metrics: any MetricsSink) -> Worker.Progress {
+            let printer = progressPrinter("sft")
+            return { data in
+                printer(data)
+                guard let step = data["step"]?.intValue else { return }
+                if let loss = data["eval_loss"]?.doubleValue {
+                    metrics.record(.eval, step: step, ["eval/loss": loss])
+                } else if let loss = data["loss"]?.doubleValue {
+                    var values = ["train/loss": loss]
+                    for key in ["grad_norm", "lr", "tokens_per_second"] { values["train/" + key] = data[key]?.doubleValue }
+                    metrics.record(.step, step: step, values)
+                }
+            }
         }
 
         func report(_ r: SFTResult) {
