@@ -62,6 +62,7 @@ typedef struct child_context {
     int go_read;              /* user namespace: the parent writes a byte once the id maps are set */
     int exec_read;            /* close-on-exec pipe: empty at EOF when the program's exec succeeded */
     int exec_write;
+    char *program_stack;      /* top of the stack the program's process starts on (jail's init) */
 } child_context;
 
 static const char *const dev_names[5] = {"null", "zero", "full", "random", "urandom"};
@@ -515,6 +516,11 @@ static void exec_program(const child_context *ctx) {
     die_in_program("cannot execute", spec->argv[0]);
 }
 
+static int program_main(void *arg) {
+    exec_program(arg);
+    return 127;
+}
+
 /// Moves this process (and so everything it starts) into the run's own cgroups, while the
 /// host's /sys/fs/cgroup is still in view.
 /// Returns the file that refused us, or NULL.
@@ -602,11 +608,13 @@ static int jail_init(void *arg) {
     const char *refused = join_cgroups(ctx);
     if (refused) fail_setup(ctx, "join cgroup", refused);
     build_root(ctx);
-    // A raw fork: this process was cloned from a multithreaded parent, so a glibc
-    // lock (malloc's, stdio's) may be held forever here and glibc's fork() would wait on it.
-    pid_t program = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    // As posix_spawn does: the program's process shares this one's memory until its exec
+    // (this process waits), so no page table is copied. A fork here copied the whole of
+    // halo-forge's address space a second time per run: 2.8 ms at 100 MiB resident, 23 ms at
+    // 400 MiB. glibc's fork() is no option anyway: this process was cloned from a
+    // multithreaded parent, and a glibc lock (malloc's, stdio's) may be held forever here.
+    pid_t program = clone(program_main, ctx->program_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)ctx);
     if (program < 0) fail_setup(ctx, "fork", NULL);
-    if (program == 0) exec_program(ctx);
     close(ctx->stdin_read);
     close(ctx->out_write);
     close(ctx->err_write);
@@ -844,13 +852,15 @@ int hf_run(const hf_spec *spec, hf_result *result) {
     pthread_once(&hf_filter_once, build_seccomp_filter);
     double started = now_seconds();
     if (spec->isolate) {
-        if (prepare_paths(&ctx) != 0 || !(stack = malloc(HF_STACK_SIZE))) {
+        // Two stacks: the jail's init, then the program's process until its exec.
+        if (prepare_paths(&ctx) != 0 || !(stack = malloc(2 * HF_STACK_SIZE))) {
             snprintf(result->error, sizeof result->error, "out of memory");
             goto done;
         }
         int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
         if (spec->net_ns_fd < 0) flags |= CLONE_NEWNET;
         if (spec->user_ns) flags |= CLONE_NEWUSER;
+        ctx.program_stack = stack + 2 * HF_STACK_SIZE;
         pid = clone(jail_init, stack + HF_STACK_SIZE, flags, &ctx);
         if (pid > 0 && spec->user_ns) {
             close_fd(&go[0]);
