@@ -281,7 +281,8 @@ static void clear_capabilities(void) {
 /// test program and wine64 use, collected with `strace -f -c` on real verifications in the
 /// jail. Everything else answers EPERM: io_uring, userfaultfd, perf, keyrings, bpf, kexec,
 /// modules, the mount family, ptrace, kcmp, process_vm_*, pidfd_getfd, unshare/setns,
-/// name_to_handle_at/open_by_handle_at, seccomp, NUMA and clock setting, swap, reboot.
+/// name_to_handle_at/open_by_handle_at, seccomp, NUMA and clock setting, swap, reboot; and
+/// sync/syncfs (a loop of them flushes every disk of the host) and the mlock family.
 static const int hf_allowed_syscalls[] = {
     /* files and descriptors */
     __NR_read, __NR_write, __NR_readv, __NR_writev, __NR_pread64, __NR_pwrite64, __NR_preadv, __NR_pwritev,
@@ -295,10 +296,10 @@ static const int hf_allowed_syscalls[] = {
     __NR_fgetxattr, __NR_listxattr, __NR_llistxattr, __NR_flistxattr, __NR_ioctl, __NR_pselect6, __NR_ppoll,
     __NR_epoll_create1, __NR_epoll_ctl, __NR_epoll_pwait, __NR_epoll_pwait2, __NR_eventfd2, __NR_signalfd4,
     __NR_timerfd_create, __NR_timerfd_settime, __NR_timerfd_gettime, __NR_inotify_init1,
-    __NR_inotify_add_watch, __NR_inotify_rm_watch, __NR_memfd_create, __NR_sync, __NR_syncfs,
+    __NR_inotify_add_watch, __NR_inotify_rm_watch, __NR_memfd_create,
     /* memory (a memfd's or System V segment's pages count in the run's cgroup) */
     __NR_brk, __NR_mmap, __NR_munmap, __NR_mprotect, __NR_mremap, __NR_madvise, __NR_msync, __NR_mincore,
-    __NR_membarrier, __NR_mlock, __NR_munlock, __NR_mlock2, __NR_mlockall, __NR_munlockall,
+    __NR_membarrier,
     /* processes, threads, signals (clone is checked below: no new namespaces) */
     __NR_execve, __NR_execveat, __NR_exit, __NR_exit_group, __NR_wait4, __NR_waitid, __NR_kill, __NR_tkill,
     __NR_tgkill, __NR_getpid, __NR_getppid, __NR_gettid, __NR_getuid, __NR_geteuid, __NR_getgid, __NR_getegid,

@@ -315,6 +315,8 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
               t("personality", syscall(SYS_personality, ADDR_NO_RANDOMIZE));
               t("set_mempolicy", syscall(SYS_set_mempolicy, 0, 0, 0));
               t("seccomp", syscall(SYS_seccomp, 0 /* SECCOMP_SET_MODE_STRICT */, 0, 0));
+              t("syncfs", syscall(SYS_syncfs, 1));
+              t("mlock", syscall(SYS_mlock, buf, 8));
               t("clone_newuser", syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0));
               struct clone_args args = {0}; args.flags = CLONE_NEWUSER; args.exit_signal = SIGCHLD;
               t("clone3_newuser", syscall(SYS_clone3, &args, sizeof args));
@@ -323,7 +325,7 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
               puts(""); return 0; }
             """#)
         #expect(record.status == .ok, "\(record.summary) \(record.stderrText)")
-        let expected = "name_to_handle_at=-1/1 open_by_handle_at=-1/1 process_vm_writev=-1/1 kcmp=-1/1 pidfd_getfd=-1/1 netlink=-1/1 personality=-1/1 set_mempolicy=-1/1 seccomp=-1/1 clone_newuser=-1/1 clone3_newuser=-1/38 mseal=-1/38 unknown=-1/38 \n"
+        let expected = "name_to_handle_at=-1/1 open_by_handle_at=-1/1 process_vm_writev=-1/1 kcmp=-1/1 pidfd_getfd=-1/1 netlink=-1/1 personality=-1/1 set_mempolicy=-1/1 seccomp=-1/1 syncfs=-1/1 mlock=-1/1 clone_newuser=-1/1 clone3_newuser=-1/38 mseal=-1/38 unknown=-1/38 \n"
         #expect(record.stdoutText == expected)
     }
 
