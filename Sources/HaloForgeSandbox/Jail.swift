@@ -98,6 +98,11 @@ public final class Jail: Sendable {
     public var limitEnforcement: String { cgroups.description }
     /// A cgroup per run where the host allows it.
     let cgroups: Cgroups
+    /// Every protection of a run and whether this host enforces it; decided once, here.
+    public let protections: [Protection]
+    /// The protections this host does not enforce and why, for each verdict's detail; nil
+    /// when all hold.
+    public let unenforcedNote: String?
     private let rootDir: String
     /// This jail's own folder: the root mount point and the scratch folders.
     public let folder: String
@@ -214,6 +219,10 @@ public final class Jail: Sendable {
         }
         isolation = configuration.isolation ?? .namespaces
         fallbackReason = isolation == .fallback ? "requested with --sandbox fallback" : nil
+        protections = Jail.protections(
+            isolation: isolation, fallbackReason: fallbackReason, cgroups: cgroups, scratchIsTmpfs: geteuid() == 0,
+            configuration: configuration, subordinate: subordinate != nil, subordinateReason: subordinateReason)
+        unenforcedNote = Jail.unenforcedNote(protections)
     }
 
     /// One line: why the host refused the namespaces and exactly what to do about it.

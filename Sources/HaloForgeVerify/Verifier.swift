@@ -120,7 +120,7 @@ public final class Verifier: Sendable {
             return await remote.verify(sample, source: source)
         }
         do {
-            return try await jail.withScratch { scratch in
+            var verdict = try await jail.withScratch { scratch -> Verdict in
                 switch sample.language {
                 case .c, .cpp:
                     if let mingw {
@@ -145,6 +145,11 @@ public final class Verifier: Sendable {
                         .verify(sample, source: source, in: scratch)
                 }
             }
+            // On every verdict, so a reward is never read as bounded by what this host lacks.
+            if let note = jail.unenforcedNote {
+                verdict.detail = verdict.detail.isEmpty ? note : verdict.detail + "; " + note
+            }
+            return verdict
         } catch {
             return Verdict(reward: 0, outcome: .error, detail: "\(error)")
         }

@@ -47,6 +47,7 @@ struct SelfTestCommand: AsyncParsableCommand {
         list.line(tc.cxx != nil, "C++ compiler", tc.cxx?.path ?? "missing")
         list.line(tc.python != nil, "Python", tc.python?.path ?? "missing")
         list.line(verifier.jail.isolation == .namespaces, "sandbox", verifier.jail.featureSummary)
+        Self.printProtections(verifier.jail.protections)
 
         // A cold disk cache or a loaded 2-core machine can push a good sample past a short --timeout
         // (pytest took 2.01 s against 2.0 s on a first run): a time-out that the check does not
@@ -91,6 +92,23 @@ struct SelfTestCommand: AsyncParsableCommand {
 }
 
 extension SelfTestCommand {
+    /// One line per way a run is bounded: ✓ with how, or ! with why this host cannot. A
+    /// limit the host lacks is not a failed check (nothing here can fix it), but it is said.
+    static func printProtections(_ protections: [Protection]) {
+        var groups: [(how: String, enforced: Bool, names: [String])] = []
+        for protection in protections {
+            if let i = groups.firstIndex(where: { $0.how == protection.how && $0.enforced == protection.enforced }) {
+                groups[i].names.append(protection.name)
+            } else {
+                groups.append((protection.how, protection.enforced, [protection.name]))
+            }
+        }
+        for group in groups {
+            let names = group.names.joined(separator: ", ")
+            print(group.enforced ? "✓ limit \(names) — \(group.how)" : "! limit \(names) — NOT ENFORCED: \(group.how)")
+        }
+    }
+
     /// Whether `python` (as given, so a venv keeps its packages) can import `module`.
     static func imports(_ module: String, python: String) -> Bool {
         let process = Process()

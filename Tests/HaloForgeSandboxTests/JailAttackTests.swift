@@ -284,6 +284,96 @@ func runAttack(_ source: String, limits: Limits = Limits(wallSeconds: 3, cpuSeco
         #expect(record.stdoutText == expected)
     }
 
+    /// An allowlist, not a denylist: kernel interfaces that no list of bad calls named are
+    /// refused too (EPERM), raw numbers newer than the list answer ENOSYS, and so does clone3
+    /// even when it asks for a user namespace (its flags sit where a filter cannot read them).
+    @Test func seccompAllowlistRefusesWhatADenylistLetThrough() async throws {
+        let record = try await runAttack(#"""
+            #define _GNU_SOURCE
+            #include <errno.h>
+            #include <fcntl.h>
+            #include <linux/sched.h>
+            #include <sched.h>
+            #include <signal.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <sys/personality.h>
+            #include <sys/socket.h>
+            #include <sys/syscall.h>
+            #include <sys/uio.h>
+            #include <unistd.h>
+            static void t(const char *name, long rc) { printf("%s=%ld/%d ", name, rc, rc < 0 ? errno : 0); }
+            int main(void) {
+              struct file_handle *h = malloc(sizeof *h + 128); h->handle_bytes = 128; int mount_id;
+              t("name_to_handle_at", syscall(SYS_name_to_handle_at, AT_FDCWD, "/usr", h, &mount_id, 0));
+              t("open_by_handle_at", syscall(SYS_open_by_handle_at, AT_FDCWD, h, O_RDONLY));
+              char buf[8] = {0}; struct iovec local = {buf, 8}, remote = {buf, 8};
+              t("process_vm_writev", syscall(SYS_process_vm_writev, getpid(), &local, 1, &remote, 1, 0));
+              t("kcmp", syscall(SYS_kcmp, getpid(), getpid(), 0 /* KCMP_FILE */, 1, 1));
+              t("pidfd_getfd", syscall(SYS_pidfd_getfd, 0, 0, 0));
+              t("netlink", socket(AF_NETLINK, SOCK_RAW, 0));
+              t("personality", syscall(SYS_personality, ADDR_NO_RANDOMIZE));
+              t("set_mempolicy", syscall(SYS_set_mempolicy, 0, 0, 0));
+              t("seccomp", syscall(SYS_seccomp, 0 /* SECCOMP_SET_MODE_STRICT */, 0, 0));
+              t("syncfs", syscall(SYS_syncfs, 1));
+              t("mlock", syscall(SYS_mlock, buf, 8));
+              t("clone_newuser", syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0));
+              struct clone_args args = {0}; args.flags = CLONE_NEWUSER; args.exit_signal = SIGCHLD;
+              t("clone3_newuser", syscall(SYS_clone3, &args, sizeof args));
+              t("mseal", syscall(462, 0, 0, 0));
+              t("unknown", syscall(1000, 0, 0, 0));
+              puts(""); return 0; }
+            """#)
+        #expect(record.status == .ok, "\(record.summary) \(record.stderrText)")
+        let expected = "name_to_handle_at=-1/1 open_by_handle_at=-1/1 process_vm_writev=-1/1 kcmp=-1/1 pidfd_getfd=-1/1 netlink=-1/1 personality=-1/1 set_mempolicy=-1/1 seccomp=-1/1 syncfs=-1/1 mlock=-1/1 clone_newuser=-1/1 clone3_newuser=-1/38 mseal=-1/38 unknown=-1/38 \n"
+        #expect(record.stdoutText == expected)
+    }
+
+    /// What libc and an honest program use still works under the allowlist: threads (glibc
+    /// falls back from clone3 to clone), fork and exec of a shell, pipes, unix sockets, a
+    /// memfd, a temporary file, the default personality.
+    @Test func seccompAllowlistKeepsOrdinaryProgramsWorking() async throws {
+        let record = try await runAttack(#"""
+            #define _GNU_SOURCE
+            #include <pthread.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <sys/mman.h>
+            #include <sys/personality.h>
+            #include <sys/socket.h>
+            #include <sys/wait.h>
+            #include <unistd.h>
+            static void *work(void *arg) { *(int *)arg += 1; return NULL; }
+            int main(void) { int v = 41; pthread_t th;
+              if (pthread_create(&th, NULL, work, &v) != 0 || pthread_join(th, NULL) != 0) return 10;
+              int sv[2]; if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return 11;
+              int fd = memfd_create("x", 0); if (fd < 0 || ftruncate(fd, 4096) != 0) return 12;
+              FILE *tmp = tmpfile(); if (!tmp) return 13;
+              if (personality(0xffffffff) < 0 || personality(PER_LINUX) < 0) return 14;
+              if (system("echo shell-ok") != 0) return 15;
+              pid_t p = fork(); if (p == 0) _exit(7); int st; waitpid(p, &st, 0); if (WEXITSTATUS(st) != 7) return 16;
+              printf("%d\n", v); return 0; }
+            """#)
+        #expect(record.status == .ok, "\(record.summary) \(record.stderrText)")
+        #expect(record.stdoutText == "shell-ok\n42\n")
+    }
+
+    #if arch(x86_64)
+    /// The other ABIs into an x86_64 kernel (x32 numbers, i386's int 0x80) kill the process.
+    @Test func otherSystemCallABIsAreKilled() async throws {
+        let x32 = try await runAttack(#"""
+            #include <unistd.h>
+            #include <sys/syscall.h>
+            int main(void) { syscall(0x40000000 | SYS_getpid); return 0; }
+            """#)
+        #expect(x32.status == .signaled && x32.signal == SIGSYS, "\(x32.summary)")
+        let i386 = try await runAttack(#"""
+            int main(void) { long rc; __asm__ volatile("int $0x80" : "=a"(rc) : "a"(20L) : "memory"); return 0; }
+            """#)
+        #expect(i386.status == .signaled && i386.signal == SIGSYS, "\(i386.summary)")
+    }
+    #endif
+
     /// A note left in the uid's keyring by one sample is not there for the next.
     @Test func keyringNotesDoNotReachTheNextRun() async throws {
         let note = "hf-note-\(UInt32.random(in: 0..<UInt32.max))"

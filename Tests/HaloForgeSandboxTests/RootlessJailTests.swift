@@ -165,6 +165,11 @@ import Testing
         #expect(sandbox.contains("all capabilities dropped"))
         #expect(sandbox.contains("limits: "))
         #expect(!result.stdout.contains("FALLBACK") && !result.stderr.contains("FALLBACK"))
+        // What an ordinary user cannot have is said, one line per reason.
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("! limit total-memory, shared-memory, cpu-share — NOT ENFORCED: no cgroup per run: ") }, "\(result.stdout)")
+        #expect(lines.contains("! limit scratch-size, scratch-files — NOT ENFORCED: a host folder, bounded per file only: a tmpfs per sample needs root"))
+        #expect(lines.contains("✓ limit own-uid — a subordinate uid per run"))
         for line in result.stdout.split(separator: "\n") where line.contains("sandbox: a busy loop is stopped") {
             #expect(line.hasPrefix("✓"), "\(line)")
         }
@@ -381,6 +386,9 @@ import Testing
             """#, stdout: "0\n")
         let result = try Self.run(withoutRange([bin + "/halo-forge", "verify", "-"]), stdin: record)
         #expect(Self.rewards(result.stdout)["uid"] == 1.0, "\(result.stdout) \(result.stderr)")
+        let detail = Self.details(result.stdout)["uid"] ?? ""
+        #expect(detail.contains("; own-uid (runs share the caller's uid, one user namespace each: no /etc/subuid range)"), "\(detail)")
+        #expect(detail.contains("total-memory, shared-memory, run-processes, cpu-share (no cgroup per run: "), "\(detail)")
     }
 
     /// Runs `argv` as the user inside a user namespace whose user.max_user_namespaces is 0:
