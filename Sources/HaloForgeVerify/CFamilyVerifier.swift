@@ -138,9 +138,18 @@ extension CFamilyVerifier {
             _ = pch.ready(compiler: compiler, flags: [standard, "-O0"] + configuration.extraFlags, header: PrecompiledHeaders.forwarding)
         }
         let (testSource, staticAsserts) = CForwarding.testProgram(entry: entry, test: test, evidence: evidence, header: header)
+        // The answering main depends only on the signature: one object per signature, linked
+        // to each sample, so the sample's own compile (-O2, warnings) holds only its code.
+        let answerFile = "hf_answer.cpp"
+        let answerObject = "hf_answer.o"
+        let cacheKey = TestProgramCache.key(compiler: compiler, flags: testFlags + configuration.libraries, entry: entry, test: test)
+        let answerKey = (["answer", compiler] + testFlags + [CForwarding.signatureKey(entry)]).joined(separator: "\u{0}")
+        let cachedTest = testPrograms?.program(for: cacheKey)
+        let cachedAnswer = testPrograms?.program(for: answerKey)
         do {
             try scratch.write(fileName, CForwarding.candidateProgram(candidate: source, entry: entry, names: n))
-            try scratch.write(testFile, testSource)
+            if cachedTest == nil { try scratch.write(testFile, testSource) }
+            if cachedAnswer == nil { try scratch.write(answerFile, CForwarding.answerProgram(entry: entry, header: header)) }
         } catch {
             return Verdict(reward: 0, outcome: .error, detail: "cannot write the source: \(error)")
         }
@@ -149,29 +158,46 @@ extension CFamilyVerifier {
             argv += ["-I", dir]
         }
         argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + configuration.cppWarnings
-        argv += ["-o", "prog", fileName] + configuration.libraries
+        argv += ["-o", "prog", fileName, answerObject] + configuration.libraries
         // The test program's warnings are not the candidate's, and its work is the test's: -O0 -w.
         let testArgv = [compiler] + testFlags + ["-pipe", "-w", "-o", testProgram, testFile] + configuration.libraries
-        let cacheKey = TestProgramCache.key(compiler: compiler, flags: testFlags + configuration.libraries, entry: entry, test: test)
-        let compiled: RunRecord
-        var testBuilt = true
-        if let cached = testPrograms?.program(for: cacheKey) {
-            scratch.remove(testFile)
-            let path = scratch.hostPath + "/" + testProgram
-            testBuilt = FileManager.default.createFile(atPath: path, contents: cached) && chmod(path, 0o755) == 0
-            compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
+        let (jail, limits) = (jail, configuration.compileLimits)
+        func buildTest() async -> RunRecord? {
+            guard cachedTest == nil else { return nil }
+            return await jail.run(testArgv, in: scratch, limits: limits)
+        }
+        async let testCompile = buildTest()
+        func place(_ bytes: Data, as name: String, mode: mode_t) -> Bool {
+            let path = scratch.hostPath + "/" + name
+            return FileManager.default.createFile(atPath: path, contents: bytes) && chmod(path, mode) == 0
+        }
+        var answerBuilt: Bool
+        if let cachedAnswer {
+            answerBuilt = place(cachedAnswer, as: answerObject, mode: 0o644)
         } else {
-            async let candidateCompile = jail.run(argv, in: scratch, limits: configuration.compileLimits)
-            async let testCompile = jail.run(testArgv, in: scratch, limits: configuration.compileLimits)
-            let testCompiled: RunRecord
-            (compiled, testCompiled) = await (candidateCompile, testCompile)
+            let answerArgv = [compiler] + testFlags + ["-pipe", "-w", "-c", "-o", answerObject, answerFile]
+            answerBuilt = await jail.run(answerArgv, in: scratch, limits: limits).status == .ok
+            scratch.remove(answerFile)
+            if answerBuilt, let bytes = FileManager.default.contents(atPath: scratch.hostPath + "/" + answerObject) {
+                testPrograms?.store(bytes, for: answerKey)
+            }
+        }
+        let compiled: RunRecord? = answerBuilt ? await jail.run(argv, in: scratch, limits: limits) : nil
+        scratch.remove(answerObject)
+        var testBuilt: Bool
+        if let cachedTest {
+            testBuilt = place(cachedTest, as: testProgram, mode: 0o755)
+        } else {
+            testBuilt = await testCompile?.status == .ok
             scratch.remove(testFile)
-            testBuilt = testCompiled.status == .ok
             if testBuilt, let bytes = FileManager.default.contents(atPath: scratch.hostPath + "/" + testProgram) {
                 testPrograms?.store(bytes, for: cacheKey)
             }
         }
-        guard testBuilt else {
+        // Neither program holds the candidate's code but its own TU: a failure there is ours,
+        // and the sample is judged in-process instead.
+        guard testBuilt, let compiled else {
+            _ = await testCompile
             scratch.remove(fileName)
             scratch.remove(testProgram)
             scratch.remove("prog")

@@ -78,25 +78,47 @@ enum CForwarding {
         return parts.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    /// The candidate's program: its code behind the declared wrapper, then a main that
-    /// answers calls until its calls pipe closes.
-    static func candidateProgram(candidate: String, entry: CEntryPoint, names n: String) -> String {
-        var text = "#define main hf_\(n)_candidate_main\n#define \(entry.name) \(entry.candidateName(n))\n"
+    /// The symbol the answering main calls: the candidate's function under the declared
+    /// signature. Fixed, so one answering object serves every sample of a signature.
+    static let answerSymbol = "hf_forwarded_entry"
+
+    /// The declaration with the fixed symbol: what the candidate's translation unit defines.
+    static func answerDeclaration(_ entry: CEntryPoint) -> String {
+        let parameters = zip(entry.parameterTypes, entry.arguments).map { "\($0) \($1)" }.joined(separator: ", ")
+        return "\(entry.returnType) \(answerSymbol)(\(parameters))"
+    }
+
+    /// The candidate's translation unit: its code, then the declared signature under the fixed
+    /// symbol calling it. Only this is compiled with the sample's flags and warnings; the
+    /// answering main (`answerProgram`) is linked in as a prebuilt object.
+    /// `header`: a precompiled header holding exactly the candidate's leading includes, which
+    /// `leading` blanked out of its code (same headers, same order: same meaning).
+    static func candidateProgram(candidate: String, entry: CEntryPoint, names n: String, header: String? = nil) -> String {
+        var text = header ?? ""
+        text += "#define main hf_\(n)_candidate_main\n#define \(entry.name) \(entry.candidateName(n))\n"
         text += "#line 1 \"solution\"\n" + candidate
         if !candidate.hasSuffix("\n") { text += "\n" }
         text += "#undef main\n"
         for name in CHarness.definedMacros(candidate) { text += "#undef \(name)\n" }
-        text += entry.wrapper(n)
-        text += "#line 1 \"forwarding\"\n" + serializer(n, includes: includes(n, for: entry))
-        let ns = "hf_\(n)_rpc"
-        var body = "    using namespace std;\n"
-        body += "    static \(ns)::In in{\(candidateFDs.calls)};\n"
+        text += "#undef \(entry.name)\n"
+        let call = "\(entry.candidateName(n))(\(entry.arguments.joined(separator: ", ")))"
+        return text + "\(answerDeclaration(entry)) { \(entry.returnsVoid ? "" : "return ")\(call); }\n"
+    }
+
+    /// The answering main: reads calls, calls the candidate's function through the fixed
+    /// symbol, writes answers. It depends only on the signature's types, so it is built once
+    /// per signature (at -O0, with the forwarding header precompiled) and linked to each sample.
+    static func answerProgram(entry: CEntryPoint, header: String? = nil) -> String {
+        let ns = "hf_fwd_rpc"
+        var text = "#line 1 \"forwarding\"\n" + serializer("fwd", includes: includes("fwd", for: nil, header: header))
+        text += "using namespace std;\n\(answerDeclaration(entry));\n"
+        var body = "    static \(ns)::In in{\(candidateFDs.calls)};\n"
         body += "    for (;;) {\n        std::string tag;\n        if (!in.tok(tag)) return 0;\n        if (tag != \"C\") return 3;\n"
         for (i, type) in entry.parameterTypes.enumerated() {
             body += "        std::remove_cv_t<std::remove_reference_t<\(type)>> a\(i){};\n"
             body += "        if (!rd(in, a\(i))) return 3;\n"
         }
-        let call = "\(entry.name)(\((0..<entry.parameterTypes.count).map { "a\($0)" }.joined(separator: ", ")))"
+        let call = "\(answerSymbol)(\((0..<entry.parameterTypes.count).map { "a\($0)" }.joined(separator: ", ")))"
         body += "        \(ns)::Out out{\(candidateFDs.answers), {}};\n        try {\n"
         body += entry.returnsVoid
             ? "            \(call);\n            out.tok(\"R\");\n"
@@ -104,6 +126,12 @@ enum CForwarding {
         body += "        } catch (...) {\n            out.buf.clear();\n            out.tok(\"X\");\n        }\n"
         body += "        if (!out.flush()) return 3;\n    }\n"
         return text + "int main() {\n" + body + "}\n"
+    }
+
+    /// What decides the answering object besides compiler and flags: the signature's types.
+    static func signatureKey(_ entry: CEntryPoint) -> String {
+        ([entry.returnType] + entry.parameterTypes).map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+            .joined(separator: "\u{1}")
     }
 
     /// The test program: no candidate code, the judged harness, the tests' asserts counted.
@@ -188,22 +216,7 @@ enum CForwarding {
     static func serializer(_ n: String, includes: String) -> String {
         includes + """
         namespace hf_\(n)_rpc {
-        static inline long sys(long nr, long a, long b, long c) {
-        #if defined(__x86_64__)
-            long r;
-            __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-            return r;
-        #elif defined(__aarch64__)
-            register long x8 __asm__("x8") = nr;
-            register long x0 __asm__("x0") = a;
-            register long x1 __asm__("x1") = b;
-            register long x2 __asm__("x2") = c;
-            __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-            return x0;
-        #else
-        #error "halo-forge forwarding: unsupported architecture"
-        #endif
-        }
+        \(CHarness.rawSyscall("static inline long sys"))
         struct Out {
             int fd;
             std::string buf;
