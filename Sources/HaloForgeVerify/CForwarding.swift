@@ -493,6 +493,19 @@ enum CForwarding {
             c.s.clear();
             return !c.present || rd(in, c.s);
         }
+        #if HF_\(n)_VECTOR
+        /* A C array and its count: 0 for NULL, else 1, the count and the elements. */
+        template <class T> struct CArr {
+            bool present = false;
+            std::vector<T> v;
+            T none{};
+            const T *get() const { return !present ? nullptr : v.empty() ? &none : v.data(); }
+        };
+        template <class T> bool rd(In &in, CArr<T> &a) {
+            if (!rd(in, a.present)) return false;
+            return !a.present || rd(in, a.v);
+        }
+        #endif
         }
 
         """
@@ -503,13 +516,16 @@ enum CForwarding {
 
 /// C candidates behind the same protocol: the candidate's code is compiled as C and linked to
 /// the C++ answering main (`extern "C"`); the test program is C, so the dataset's tests keep
-/// C semantics. Plain data only: arithmetic types, `bool`/`_Bool`, and NUL-terminated strings
-/// (`const char *` in; `const char *` or `char *` out, read up to the NUL; NULL crosses as NULL).
+/// C semantics. Plain data only: arithmetic types, `bool`/`_Bool`, NUL-terminated strings
+/// (`const char *` in; `const char *` or `char *` out, read up to the NUL; NULL crosses as NULL),
+/// and a `const T *` array followed by its integer length (the candidate gets a copy).
 extension CForwarding {
     enum CKind: Equatable {
         /// An arithmetic type, with its C++ spelling (`_Bool` is `bool`).
         case scalar(String)
         case string
+        /// `const T *` of an arithmetic T (not char, not bool), its length the next parameter.
+        case array(String)
     }
 
     private static let cScalars: Set<String> = [
@@ -528,8 +544,11 @@ extension CForwarding {
             words.removeLast()
             let constant = words.contains("const")
             words.removeAll { $0 == "const" }
-            guard words == ["char"], constant || result else { return nil }
-            return .string
+            if words == ["char"], constant || result { return .string }
+            let element = words.joined(separator: " ")
+            guard !result, constant, !words.contains("volatile"), !["char", "bool", "_Bool"].contains(element), cScalars.contains(element)
+            else { return nil }
+            return .array(element)
         }
         guard !words.contains("*"), !words.contains("volatile") else { return nil }
         words.removeAll { $0 == "const" }
@@ -539,8 +558,21 @@ extension CForwarding {
     }
 
     static func canForwardC(_ entry: CEntryPoint) -> Bool {
-        guard entry.returnsVoid || cKind(entry.returnType, result: true) != nil else { return false }
-        return entry.parameterTypes.allSatisfy { cKind($0, result: false) != nil }
+        guard entry.returnsVoid || cKind(entry.returnType, result: true).map({ if case .array = $0 { false } else { true } }) == true
+        else { return false }
+        let kinds = entry.parameterTypes.map { cKind($0, result: false) }
+        for (i, kind) in kinds.enumerated() {
+            guard let kind else { return false }
+            // An array needs its length next: an integer parameter.
+            if case .array = kind {
+                guard i + 1 < kinds.count, case .scalar(let length)? = kinds[i + 1], isInteger(length) else { return false }
+            }
+        }
+        return true
+    }
+
+    static func isInteger(_ spelled: String) -> Bool {
+        !["float", "double", "long double", "bool"].contains(spelled)
     }
 
     /// The signature of the function `name` as the candidate defines it (`int gcd(int a, int b) {`),
@@ -574,6 +606,7 @@ extension CForwarding {
             switch kind {
             case .scalar(let type): type
             case .string: "const char *"
+            case .array(let type): "const \(type) *"
             }
         }
         var text = "#line 1 \"forwarding\"\n" + serializer("fwd", includes: includes("fwd", for: nil, header: header))
@@ -588,6 +621,8 @@ extension CForwarding {
                 arguments.append("a\(i)")
             case .string: body += "        \(ns)::CStr a\(i);\n"
                 arguments.append("a\(i).get()")
+            case .array(let type): body += "        \(ns)::CArr<\(type)> a\(i);\n"
+                arguments.append("a\(i).get()")
             }
             body += "        if (!rd(in, a\(i))) return 3;\n"
         }
@@ -597,6 +632,7 @@ extension CForwarding {
         case nil: body += "        \(call);\n        out.tok(\"R\");\n"
         case .scalar(let type)?: body += "        const \(type) result = \(call);\n        out.tok(\"R\");\n        wr(out, result);\n"
         case .string?: body += "        const char *result = \(call);\n        out.tok(\"R\");\n        wr(out, \(ns)::CStr::of(result));\n"
+        case .array?: return ""  // canForwardC refuses an array result
         }
         body += "        if (!out.flush()) return 3;\n    }\n"
         return text + "int main() {\n" + body + "}\n"
@@ -742,24 +778,30 @@ extension CForwarding {
             """
         text += "#line 1 \"prompt\"\n" + entry.prefix
         var stub = "\(entry.declaration) {\n    \(p)tok(\"C\");\n"
-        for (type, argument) in zip(entry.parameterTypes, entry.arguments) {
+        func write(_ spelled: String, _ value: String) -> String {
+            if spelled == "bool" { return "\(p)tok(\(value) ? \"1\" : \"0\");" }
+            if !isInteger(spelled) { return "\(p)wr_f((long double)(\(value)));" }
+            // char's sign is the platform's: the value decides which way it is written
+            return "if ((\(value)) < 0) \(p)wr_i((long long)(\(value))); else \(p)wr_u((unsigned long long)(\(value)));"
+        }
+        for (i, (type, argument)) in zip(entry.parameterTypes, entry.arguments).enumerated() {
             switch cKind(type, result: false)! {
             case .string: stub += "    \(p)wr_s(\(argument));\n"
-            case .scalar(let spelled):
-                if spelled == "bool" {
-                    stub += "    \(p)tok(\(argument) ? \"1\" : \"0\");\n"
-                } else if ["float", "double", "long double"].contains(spelled) {
-                    stub += "    \(p)wr_f((long double)\(argument));\n"
-                } else {
-                    // char's sign is the platform's: the value decides which way it is written
-                    stub += "    if (\(argument) < 0) \(p)wr_i((long long)\(argument)); else \(p)wr_u((unsigned long long)\(argument));\n"
-                }
+            case .scalar(let spelled): stub += "    " + write(spelled, argument) + "\n"
+            case .array(let element):
+                // the elements the length names (none when it is negative), or NULL as NULL
+                let length = entry.arguments[i + 1]
+                stub += "    if (!\(argument)) \(p)tok(\"0\"); else {\n        \(p)tok(\"1\");\n"
+                stub += "        unsigned long long \(p)n\(i) = (\(length)) > 0 ? (unsigned long long)(\(length)) : 0;\n"
+                stub += "        \(p)wr_u(\(p)n\(i));\n"
+                stub += "        for (unsigned long long \(p)k = 0; \(p)k < \(p)n\(i); \(p)k++) { \(write(element, "\(argument)[\(p)k]")) }\n    }\n"
             }
         }
         stub += "    \(p)flush();\n    char \(p)tag[82];\n    \(p)rtok(\(p)tag);\n    if (strcmp(\(p)tag, \"R\")) \(p)lost();\n"
         switch entry.returnsVoid ? nil : cKind(entry.returnType, result: true) {
         case nil: break
         case .string?: stub += "    return \(p)rd_s();\n"
+        case .array?: break
         case .scalar(let spelled)?:
             let type = entry.returnType
             if spelled == "bool" {

@@ -75,6 +75,18 @@ import Testing
                     return 0;
                 }
                 """),
+            ("mean", "#include <stddef.h>\ndouble mean(const double *xs, size_t n, const int *w, int m) {\n    if (!xs) return -1;\n    double t = 0;\n    for (size_t i = 0; i < n; i++) t += xs[i];\n    for (int i = 0; i < m; i++) t += w[i];\n    return n ? t / (double)n : 0;\n}\n", """
+                #include <assert.h>
+                int main(void) {
+                    const double xs[] = {0.5, 0.25, 0.125};
+                    const int w[] = {-1, 1, 2000000000};
+                    assert(mean(xs, 3, w, 2) == 0.875 / 3);
+                    assert(mean(xs, 2, w, 3) == 1000000000.375);
+                    assert(mean(xs, 0, w, -5) == 0);
+                    assert(mean(0, 0, w, 0) == -1);
+                    return 0;
+                }
+                """),
             ("span", "unsigned long long span(long long lo, unsigned long long hi, signed char c, short s) { return hi - (unsigned long long)lo + (unsigned long long)(c + s); }\n", """
                 #include <assert.h>
                 int main(void) {
@@ -189,8 +201,17 @@ import Testing
         #expect(CForwarding.cKind("const char *", result: false) == .string)
         #expect(CForwarding.cKind("char const*", result: false) == .string)
         #expect(CForwarding.cKind("char *", result: true) == .string)
-        for type in ["char *", "int *", "const int *", "struct point", "char **", "void *", "volatile int"] {
+        #expect(CForwarding.cKind("const int *", result: false) == .array("int"))
+        #expect(CForwarding.cKind("double const*", result: false) == .array("double"))
+        for type in ["char *", "int *", "struct point", "char **", "void *", "volatile int", "const bool *", "const int **"] {
             #expect(CForwarding.cKind(type, result: false) == nil, "\(type)")
+        }
+        #expect(CForwarding.cKind("const int *", result: true) == nil)
+        // an array crosses only with its length next
+        for (line, forwards) in [("int total(const int *a, int n){", true), ("double mean(const double *xs, size_t n){", true),
+                                 ("int total(const int *a){", false), ("int total(int n, const int *a){", false),
+                                 ("int total(const int *a, double n){", false)] {
+            #expect(CEntryPoint(prompt: line).map(CForwarding.canForwardC) == forwards, "\(line)")
         }
         let entry = CForwarding.cEntry(source: "/* gcd(a, b) */\nint gcd(int a,\n    int b)\n{\n    return b ? gcd(b, a % b) : a;\n}\n", name: "gcd")
         #expect(entry?.returnType == "int" && entry?.parameterTypes == ["int", "int"], "\(String(describing: entry))")
