@@ -194,8 +194,8 @@ enum CForwarding {
         .map { "#include <\($0)>\n" }.joined()
     private static let containerHeaders = ["VECTOR": "vector", "SET": "set", "MAP": "map", "TUPLE": "tuple", "OPTIONAL": "optional"]
 
-    /// The headers and container overloads a signature needs: the candidate's program parses
-    /// only those (every header is most of a small compile). nil: all of them, after `header`.
+    /// The headers and container overloads a signature needs (every header is most of a small
+    /// compile). nil: all of them, after `header` (a precompiled header that holds them).
     static func includes(_ n: String, for entry: CEntryPoint?, header: String? = nil) -> String {
         let types = entry.map { ([$0.returnType] + $0.parameterTypes).joined(separator: " ") } ?? ""
         var text = header ?? ""
