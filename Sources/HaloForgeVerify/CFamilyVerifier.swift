@@ -39,6 +39,14 @@ struct CFamilyVerifier {
         {
             return verdict
         }
+        // C: the prompt's declaration, or the function the task names as the candidate wrote it
+        // (the tests call that one in-process too); arithmetic types, bool and strings cross.
+        if !cplusplus, let test = sample.test, sample.io.isEmpty, let judge,
+            let cEntry = entry ?? CForwarding.cEntry(source: source, name: sample.entryPoint), CForwarding.canForwardC(cEntry),
+            let verdict = await verifyForwarded(sample, source: source, test: test, entry: cEntry, compiler: compiler.path, judge: judge, in: scratch)
+        {
+            return verdict
+        }
         if let test = sample.test {
             (program, staticAsserts) = CHarness.program(
                 candidate: source, test: test, evidence: evidence, cplusplus: cplusplus, judged: judge != nil, entry: entry)
@@ -115,63 +123,115 @@ struct CFamilyVerifier {
 }
 
 extension CFamilyVerifier {
-    /// Two programs, compiled at once: the candidate's (its code and a main that answers calls)
+    /// Two programs: the candidate's (its code, linked to a prebuilt main that answers calls)
     /// and the test program (the prompt's helpers, a stub with the declaration, the harness and
     /// the tests). The judge starts the test program, then the candidate's. nil when the test
-    /// program does not compile (it holds no candidate code): the caller judges in-process.
+    /// program or the answering main does not build (neither holds candidate code): the caller
+    /// judges in-process. C candidates are compiled as C and their test program is C.
     func verifyForwarded(
         _ sample: Sample, source: String, test: String, entry: CEntryPoint, compiler: String, judge: [String], in scratch: Scratch
     ) async -> Verdict? {
+        let cplusplus = sample.language == .cpp
+        guard let cxx = cplusplus ? compiler : toolchains.cxx?.path else { return nil }
         let evidence = Evidence()
         let n = evidence.names
-        let fileName = "main.cpp"
+        let fileName = cplusplus ? "main.cpp" : "main.c"
         // A name the candidate cannot guess: no #include of the tests while both compile.
-        let testFile = "hf_\(n)_test.cpp"
+        let testFile = "hf_\(n)_test" + (cplusplus ? ".cpp" : ".c")
         let testProgram = "hf_\(n)_test"
-        let standard = "-std=" + configuration.cppStandard
-        // The test program parses the same standard headers every time: precompiled, once.
-        var testFlags = [standard, "-O0"] + configuration.extraFlags
+        let standard = "-std=" + (cplusplus ? configuration.cppStandard : configuration.cStandard)
+        let cxxStandard = "-std=" + configuration.cppStandard
+        // The answering main (and a C++ test program) parse the same standard headers every
+        // time: precompiled, once.
+        var answerFlags = [cxxStandard, "-O0"] + configuration.extraFlags
         var header: String?
+        var candidateHeader: String?
+        var candidateSource = source
+        var includeDir: String?
         if let (pch, dir) = precompiledHeaders {
             header = "#include <\(PrecompiledHeaders.forwarding)>\n"
-            testFlags += ["-I", dir]
-            _ = pch.ready(compiler: compiler, flags: [standard, "-O0"] + configuration.extraFlags, header: PrecompiledHeaders.forwarding)
+            answerFlags += ["-I", dir]
+            _ = pch.ready(compiler: cxx, flags: [cxxStandard, "-O0"] + configuration.extraFlags, header: PrecompiledHeaders.forwarding)
+            // The candidate's own leading includes, exactly those, precompiled for its flags.
+            if cplusplus, let (name, rest) = pch.leadingIncludes(of: source) {
+                candidateHeader = "#include <\(name)>\n"
+                candidateSource = rest
+                includeDir = dir
+                _ = pch.ready(compiler: compiler, flags: [standard, configuration.optimization] + configuration.extraFlags, header: name)
+            }
         }
-        let (testSource, staticAsserts) = CForwarding.testProgram(entry: entry, test: test, evidence: evidence, header: header)
+        let testFlags = cplusplus ? answerFlags : [standard, "-O0"] + configuration.extraFlags
+        let (testSource, staticAsserts) = cplusplus
+            ? CForwarding.testProgram(entry: entry, test: test, evidence: evidence, header: header)
+            : CForwarding.testProgramC(entry: entry, test: test, evidence: evidence)
+        // The answering main depends only on the signature: one object per signature, linked
+        // to each sample, so the sample's own compile (-O2, warnings) holds only its code.
+        let answerFile = "hf_answer.cpp"
+        let answerObject = "hf_answer.o"
+        let cacheKey = TestProgramCache.key(compiler: compiler, flags: testFlags + configuration.libraries, entry: entry, test: test)
+        let answerKey = (["answer", cplusplus ? "c++" : "c", cxx] + answerFlags + [CForwarding.signatureKey(entry)]).joined(separator: "\u{0}")
+        let cachedTest = testPrograms?.program(for: cacheKey)
+        let cachedAnswer = testPrograms?.program(for: answerKey)
         do {
-            try scratch.write(fileName, CForwarding.candidateProgram(candidate: source, entry: entry, names: n))
-            try scratch.write(testFile, testSource)
+            try scratch.write(fileName, CForwarding.candidateProgram(candidate: candidateSource, entry: entry, names: n, header: candidateHeader))
+            if cachedTest == nil { try scratch.write(testFile, testSource) }
+            if cachedAnswer == nil {
+                try scratch.write(
+                    answerFile,
+                    cplusplus ? CForwarding.answerProgram(entry: entry, header: header) : CForwarding.answerProgramC(entry: entry, header: header))
+            }
         } catch {
             return Verdict(reward: 0, outcome: .error, detail: "cannot write the source: \(error)")
         }
         var argv = [compiler, standard, configuration.optimization] + configuration.extraFlags
-        if let (pch, dir) = precompiledHeaders, PrecompiledHeaders.wants(source), pch.ready(compiler: compiler, flags: Array(argv.dropFirst())) {
+        if let (pch, dir) = precompiledHeaders, includeDir == nil, cplusplus, PrecompiledHeaders.wants(source),
+            pch.ready(compiler: compiler, flags: Array(argv.dropFirst()))
+        {
             argv += ["-I", dir]
         }
-        argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + configuration.cppWarnings
-        argv += ["-o", "prog", fileName] + configuration.libraries
+        if let includeDir { argv += ["-I", includeDir] }
+        argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
+        // A C candidate is linked by the C driver: the answering main needs the C++ runtime.
+        argv += ["-o", "prog", fileName, answerObject] + configuration.libraries + (cplusplus ? [] : ["-lstdc++"])
         // The test program's warnings are not the candidate's, and its work is the test's: -O0 -w.
         let testArgv = [compiler] + testFlags + ["-pipe", "-w", "-o", testProgram, testFile] + configuration.libraries
-        let cacheKey = TestProgramCache.key(compiler: compiler, flags: testFlags + configuration.libraries, entry: entry, test: test)
-        let compiled: RunRecord
-        var testBuilt = true
-        if let cached = testPrograms?.program(for: cacheKey) {
-            scratch.remove(testFile)
-            let path = scratch.hostPath + "/" + testProgram
-            testBuilt = FileManager.default.createFile(atPath: path, contents: cached) && chmod(path, 0o755) == 0
-            compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
+        let (jail, limits) = (jail, configuration.compileLimits)
+        func buildTest() async -> RunRecord? {
+            guard cachedTest == nil else { return nil }
+            return await jail.run(testArgv, in: scratch, limits: limits)
+        }
+        async let testCompile = buildTest()
+        func place(_ bytes: Data, as name: String, mode: mode_t) -> Bool {
+            let path = scratch.hostPath + "/" + name
+            return FileManager.default.createFile(atPath: path, contents: bytes) && chmod(path, mode) == 0
+        }
+        var answerBuilt: Bool
+        if let cachedAnswer {
+            answerBuilt = place(cachedAnswer, as: answerObject, mode: 0o644)
         } else {
-            async let candidateCompile = jail.run(argv, in: scratch, limits: configuration.compileLimits)
-            async let testCompile = jail.run(testArgv, in: scratch, limits: configuration.compileLimits)
-            let testCompiled: RunRecord
-            (compiled, testCompiled) = await (candidateCompile, testCompile)
+            let answerArgv = [cxx] + answerFlags + ["-pipe", "-w", "-c", "-o", answerObject, answerFile]
+            answerBuilt = await jail.run(answerArgv, in: scratch, limits: limits).status == .ok
+            scratch.remove(answerFile)
+            if answerBuilt, let bytes = FileManager.default.contents(atPath: scratch.hostPath + "/" + answerObject) {
+                testPrograms?.store(bytes, for: answerKey)
+            }
+        }
+        let compiled: RunRecord? = answerBuilt ? await jail.run(argv, in: scratch, limits: limits) : nil
+        scratch.remove(answerObject)
+        var testBuilt: Bool
+        if let cachedTest {
+            testBuilt = place(cachedTest, as: testProgram, mode: 0o755)
+        } else {
+            testBuilt = await testCompile?.status == .ok
             scratch.remove(testFile)
-            testBuilt = testCompiled.status == .ok
             if testBuilt, let bytes = FileManager.default.contents(atPath: scratch.hostPath + "/" + testProgram) {
                 testPrograms?.store(bytes, for: cacheKey)
             }
         }
-        guard testBuilt else {
+        // Neither program holds the candidate's code but its own TU: a failure there is ours,
+        // and the sample is judged in-process instead.
+        guard testBuilt, let compiled else {
+            _ = await testCompile
             scratch.remove(fileName)
             scratch.remove(testProgram)
             scratch.remove("prog")
@@ -186,7 +246,8 @@ extension CFamilyVerifier {
         }
         if rung.warnings.isEmpty, let control = CSourceScan.everyReading(source).diagnosticsControl {
             rung.warnings = await uncontrolledWarnings(
-                control, compiler: compiler, cplusplus: true, optimization: configuration.optimization, fileName: fileName, in: scratch)
+                control, compiler: compiler, cplusplus: cplusplus, optimization: configuration.optimization, fileName: fileName,
+                includeDir: includeDir, in: scratch)
         }
         scratch.remove(fileName)
         let payload: [String: JSONValue] = [
@@ -222,13 +283,15 @@ extension CFamilyVerifier {
     /// Line markers in the candidate could pass its code off as a system header: they count as
     /// a warning themselves.
     func uncontrolledWarnings(
-        _ control: String, compiler: String, cplusplus: Bool, optimization: String, fileName: String, in scratch: Scratch
+        _ control: String, compiler: String, cplusplus: Bool, optimization: String, fileName: String, includeDir: String? = nil,
+        in scratch: Scratch
     ) async -> [String] {
         if control.contains("line") { return ["\(control) in the source: its diagnostics are not trusted"] }
         let standard = "-std=" + (cplusplus ? configuration.cppStandard : configuration.cStandard)
         let warnings = configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
         let pre = await jail.run(
-            [compiler, standard] + configuration.extraFlags + ["-E", "-o", "hf_pp.i", fileName], in: scratch, limits: configuration.compileLimits)
+            [compiler, standard] + configuration.extraFlags + (includeDir.map { ["-I", $0] } ?? []) + ["-E", "-o", "hf_pp.i", fileName],
+            in: scratch, limits: configuration.compileLimits)
         guard pre.status == .ok, let text = try? String(contentsOfFile: scratch.hostPath + "/hf_pp.i", encoding: .utf8) else {
             return ["\(control) in the source, and its diagnostics could not be rechecked (\(pre.summary))"]
         }

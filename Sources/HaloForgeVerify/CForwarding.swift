@@ -78,25 +78,47 @@ enum CForwarding {
         return parts.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    /// The candidate's program: its code behind the declared wrapper, then a main that
-    /// answers calls until its calls pipe closes.
-    static func candidateProgram(candidate: String, entry: CEntryPoint, names n: String) -> String {
-        var text = "#define main hf_\(n)_candidate_main\n#define \(entry.name) \(entry.candidateName(n))\n"
+    /// The symbol the answering main calls: the candidate's function under the declared
+    /// signature. Fixed, so one answering object serves every sample of a signature.
+    static let answerSymbol = "hf_forwarded_entry"
+
+    /// The declaration with the fixed symbol: what the candidate's translation unit defines.
+    static func answerDeclaration(_ entry: CEntryPoint) -> String {
+        let parameters = zip(entry.parameterTypes, entry.arguments).map { "\($0) \($1)" }.joined(separator: ", ")
+        return "\(entry.returnType) \(answerSymbol)(\(parameters))"
+    }
+
+    /// The candidate's translation unit: its code, then the declared signature under the fixed
+    /// symbol calling it. Only this is compiled with the sample's flags and warnings; the
+    /// answering main (`answerProgram`) is linked in as a prebuilt object.
+    /// `header`: a precompiled header holding exactly the candidate's leading includes, which
+    /// `leading` blanked out of its code (same headers, same order: same meaning).
+    static func candidateProgram(candidate: String, entry: CEntryPoint, names n: String, header: String? = nil) -> String {
+        var text = header ?? ""
+        text += "#define main hf_\(n)_candidate_main\n#define \(entry.name) \(entry.candidateName(n))\n"
         text += "#line 1 \"solution\"\n" + candidate
         if !candidate.hasSuffix("\n") { text += "\n" }
         text += "#undef main\n"
         for name in CHarness.definedMacros(candidate) { text += "#undef \(name)\n" }
-        text += entry.wrapper(n)
-        text += "#line 1 \"forwarding\"\n" + serializer(n, includes: includes(n, for: entry))
-        let ns = "hf_\(n)_rpc"
-        var body = "    using namespace std;\n"
-        body += "    static \(ns)::In in{\(candidateFDs.calls)};\n"
+        text += "#undef \(entry.name)\n"
+        let call = "\(entry.candidateName(n))(\(entry.arguments.joined(separator: ", ")))"
+        return text + "\(answerDeclaration(entry)) { \(entry.returnsVoid ? "" : "return ")\(call); }\n"
+    }
+
+    /// The answering main: reads calls, calls the candidate's function through the fixed
+    /// symbol, writes answers. It depends only on the signature's types, so it is built once
+    /// per signature (at -O0, with the forwarding header precompiled) and linked to each sample.
+    static func answerProgram(entry: CEntryPoint, header: String? = nil) -> String {
+        let ns = "hf_fwd_rpc"
+        var text = "#line 1 \"forwarding\"\n" + serializer("fwd", includes: includes("fwd", for: nil, header: header))
+        text += "using namespace std;\n\(answerDeclaration(entry));\n"
+        var body = "    static \(ns)::In in{\(candidateFDs.calls)};\n"
         body += "    for (;;) {\n        std::string tag;\n        if (!in.tok(tag)) return 0;\n        if (tag != \"C\") return 3;\n"
         for (i, type) in entry.parameterTypes.enumerated() {
             body += "        std::remove_cv_t<std::remove_reference_t<\(type)>> a\(i){};\n"
             body += "        if (!rd(in, a\(i))) return 3;\n"
         }
-        let call = "\(entry.name)(\((0..<entry.parameterTypes.count).map { "a\($0)" }.joined(separator: ", ")))"
+        let call = "\(answerSymbol)(\((0..<entry.parameterTypes.count).map { "a\($0)" }.joined(separator: ", ")))"
         body += "        \(ns)::Out out{\(candidateFDs.answers), {}};\n        try {\n"
         body += entry.returnsVoid
             ? "            \(call);\n            out.tok(\"R\");\n"
@@ -104,6 +126,12 @@ enum CForwarding {
         body += "        } catch (...) {\n            out.buf.clear();\n            out.tok(\"X\");\n        }\n"
         body += "        if (!out.flush()) return 3;\n    }\n"
         return text + "int main() {\n" + body + "}\n"
+    }
+
+    /// What decides the answering object besides compiler and flags: the signature's types.
+    static func signatureKey(_ entry: CEntryPoint) -> String {
+        ([entry.returnType] + entry.parameterTypes).map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+            .joined(separator: "\u{1}")
     }
 
     /// The test program: no candidate code, the judged harness, the tests' asserts counted.
@@ -166,8 +194,8 @@ enum CForwarding {
         .map { "#include <\($0)>\n" }.joined()
     private static let containerHeaders = ["VECTOR": "vector", "SET": "set", "MAP": "map", "TUPLE": "tuple", "OPTIONAL": "optional"]
 
-    /// The headers and container overloads a signature needs: the candidate's program parses
-    /// only those (every header is most of a small compile). nil: all of them, after `header`.
+    /// The headers and container overloads a signature needs (every header is most of a small
+    /// compile). nil: all of them, after `header` (a precompiled header that holds them).
     static func includes(_ n: String, for entry: CEntryPoint?, header: String? = nil) -> String {
         let types = entry.map { ([$0.returnType] + $0.parameterTypes).joined(separator: " ") } ?? ""
         var text = header ?? ""
@@ -188,22 +216,7 @@ enum CForwarding {
     static func serializer(_ n: String, includes: String) -> String {
         includes + """
         namespace hf_\(n)_rpc {
-        static inline long sys(long nr, long a, long b, long c) {
-        #if defined(__x86_64__)
-            long r;
-            __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-            return r;
-        #elif defined(__aarch64__)
-            register long x8 __asm__("x8") = nr;
-            register long x0 __asm__("x0") = a;
-            register long x1 __asm__("x1") = b;
-            register long x2 __asm__("x2") = c;
-            __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-            return x0;
-        #else
-        #error "halo-forge forwarding: unsupported architecture"
-        #endif
-        }
+        \(CHarness.rawSyscall("static inline long sys"))
         struct Out {
             int fd;
             std::string buf;
@@ -460,8 +473,360 @@ enum CForwarding {
             return true;
         }
         #endif
+        /* A C string: 0 for NULL, else 1 and the bytes up to its NUL. */
+        struct CStr {
+            bool present = false;
+            std::string s;
+            const char *get() const { return present ? s.c_str() : nullptr; }
+            static CStr of(const char *p) {
+                CStr c;
+                if (p) { c.present = true; c.s = p; }
+                return c;
+            }
+        };
+        inline void wr(Out &o, const CStr &c) {
+            o.tok(c.present ? "1" : "0");
+            if (c.present) wr(o, c.s);
+        }
+        inline bool rd(In &in, CStr &c) {
+            if (!rd(in, c.present)) return false;
+            c.s.clear();
+            return !c.present || rd(in, c.s);
+        }
+        #if HF_\(n)_VECTOR
+        /* A C array and its count: 0 for NULL, else 1, the count and the elements. */
+        template <class T> struct CArr {
+            bool present = false;
+            std::vector<T> v;
+            T none{};
+            const T *get() const { return !present ? nullptr : v.empty() ? &none : v.data(); }
+        };
+        template <class T> bool rd(In &in, CArr<T> &a) {
+            if (!rd(in, a.present)) return false;
+            return !a.present || rd(in, a.v);
+        }
+        #endif
         }
 
         """
+    }
+}
+
+// MARK: - C
+
+/// C candidates behind the same protocol: the candidate's code is compiled as C and linked to
+/// the C++ answering main (`extern "C"`); the test program is C, so the dataset's tests keep
+/// C semantics. Plain data only: arithmetic types, `bool`/`_Bool`, NUL-terminated strings
+/// (`const char *` in; `const char *` or `char *` out, read up to the NUL; NULL crosses as NULL),
+/// and a `const T *` array followed by its integer length (the candidate gets a copy).
+extension CForwarding {
+    enum CKind: Equatable {
+        /// An arithmetic type, with its C++ spelling (`_Bool` is `bool`).
+        case scalar(String)
+        case string
+        /// `const T *` of an arithmetic T (not char, not bool), its length the next parameter.
+        case array(String)
+    }
+
+    private static let cScalars: Set<String> = [
+        "char", "signed char", "unsigned char", "short", "short int", "signed short", "unsigned short", "unsigned short int", "int",
+        "signed", "signed int", "unsigned", "unsigned int", "long", "long int", "signed long", "unsigned long", "unsigned long int",
+        "long long", "long long int", "signed long long", "unsigned long long", "unsigned long long int", "size_t", "float", "double",
+        "long double", "bool", "_Bool", "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+    ]
+
+    /// How a C parameter or result type crosses, or nil when it cannot (pointers other than
+    /// strings, arrays, structs, a `char *` parameter the candidate could write through).
+    static func cKind(_ written: String, result: Bool) -> CKind? {
+        let spaced = written.replacingOccurrences(of: "*", with: " * ")
+        var words = spaced.split(whereSeparator: \.isWhitespace).map(String.init)
+        if words.filter({ $0 == "*" }).count == 1, words.last == "*" {
+            words.removeLast()
+            let constant = words.contains("const")
+            words.removeAll { $0 == "const" }
+            if words == ["char"], constant || result { return .string }
+            let element = words.joined(separator: " ")
+            guard !result, constant, !words.contains("volatile"), !["char", "bool", "_Bool"].contains(element), cScalars.contains(element)
+            else { return nil }
+            return .array(element)
+        }
+        guard !words.contains("*"), !words.contains("volatile") else { return nil }
+        words.removeAll { $0 == "const" }
+        let type = words.joined(separator: " ")
+        guard cScalars.contains(type) else { return nil }
+        return .scalar(type == "_Bool" ? "bool" : type)
+    }
+
+    static func canForwardC(_ entry: CEntryPoint) -> Bool {
+        guard entry.returnsVoid || cKind(entry.returnType, result: true).map({ if case .array = $0 { false } else { true } }) == true
+        else { return false }
+        let kinds = entry.parameterTypes.map { cKind($0, result: false) }
+        for (i, kind) in kinds.enumerated() {
+            guard let kind else { return false }
+            // An array needs its length next: an integer parameter.
+            if case .array = kind {
+                guard i + 1 < kinds.count, case .scalar(let length)? = kinds[i + 1], isInteger(length) else { return false }
+            }
+        }
+        return true
+    }
+
+    static func isInteger(_ spelled: String) -> Bool {
+        !["float", "double", "long double", "bool"].contains(spelled)
+    }
+
+    /// The signature of the function `name` as the candidate defines it (`int gcd(int a, int b) {`),
+    /// for tasks whose prompt is prose: in-process the tests call exactly that definition.
+    static func cEntry(source: String, name: String?) -> CEntryPoint? {
+        guard let name, !name.isEmpty else { return nil }
+        var rest = source[...]
+        while let found = rest.range(of: name) {
+            defer { rest = source[found.upperBound...] }
+            let before = found.lowerBound == source.startIndex ? nil : source[source.index(before: found.lowerBound)]
+            if let before, before.isLetter || before.isNumber || before == "_" { continue }
+            let lineStart = source[..<found.lowerBound].lastIndex(of: "\n").map { source.index(after: $0) } ?? source.startIndex
+            let afterName = source[found.upperBound...].drop { $0 == " " || $0 == "\t" }
+            guard afterName.first == "(", let close = afterName.firstIndex(of: ")") else { continue }
+            let parameters = afterName[afterName.index(after: afterName.startIndex)..<close]
+            guard !parameters.contains("("), source[source.index(after: close)...].drop(while: \.isWhitespace).first == "{" else { continue }
+            let head = source[lineStart..<found.lowerBound]
+            let flat = parameters.split(whereSeparator: \.isNewline).joined(separator: " ")
+            let line = String(head) + name + "(" + flat + ") {"
+            if let entry = CEntryPoint(prompt: line), entry.name == name { return entry }
+        }
+        return nil
+    }
+
+    /// The answering main for a C function: `extern "C"` declaration, C strings as `CStr`.
+    static func answerProgramC(entry: CEntryPoint, header: String? = nil) -> String {
+        let ns = "hf_fwd_rpc"
+        let kinds = entry.parameterTypes.map { cKind($0, result: false)! }
+        let result = entry.returnsVoid ? nil : cKind(entry.returnType, result: true)
+        func spelled(_ kind: CKind) -> String {
+            switch kind {
+            case .scalar(let type): type
+            case .string: "const char *"
+            case .array(let type): "const \(type) *"
+            }
+        }
+        var text = "#line 1 \"forwarding\"\n" + serializer("fwd", includes: includes("fwd", for: nil, header: header))
+        let parameters = kinds.enumerated().map { "\(spelled($1)) a\($0)" }.joined(separator: ", ")
+        text += "extern \"C\" \(result.map(spelled) ?? "void") \(answerSymbol)(\(parameters));\n"
+        var body = "    static \(ns)::In in{\(candidateFDs.calls)};\n"
+        body += "    for (;;) {\n        std::string tag;\n        if (!in.tok(tag)) return 0;\n        if (tag != \"C\") return 3;\n"
+        var arguments: [String] = []
+        for (i, kind) in kinds.enumerated() {
+            switch kind {
+            case .scalar(let type): body += "        \(type) a\(i){};\n"
+                arguments.append("a\(i)")
+            case .string: body += "        \(ns)::CStr a\(i);\n"
+                arguments.append("a\(i).get()")
+            case .array(let type): body += "        \(ns)::CArr<\(type)> a\(i);\n"
+                arguments.append("a\(i).get()")
+            }
+            body += "        if (!rd(in, a\(i))) return 3;\n"
+        }
+        let call = "\(answerSymbol)(\(arguments.joined(separator: ", ")))"
+        body += "        \(ns)::Out out{\(candidateFDs.answers), {}};\n"
+        switch result {
+        case nil: body += "        \(call);\n        out.tok(\"R\");\n"
+        case .scalar(let type)?: body += "        const \(type) result = \(call);\n        out.tok(\"R\");\n        wr(out, result);\n"
+        case .string?: body += "        const char *result = \(call);\n        out.tok(\"R\");\n        wr(out, \(ns)::CStr::of(result));\n"
+        case .array?: return ""  // canForwardC refuses an array result
+        }
+        body += "        if (!out.flush()) return 3;\n    }\n"
+        return text + "int main() {\n" + body + "}\n"
+    }
+
+    /// The C test program: a C serializer, the prompt's helpers, a stub with the declaration,
+    /// the harness and the tests, compiled as C.
+    static func testProgramC(entry: CEntryPoint, test: String, evidence: Evidence) -> (source: String, asserts: Int) {
+        let n = evidence.names
+        let p = "hf_\(n)_"
+        var text = "#line 1 \"forwarding\"\n"
+        text += ["stddef.h", "stdbool.h", "stdint.h", "stdlib.h", "string.h", "stdio.h", "errno.h", "sys/syscall.h"]
+            .map { "#include <\($0)>\n" }.joined()
+        text += CHarness.rawSyscall("static long \(p)fsys") + "\n"
+        text += """
+            /* The candidate's program is gone or spoke out of turn: a failed call, and no END. */
+            static void \(p)lost(void) {
+                static const char line[] = "A 0 the candidate's program ended or answered out of protocol\\n";
+                \(p)fsys(SYS_write, 3, (long)line, sizeof line - 1);
+                for (;;) \(p)fsys(SYS_exit_group, 1, 0, 0);
+            }
+            /* Before any test code: not dumpable, then the byte that lets the candidate start. */
+            __attribute__((constructor(101))) static void \(p)start(void) {
+                \(p)fsys(SYS_prctl, 4, 0, 0);
+                if (\(p)fsys(SYS_prctl, 3, 0, 0) != 0) \(p)lost();
+                static const char go = 'G';
+                if (\(p)fsys(SYS_write, \(testFDs.calls), (long)&go, 1) != 1) \(p)lost();
+            }
+            static char *\(p)obuf;
+            static size_t \(p)olen, \(p)ocap;
+            static void \(p)put_bytes(const char *s, size_t len) {
+                if (\(p)olen + len + 1 > \(p)ocap) {
+                    size_t cap = (\(p)olen + len + 1) * 2;
+                    char *grown = (char *)realloc(\(p)obuf, cap);
+                    if (!grown) \(p)lost();
+                    \(p)obuf = grown;
+                    \(p)ocap = cap;
+                }
+                memcpy(\(p)obuf + \(p)olen, s, len);
+                \(p)olen += len;
+            }
+            static void \(p)tok(const char *s) { \(p)put_bytes(s, strlen(s)); \(p)put_bytes(" ", 1); }
+            static void \(p)wr_i(long long v) { char b[32]; snprintf(b, sizeof b, "%lld", v); \(p)tok(b); }
+            static void \(p)wr_u(unsigned long long v) { char b[32]; snprintf(b, sizeof b, "%llu", v); \(p)tok(b); }
+            static void \(p)wr_f(long double v) { char b[64]; snprintf(b, sizeof b, "%La", v); \(p)tok(b); }
+            static void \(p)wr_s(const char *s) {
+                if (!s) { \(p)tok("0"); return; }
+                \(p)tok("1");
+                size_t len = strlen(s);
+                char b[32];
+                snprintf(b, sizeof b, "%zu", len);
+                \(p)tok(b);
+                \(p)put_bytes(s, len);
+                \(p)put_bytes(" ", 1);
+            }
+            static void \(p)flush(void) {
+                const char *q = \(p)obuf;
+                size_t left = \(p)olen;
+                while (left > 0) {
+                    long r = \(p)fsys(SYS_write, \(testFDs.calls), (long)q, (long)left);
+                    if (r == -EINTR) continue;
+                    if (r <= 0) \(p)lost();
+                    q += r;
+                    left -= (size_t)r;
+                }
+                \(p)olen = 0;
+            }
+            static char \(p)ibuf[1 << 16];
+            static long \(p)ipos, \(p)ilen;
+            static int \(p)next(void) {
+                if (\(p)ipos == \(p)ilen) {
+                    long r;
+                    do r = \(p)fsys(SYS_read, \(testFDs.answers), (long)\(p)ibuf, sizeof \(p)ibuf); while (r == -EINTR);
+                    if (r <= 0) return -1;
+                    \(p)ipos = 0;
+                    \(p)ilen = r;
+                }
+                return (unsigned char)\(p)ibuf[\(p)ipos++];
+            }
+            /* One token of 1 to 80 bytes and its space; anything else ends the sample. */
+            static void \(p)rtok(char t[82]) {
+                int len = 0;
+                for (;;) {
+                    int c = \(p)next();
+                    if (c < 0 || (c == ' ' && len == 0) || len > 80) \(p)lost();
+                    if (c == ' ') break;
+                    t[len++] = (char)c;
+                }
+                t[len] = 0;
+            }
+            /* An integer: *negative says which of *s (signed) or *u holds it. */
+            static void \(p)rd_int(long long *s, unsigned long long *u, int *negative) {
+                char t[82];
+                \(p)rtok(t);
+                int i = t[0] == '-';
+                if (!t[i]) \(p)lost();
+                for (int k = i; t[k]; k++) if (t[k] < '0' || t[k] > '9') \(p)lost();
+                char *end;
+                errno = 0;
+                if (i) *s = strtoll(t, &end, 10); else *u = strtoull(t, &end, 10);
+                if (errno != 0 || *end != 0) \(p)lost();
+                *negative = i;
+            }
+            static long double \(p)rd_f(void) {
+                char t[82];
+                \(p)rtok(t);
+                for (int k = 0; t[k]; k++) {
+                    char c = t[k];
+                    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == 'x' || c == 'p' || c == '-' || c == '+' || c == '.' || c == 'i' || c == 'n'))
+                        \(p)lost();
+                }
+                char *end;
+                long double v = strtold(t, &end);
+                if (end == t || *end != 0) \(p)lost();
+                return v;
+            }
+            static bool \(p)rd_b(void) {
+                char t[82];
+                \(p)rtok(t);
+                if (strcmp(t, "0") && strcmp(t, "1")) \(p)lost();
+                return t[0] == '1';
+            }
+            /* A string the test may keep or free(): its own heap copy; NULL crosses as NULL. */
+            static char *\(p)rd_s(void) {
+                if (!\(p)rd_b()) return NULL;
+                long long s;
+                unsigned long long len;
+                int negative;
+                \(p)rd_int(&s, &len, &negative);
+                if (negative || len > (1ull << 28)) \(p)lost();
+                char *v = (char *)malloc(len + 1);
+                if (!v) \(p)lost();
+                for (unsigned long long k = 0; k < len; k++) {
+                    int c = \(p)next();
+                    if (c < 0) \(p)lost();
+                    v[k] = (char)c;
+                }
+                v[len] = 0;
+                if (\(p)next() != ' ') \(p)lost();
+                return v;
+            }
+
+            """
+        text += "#line 1 \"prompt\"\n" + entry.prefix
+        var stub = "\(entry.declaration) {\n    \(p)tok(\"C\");\n"
+        func write(_ spelled: String, _ value: String) -> String {
+            if spelled == "bool" { return "\(p)tok(\(value) ? \"1\" : \"0\");" }
+            if !isInteger(spelled) { return "\(p)wr_f((long double)(\(value)));" }
+            // char's sign is the platform's: the value decides which way it is written
+            return "if ((\(value)) < 0) \(p)wr_i((long long)(\(value))); else \(p)wr_u((unsigned long long)(\(value)));"
+        }
+        for (i, (type, argument)) in zip(entry.parameterTypes, entry.arguments).enumerated() {
+            switch cKind(type, result: false)! {
+            case .string: stub += "    \(p)wr_s(\(argument));\n"
+            case .scalar(let spelled): stub += "    " + write(spelled, argument) + "\n"
+            case .array(let element):
+                // the elements the length names (none when it is negative), or NULL as NULL
+                let length = entry.arguments[i + 1]
+                stub += "    if (!\(argument)) \(p)tok(\"0\"); else {\n        \(p)tok(\"1\");\n"
+                stub += "        unsigned long long \(p)n\(i) = (\(length)) > 0 ? (unsigned long long)(\(length)) : 0;\n"
+                stub += "        \(p)wr_u(\(p)n\(i));\n"
+                stub += "        for (unsigned long long \(p)k = 0; \(p)k < \(p)n\(i); \(p)k++) { \(write(element, "\(argument)[\(p)k]")) }\n    }\n"
+            }
+        }
+        stub += "    \(p)flush();\n    char \(p)tag[82];\n    \(p)rtok(\(p)tag);\n    if (strcmp(\(p)tag, \"R\")) \(p)lost();\n"
+        switch entry.returnsVoid ? nil : cKind(entry.returnType, result: true) {
+        case nil: break
+        case .string?: stub += "    return \(p)rd_s();\n"
+        case .array?: break
+        case .scalar(let spelled)?:
+            let type = entry.returnType
+            if spelled == "bool" {
+                stub += "    return \(p)rd_b();\n"
+            } else if ["float", "double", "long double"].contains(spelled) {
+                stub += "    return (\(type))\(p)rd_f();\n"
+            } else {
+                stub += """
+                        long long \(p)s = 0;
+                        unsigned long long \(p)u = 0;
+                        int \(p)negative;
+                        \(p)rd_int(&\(p)s, &\(p)u, &\(p)negative);
+                        \(type) \(p)r = \(p)negative ? (\(type))\(p)s : (\(type))\(p)u;
+                        if (\(p)negative ? (!(\(p)r < 0) || (long long)\(p)r != \(p)s) : (\(p)r < 0 || (unsigned long long)\(p)r != \(p)u)) \(p)lost();
+                        return \(p)r;
+
+                    """
+            }
+        }
+        stub += "}\n"
+        text += "#line 1 \"stub\"\n" + stub + "#undef assert\n" + CHarness.prelude(evidence: evidence, judged: true)
+        let cleanedTest = test.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            CHarness.isAssertInclude(line) ? "" : line
+        }.joined(separator: "\n")
+        text += "#line 1 \"test\"\n" + cleanedTest + "\n"
+        return (text, CHarness.countAsserts(in: test))
     }
 }

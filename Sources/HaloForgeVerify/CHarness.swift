@@ -77,22 +77,7 @@ enum CHarness {
             #line 1 "harness"
             #include <sys/syscall.h>
             static unsigned long hf_\(n)_ok, hf_\(n)_failed;
-            static long hf_\(n)_sys(long nr, long a, long b, long c) {
-            #if defined(__x86_64__)
-                long r;
-                __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-                return r;
-            #elif defined(__aarch64__)
-                register long x8 __asm__("x8") = nr;
-                register long x0 __asm__("x0") = a;
-                register long x1 __asm__("x1") = b;
-                register long x2 __asm__("x2") = c;
-                __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-                return x0;
-            #else
-            #error "halo-forge harness: unsupported architecture"
-            #endif
-            }
+            \(CHarness.rawSyscall("static long hf_\(n)_sys"))
             static void hf_\(n)_put(const char *s) {
                 long len = 0;
                 while (s[len]) len++;
@@ -110,6 +95,29 @@ enum CHarness {
 }
 
 extension CHarness {
+    /// A system call without libc (whose `write`/`exit` the candidate may have replaced):
+    /// `head` is the function's storage, type and name, e.g. `static long hf_x_sys`.
+    static func rawSyscall(_ head: String) -> String {
+        """
+        \(head)(long nr, long a, long b, long c) {
+        #if defined(__x86_64__)
+            long r;
+            __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+            return r;
+        #elif defined(__aarch64__)
+            register long x8 __asm__("x8") = nr;
+            register long x0 __asm__("x0") = a;
+            register long x1 __asm__("x1") = b;
+            register long x2 __asm__("x2") = c;
+            __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+            return x0;
+        #else
+        #error "halo-forge harness: unsupported architecture"
+        #endif
+        }
+        """
+    }
+
     /// The C functions every harness shares: count asserts, and write a failed one's report
     /// line (`startLine` is the C statement that begins that line on the harness's channel).
     static func assertFunctions(_ n: String, startLine: String) -> String {

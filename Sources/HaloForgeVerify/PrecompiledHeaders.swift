@@ -1,10 +1,12 @@
 internal import Foundation
 internal import Synchronization
 
-/// A precompiled `bits/stdc++.h` for g++. Competitive-programming C++ starts with it,
-/// and parsing it is most of such a compile (1.4 s → 0.35 s here). Built on the host
-/// from a header of our own, once per (standard, optimisation, flags), in the background:
-/// samples compile without it until it is ready, and gcc ignores a variant that does not match.
+/// Precompiled headers for g++: `bits/stdc++.h` (competitive-programming C++ starts with it,
+/// and parsing it is most of such a compile: 1.4 s → 0.35 s here), the forwarding header of
+/// the answering main and test programs, and a header per set of leading includes a forwarded
+/// candidate starts with. Built on the host from a header of our own, once per (standard,
+/// optimisation, flags), in the background, one at a time: samples compile without one until
+/// it is ready, and gcc ignores a variant that does not match.
 final class PrecompiledHeaders: Sendable {
     /// Host folder searched first for includes; holds `bits/stdc++.h.gch/<variant>.gch`.
     let folder: String
@@ -24,9 +26,73 @@ final class PrecompiledHeaders: Sendable {
     }
 
     static let forwarding = "hf_forward.h"
+    private static let building = NSLock()
 
     static func wants(_ source: String) -> Bool {
         source.contains("bits/stdc++.h")
+    }
+
+    /// The leading `#include <...>` lines of a C++ source, before any other token: a header
+    /// of ours that holds exactly those includes in that order (precompiled once per flags, in
+    /// the background), and the source with those lines blanked, so its line numbers stay.
+    /// gcc reads the header as text until its precompiled form is ready, or when a variant
+    /// does not match: the same headers in the same order either way. nil when there is none.
+    func leadingIncludes(of source: String) -> (header: String, rest: String)? {
+        var lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var headers: [String] = []
+        var inComment = false
+        scan: for i in lines.indices {
+            let line = lines[i].trimmingCharacters(in: .whitespacesAndNewlines)
+            // Spliced lines, trigraphs and digraphs end the scan: nothing clever is moved.
+            if line.hasSuffix("\\") || line.contains("??") || line.contains("%:") { break }
+            if inComment {
+                guard let end = line.range(of: "*/") else { continue }
+                guard end.upperBound == line.endIndex else { break }
+                inComment = false
+                continue
+            }
+            if line.isEmpty || line.hasPrefix("//") { continue }
+            if line.hasPrefix("/*") {
+                guard let end = line.range(of: "*/", range: line.index(line.startIndex, offsetBy: 2)..<line.endIndex) else {
+                    inComment = true
+                    continue
+                }
+                guard end.upperBound == line.endIndex else { break }
+                continue
+            }
+            guard let header = Self.standardInclude(line) else { break scan }
+            headers.append(header)
+            lines[i] = ""
+        }
+        guard !headers.isEmpty else { return nil }
+        let text = headers.map { "#include <\($0)>\n" }.joined()
+        let name = "hf_inc_\(Self.key(headers)).h"
+        let path = folder + "/" + name
+        if !FileManager.default.fileExists(atPath: path) {
+            let partial = path + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).partial"
+            guard (try? Data(text.utf8).write(to: URL(fileURLWithPath: partial))) != nil else { return nil }
+            chmod(partial, 0o644)
+            guard rename(partial, path) == 0 else {
+                unlink(partial)
+                return nil
+            }
+            try? FileManager.default.createDirectory(atPath: path + ".gch", withIntermediateDirectories: true)
+            chmod(path + ".gch", 0o755)
+        }
+        return (name, lines.joined(separator: "\n"))
+    }
+
+    /// `#include <name>` with a plain header name, else nil.
+    static func standardInclude(_ line: String) -> String? {
+        guard line.hasPrefix("#") else { return nil }
+        var rest = line.dropFirst().drop { $0 == " " || $0 == "\t" }
+        guard rest.hasPrefix("include") else { return nil }
+        rest = rest.dropFirst(7).drop { $0 == " " || $0 == "\t" }
+        guard rest.hasPrefix("<"), rest.hasSuffix(">") else { return nil }
+        let name = rest.dropFirst().dropLast()
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./+-")
+        guard !name.isEmpty, name.allSatisfy(allowed.contains), !name.contains(".."), !name.hasPrefix("/") else { return nil }
+        return String(name)
     }
 
     /// True when the variant for `flags` is ready; otherwise starts building it.
@@ -46,13 +112,16 @@ final class PrecompiledHeaders: Sendable {
     }
 
     private func build(compiler: String, flags: [String], key: String, header: String) {
+        // One at a time: a burst of new include sets must not take every core from the samples.
+        Self.building.lock()
+        defer { Self.building.unlock() }
         let source = folder + "/stdcpp-\(key).h"
         let partial = folder + "/\(header).gch/.\(key).partial"
         let target = folder + "/\(header).gch/\(key).gch"
         try? Data("#include <\(header)>\n".utf8).write(to: URL(fileURLWithPath: source))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: compiler)
-        process.arguments = flags + (header == Self.forwarding ? ["-I", folder] : []) + ["-x", "c++-header", source, "-o", partial]
+        process.arguments = flags + (header == "bits/stdc++.h" ? [] : ["-I", folder]) + ["-x", "c++-header", source, "-o", partial]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let ok = (try? process.run()) != nil && { process.waitUntilExit(); return process.terminationStatus == 0 }()

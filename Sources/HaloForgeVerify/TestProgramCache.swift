@@ -2,8 +2,9 @@ internal import Foundation
 internal import Synchronization
 
 /// Forwarded C++ test programs already built by one verifier, keyed by what decides them
-/// (compiler, flags, the prompt's declaration and helpers, the tests): they hold no candidate
-/// code, so every sample of a prompt in a RAFT cycle runs the same one and compiles only its own.
+/// (compiler, flags, the prompt's declaration and helpers, the tests), and the answering
+/// objects keyed by signature: they hold no candidate code, so every sample of a prompt in a
+/// RAFT cycle runs the same ones and compiles only its own.
 final class TestProgramCache: Sendable {
     private let programs = Mutex<(bytes: [String: Data], order: [String])>(([:], []))
     let capacity: Int

@@ -15,9 +15,11 @@ struct BenchCommand: AsyncParsableCommand {
             commandName: "verify",
             abstract: "Verifier throughput against the bare tools on a dataset's reference solutions.",
             discussion: """
-                Runs the same compiles and runs twice with the same parallelism: through halo-forge's
-                sandboxed verifier, and as bare tool invocations (no sandbox, no harness), and prints
-                samples/s of each and their ratio.
+                Runs the same samples twice with the same parallelism: through halo-forge's sandboxed
+                verifier at its settings, and as bare tool invocations (no sandbox, no harness):
+                `g++ -std=c++17 t.cpp && ./t`, `python3 t.py` (C: `gcc t.c -lm && ./t`), and prints
+                samples/s of each and their ratio. --bare-like-verifier gives the bare compiles the
+                verifier's standard, optimisation and warning flags instead.
                 """)
 
         @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -31,6 +33,9 @@ struct BenchCommand: AsyncParsableCommand {
 
         @Option(help: "Repeat each measurement R times and keep the best.")
         var repeats: Int = 1
+
+        @Flag(help: "Compile the bare side with the verifier's standard, optimisation and warning flags.")
+        var bareLikeVerifier = false
 
         @OptionGroup var options: VerifierOptions
 
@@ -50,7 +55,7 @@ struct BenchCommand: AsyncParsableCommand {
                 let (sandboxSeconds, passed) = try await timeSandbox(samples, verifier: verifier, jobs: jobs)
                 bestSandbox = min(bestSandbox, sandboxSeconds)
                 sandboxPassed = passed
-                let bare = try BareTools(verifier: verifier)
+                let bare = try BareTools(verifier: verifier, likeVerifier: bareLikeVerifier)
                 let (bareSeconds, bareOK) = try await bare.time(samples, jobs: jobs)
                 bestBare = min(bestBare, bareSeconds)
                 barePassed = bareOK
@@ -61,7 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
             print("""
                 dataset            \(dataset.rawValue) (\(samples.count) samples, \(jobs) jobs, sandbox: \(verifier.jail.isolation.rawValue))
                 halo-forge verify  \(String(format: "%7.1f", sandboxRate)) samples/s   \(sandboxPassed)/\(samples.count) reward 1.0
-                bare tools         \(String(format: "%7.1f", bareRate)) samples/s   \(barePassed)/\(samples.count) passed
+                bare tools         \(String(format: "%7.1f", bareRate)) samples/s   \(barePassed)/\(samples.count) passed (\(bareLikeVerifier ? "the verifier's flags" : "plain tools"))
                 ratio              \(String(format: "%7.2f", sandboxRate / bareRate)) (halo-forge / bare)
                 """)
         }
@@ -91,9 +96,13 @@ struct BenchCommand: AsyncParsableCommand {
 struct BareTools {
     let verifier: Verifier
     let folder: String
+    /// The verifier's flags for the compiles; otherwise the plain commands
+    /// `g++ -std=c++17 t.cpp`, `gcc t.c -lm` that a throughput target is stated against.
+    let likeVerifier: Bool
 
-    init(verifier: Verifier) throws {
+    init(verifier: Verifier, likeVerifier: Bool = false) throws {
         self.verifier = verifier
+        self.likeVerifier = likeVerifier
         folder = FileManager.default.temporaryDirectory.path + "/halo-forge-bare-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
@@ -129,9 +138,15 @@ struct BareTools {
             let file = dir + (cpp ? "/t.cpp" : "/t.c")
             try? Data((code + "\n" + (sample.test ?? "")).utf8).write(to: URL(fileURLWithPath: file))
             let willRun = sample.test != nil || !sample.io.isEmpty || c.runWithoutTests
-            var argv = ["-std=" + (cpp ? c.cppStandard : c.cStandard), willRun ? c.optimization : "-O0", "-pipe", "-fdiagnostics-color=never"]
-            argv += c.warnings + (cpp ? c.cppWarnings : []) + c.extraFlags
-            argv += willRun ? ["-o", dir + "/prog", file] + c.libraries : ["-c", "-o", dir + "/prog.o", file]
+            var argv: [String]
+            if likeVerifier {
+                argv = ["-std=" + (cpp ? c.cppStandard : c.cStandard), willRun ? c.optimization : "-O0", "-pipe", "-fdiagnostics-color=never"]
+                argv += c.warnings + (cpp ? c.cppWarnings : []) + c.extraFlags
+                argv += willRun ? ["-o", dir + "/prog", file] + c.libraries : ["-c", "-o", dir + "/prog.o", file]
+            } else {
+                argv = (cpp ? ["-std=c++17"] : []) + (willRun ? ["-o", dir + "/prog", file] : ["-c", "-o", dir + "/prog.o", file])
+                if !cpp && willRun { argv.append("-lm") }
+            }
             guard await BareTools.spawn(compiler.path, argv, cwd: dir) == 0 else { return false }
             return willRun ? await BareTools.spawn(dir + "/prog", [], cwd: dir) == 0 : true
         case .python:
