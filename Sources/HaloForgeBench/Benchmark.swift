@@ -23,6 +23,10 @@ public struct BenchmarkSummary: Sendable {
     public var seconds: Double
     /// Problems without tests: they count toward the compile rate and mean reward, not pass@k.
     public var untested: Int = 0
+    /// 95 % bootstrap interval over tested problems of pass@1 (per-problem pass@1, averaged).
+    public var pass1Interval: Interval? = nil
+    /// 95 % bootstrap interval over problems of the compile rate.
+    public var compileInterval: Interval? = nil
 
     public var json: JSONValue {
         .object([
@@ -30,6 +34,8 @@ public struct BenchmarkSummary: Sendable {
             "pass_at_k": .object(Dictionary(uniqueKeysWithValues: passAtK.map { ("pass@\($0.k)", JSONValue.double($0.value)) })),
             "compile_rate": .double(compileRate), "mean_reward": .double(meanReward), "samples": .int(samples),
             "problems": .int(problems.count), "untested_problems": .int(untested), "seconds": .double(seconds),
+            "pass_at_1_ci95": pass1Interval.map { .array([.double($0.low), .double($0.high)]) } ?? .null,
+            "compile_rate_ci95": compileInterval.map { .array([.double($0.low), .double($0.high)]) } ?? .null,
             "per_problem": .array(problems.map {
                 .object([
                     "task_id": .string($0.taskID), "samples": .int($0.samples), "correct": .int($0.correct),
@@ -41,14 +47,25 @@ public struct BenchmarkSummary: Sendable {
 
     /// A short table a person can read.
     public var table: String {
-        var rows = passAtK.map { ("pass@\($0.k)", String(format: "%.3f", $0.value)) }
+        var rows = passAtK.map { p in
+            ("pass@\(p.k)", String(format: "%.3f", p.value) + (p.k == 1 ? pass1Interval.map { String(format: "  95%% CI [%.3f, %.3f]", $0.low, $0.high) } ?? "" : ""))
+        }
         if passAtK.isEmpty && untested == problems.count { rows.append(("pass@k", "- (no problem has tests)")) }
         rows += [
-            ("compile rate", String(format: "%.3f", compileRate)), ("mean reward", String(format: "%.3f", meanReward)),
+            ("compile rate", String(format: "%.3f", compileRate) + (compileInterval.map { String(format: "  95%% CI [%.3f, %.3f]", $0.low, $0.high) } ?? "")), ("mean reward", String(format: "%.3f", meanReward)),
             ("problems", "\(problems.count)" + (untested > 0 ? " (\(untested) without tests: not in pass@k)" : "")), ("samples", "\(samples)"), ("time", String(format: "%.1f s", seconds)),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+    }
+}
+
+extension BenchmarkSummary {
+    /// Fills in the 95 % intervals from the per-problem counts (`tested`: the problems with tests).
+    mutating func addIntervals(tested: [(n: Int, c: Int)]) {
+        pass1Interval = tested.isEmpty ? nil : Bootstrap.mean(tested.map { PassAtK.estimate(n: $0.n, c: $0.c, k: 1) })
+        let scored = problems.filter { $0.samples > 0 }
+        compileInterval = Bootstrap.ratio(hits: scored.map(\.compiled), totals: scored.map(\.samples))
     }
 }
 
@@ -92,11 +109,13 @@ public enum Benchmark {
         let all = verdicts.map(\.1)
         // A problem without tests cannot reach reward 1.0: counting it would only lower pass@k.
         let counts = zip(problems, tasks).filter { $0.0.samples > 0 && $0.1.hasTests }.map { (n: $0.0.samples, c: $0.0.correct) }
-        return BenchmarkSummary(
+        var summary = BenchmarkSummary(
             dataset: dataset, passAtK: ks.compactMap { k in PassAtK.mean(counts, k: k).map { (k, $0) } },
             compileRate: all.isEmpty ? 0 : Double(problems.map(\.compiled).reduce(0, +)) / Double(all.count),
             meanReward: all.isEmpty ? 0 : all.map(\.reward).reduce(0, +) / Double(all.count), samples: all.count,
             problems: problems, seconds: Date().timeIntervalSince(started), untested: tasks.filter { !$0.hasTests }.count)
+        summary.addIntervals(tested: counts)
+        return summary
     }
 
     /// Completions from a JSONL file: `task_id` (or an `id` like "TASK#k"; a string or an

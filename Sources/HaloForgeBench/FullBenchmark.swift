@@ -69,13 +69,15 @@ public enum FullBenchmark {
         return rows
     }
 
-    /// The terminal table.
+    /// The terminal table; held-out numbers carry their 95 % bootstrap interval over tasks.
     public static func table(_ rows: [Row]) -> String {
-        var lines = ["stage      held-out compile  pass@1   reward  | train kept  loss     grad norm  time"]
+        var lines = ["stage      held-out compile [95% CI]   pass@1 [95% CI]        reward  | train kept  loss     grad norm  time"]
         for row in rows {
             let m = row.cycle
             let pass1 = row.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0
-            var line = String(format: "%-10@ %15.1f%%  %5.1f%%  %6.3f  |", row.stage, 100 * row.heldOut.compileRate, 100 * pass1, row.heldOut.meanReward)
+            var line = String(
+                format: "%-10@ %15.1f%% %-12@ %5.1f%% %-14@ %6.3f  |", row.stage, 100 * row.heldOut.compileRate,
+                row.heldOut.compileInterval?.percent ?? "", 100 * pass1, row.heldOut.pass1Interval?.percent ?? "", row.heldOut.meanReward)
             if m.isEmpty {
                 line += "           -        -          -"
             } else {
@@ -89,7 +91,22 @@ public enum FullBenchmark {
         return lines.joined(separator: "\n")
     }
 
+    /// One line comparing the first and last stage, and whether the pass@1 intervals overlap.
+    public static func verdict(_ rows: [Row]) -> String? {
+        guard let first = rows.first, let last = rows.last, rows.count > 1 else { return nil }
+        let p0 = first.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0, p1 = last.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0
+        var text = String(
+            format: "baseline → final (held-out): compile rate %.1f%% → %.1f%% (%+.1f points), pass@1 %.1f%% → %.1f%% (%+.1f points)",
+            100 * first.heldOut.compileRate, 100 * last.heldOut.compileRate, 100 * (last.heldOut.compileRate - first.heldOut.compileRate),
+            100 * p0, 100 * p1, 100 * (p1 - p0))
+        if let a = first.heldOut.pass1Interval, let b = last.heldOut.pass1Interval {
+            text += "; pass@1 95% intervals " + (b.low > a.high ? "do not overlap (a clear gain)" : a.low > b.high ? "do not overlap (a clear loss)" : "overlap (not a clear difference)")
+        }
+        return text
+    }
+
     static func write(_ rows: [Row], settings: Settings, folder: String) throws {
+        func ci(_ interval: Interval?) -> JSONValue { interval.map { .array([.double($0.low), .double($0.high)]) } ?? .null }
         let stages = rows.map(\.stage)
         let pass1 = rows.map { row in row.heldOut.passAtK.first { $0.k == 1 }?.value }
         let summary: JSONValue = .object([
@@ -98,6 +115,8 @@ public enum FullBenchmark {
             }),
             "baseline_pass_at_1": pass1.first.flatMap { $0 }.map(JSONValue.double) ?? .null,
             "final_pass_at_1": pass1.last.flatMap { $0 }.map(JSONValue.double) ?? .null,
+            "baseline_pass_at_1_ci95": ci(rows.first?.heldOut.pass1Interval), "final_pass_at_1_ci95": ci(rows.last?.heldOut.pass1Interval),
+            "baseline_compile_rate_ci95": ci(rows.first?.heldOut.compileInterval), "final_compile_rate_ci95": ci(rows.last?.heldOut.compileInterval),
             "baseline_compile_rate": rows.first.map { .double($0.heldOut.compileRate) } ?? .null,
             "final_compile_rate": rows.last.map { .double($0.heldOut.compileRate) } ?? .null,
             "config": .string(settings.raft.yaml),
@@ -110,22 +129,24 @@ public enum FullBenchmark {
             ("loss.svg", Report.lineChart(title: "Training loss and kept samples", xLabels: stages, series: [("loss", rows.map { $0.cycle["loss"]?.doubleValue }), ("grad norm", rows.map { $0.cycle["grad_norm"]?.doubleValue })], percent: false)),
         ]
         for (name, svg) in plots { try Data(svg.utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
-        let headline = String(
+        var headline = String(
             format: "Held-out pass@1 %.1f%% → %.1f%%, compile rate %.1f%% → %.1f%% over %d cycle(s) of RAFT on %@.",
             100 * (pass1.first.flatMap { $0 } ?? 0), 100 * (pass1.last.flatMap { $0 } ?? 0), 100 * (rows.first?.heldOut.compileRate ?? 0),
             100 * (rows.last?.heldOut.compileRate ?? 0), max(rows.count - 1, 0), settings.raft.model)
+        if let verdict = verdict(rows) { headline += " " + verdict.prefix(1).uppercased() + verdict.dropFirst() + "." }
         let tableRows = rows.map { row -> [String] in
             let m = row.cycle
             return [
-                row.stage, String(format: "%.1f%%", 100 * row.heldOut.compileRate),
-                String(format: "%.1f%%", 100 * (row.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0)), String(format: "%.3f", row.heldOut.meanReward),
+                row.stage, String(format: "%.1f%% ", 100 * row.heldOut.compileRate) + (row.heldOut.compileInterval?.percent ?? ""),
+                String(format: "%.1f%% ", 100 * (row.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0)) + (row.heldOut.pass1Interval?.percent ?? ""),
+                String(format: "%.3f", row.heldOut.meanReward),
                 m["kept"].map { $0.serialized } ?? "-", m["loss"]?.doubleValue.map { String(format: "%.4f", $0) } ?? "-",
                 m["grad_norm"]?.doubleValue.map { String(format: "%.3f", $0) } ?? "-", m["seconds"]?.doubleValue.map { String(format: "%.0f s", $0) } ?? "-",
             ]
         }
         let html = Report.html(
             title: "halo-forge RAFT report", headline: headline,
-            header: ["stage", "held-out compile", "pass@1", "mean reward", "kept", "loss", "grad norm", "time"], rows: tableRows,
+            header: ["stage", "held-out compile [95% CI]", "pass@1 [95% CI]", "mean reward", "kept", "loss", "grad norm", "time"], rows: tableRows,
             svgs: plots.map(\.1))
         try Data(html.utf8).write(to: URL(fileURLWithPath: folder + "/report.html"))
     }
@@ -142,5 +163,11 @@ extension BenchmarkSummary {
             dataset: json["dataset"]?.stringValue ?? "", passAtK: passes, compileRate: json["compile_rate"]?.doubleValue ?? 0,
             meanReward: json["mean_reward"]?.doubleValue ?? 0, samples: json["samples"]?.intValue ?? 0, problems: [],
             seconds: json["seconds"]?.doubleValue ?? 0)
+        func interval(_ key: String) -> Interval? {
+            guard let pair = json[key]?.arrayValue, pair.count == 2, let low = pair[0].doubleValue, let high = pair[1].doubleValue else { return nil }
+            return Interval(low: low, high: high)
+        }
+        pass1Interval = interval("pass_at_1_ci95")
+        compileInterval = interval("compile_rate_ci95")
     }
 }

@@ -40,8 +40,10 @@ public struct RAFTConfiguration: Configurable {
     public var maxNewTokens = 256
     /// Prompts per generation batch; nil sizes batches from free memory.
     public var generationBatchSize: Int? = nil
-    /// Samples with a reward at or above this are kept.
-    public var rewardThreshold = 0.5
+    /// Samples with a reward at or above this are kept. Unset (the default): a prompt with
+    /// tests keeps only samples that pass them (1.0), one without keeps its best rung at or
+    /// above compiling (0.5).
+    public var rewardThreshold: Double? = nil
     /// Keep at most this many samples per prompt.
     public var keepTopK: Int? = nil
     /// Keep at most this fraction of each prompt's samples, in (0, 1].
@@ -50,6 +52,25 @@ public struct RAFTConfiguration: Configurable {
     public var dedupe = true
     /// Drop prompts whose samples are all right or all wrong.
     public var dropUniformPrompts = false
+    /// Dynamic sampling (DAPO): prompts whose samples all pass or all fail are dropped from the
+    /// kept set, and the cycle samples further prompts in their place (with `prompts_per_cycle`).
+    public var dynamicSampling = false
+    /// Extra sampling rounds a cycle may spend refilling prompts without signal.
+    public var dynamicSamplingRounds = 2
+    /// Prompts sampled per cycle, drawn in a seeded order from the pool; nil samples every prompt.
+    public var promptsPerCycle: Int? = nil
+    /// `none`, or `pass_rate_window`: a prompt whose pass rate over the last
+    /// `pass_rate_window` cycles lies outside [pass_rate_low, pass_rate_high] sits out until
+    /// those samples leave the window.
+    public var curriculumStrategy = "none"
+    /// Lowest pass rate a prompt may show and stay in the pool.
+    public var passRateLow = 0.05
+    /// Highest pass rate a prompt may show and stay in the pool.
+    public var passRateHigh = 0.95
+    /// Cycles of history the pass-rate window looks at.
+    public var passRateWindow = 2
+    /// Samples for a prompt whose last sampled cycle had signal (some kept, some not); nil: samples_per_prompt.
+    public var signalSamplesPerPrompt: Int? = nil
     /// Safeguard: keep at least this many samples per cycle.
     public var minKept = 1
     /// Learning rate of the first cycle.
@@ -115,6 +136,14 @@ public struct RAFTConfiguration: Configurable {
         Setting("keep_fraction", \.keepFraction, upstream: ["raft.keep_top_percent"]),
         Setting("dedupe", \.dedupe),
         Setting("drop_uniform_prompts", \.dropUniformPrompts),
+        Setting("dynamic_sampling", \.dynamicSampling),
+        Setting("dynamic_sampling_rounds", \.dynamicSamplingRounds),
+        Setting("prompts_per_cycle", \.promptsPerCycle),
+        Setting("curriculum_strategy", \.curriculumStrategy, upstream: ["raft.curriculum_strategy"]),
+        Setting("pass_rate_low", \.passRateLow),
+        Setting("pass_rate_high", \.passRateHigh),
+        Setting("pass_rate_window", \.passRateWindow),
+        Setting("signal_samples_per_prompt", \.signalSamplesPerPrompt),
         Setting("min_kept", \.minKept, upstream: ["raft.min_samples"]),
         Setting("learning_rate", \.learningRate, upstream: ["training.learning_rate"]),
         Setting("learning_rate_decay", \.learningRateDecay, upstream: ["raft.lr_decay_per_cycle"]),
@@ -165,9 +194,17 @@ extension RAFTConfiguration {
         }
         if !(topP > 0 && topP <= 1) { try fail("top_p", "must be in (0, 1]", "\(topP)") }
         if !(maxNewTokens >= 1) { try fail("max_new_tokens", "must be at least 1", "\(maxNewTokens)") }
-        if !(rewardThreshold >= 0 && rewardThreshold <= 1) {
-            try fail("reward_threshold", "must be in [0, 1]", "\(rewardThreshold)")
+        if let t = rewardThreshold, !(t >= 0 && t <= 1) { try fail("reward_threshold", "must be in [0, 1]", "\(t)") }
+        if !(dynamicSamplingRounds >= 0) { try fail("dynamic_sampling_rounds", "must be at least 0", "\(dynamicSamplingRounds)") }
+        if let p = promptsPerCycle, !(p >= 1) { try fail("prompts_per_cycle", "must be at least 1", "\(p)") }
+        if !["none", "pass_rate_window"].contains(curriculumStrategy) {
+            try fail("curriculum_strategy", "must be none or pass_rate_window", yamlQuoted(curriculumStrategy))
         }
+        if !(passRateLow >= 0 && passRateLow <= passRateHigh && passRateHigh <= 1) {
+            try fail("pass_rate_low", "and pass_rate_high must satisfy 0 <= low <= high <= 1", "\(passRateLow) and \(passRateHigh)")
+        }
+        if !(passRateWindow >= 1) { try fail("pass_rate_window", "must be at least 1", "\(passRateWindow)") }
+        if let n = signalSamplesPerPrompt, !(n >= 1) { try fail("signal_samples_per_prompt", "must be at least 1", "\(n)") }
         if let k = keepTopK, !(k >= 1) { try fail("keep_top_k", "must be at least 1", "\(k)") }
         if let f = keepFraction, !(f > 0 && f <= 1) { try fail("keep_fraction", "must be in (0, 1]", "\(f)") }
         if !(minKept >= 0) { try fail("min_kept", "must be at least 0", "\(minKept)") }

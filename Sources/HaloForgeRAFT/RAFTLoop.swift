@@ -23,7 +23,6 @@ public final class RAFTLoop: Sendable {
     /// Samples per generate request: wide batches sample several times faster per token than
     /// narrow ones (CPU: 141 vs 95 tokens/s at 128 vs 32 rows on a 135M model).
     private let rowsPerRequest = 128
-    private var promptsPerRequest: Int { max(1, rowsPerRequest / max(1, configuration.samplesPerPrompt)) }
 
     public init(
         configuration: RAFTConfiguration, store: RunStore, engine: Engine, verifier: Verifier, tasks: [BenchmarkTask], jobs: Int,
@@ -69,11 +68,7 @@ public final class RAFTLoop: Sendable {
             }
             if record == nil { try store.setPhase(cycle: cycle, .generate) }
             let started = Date()
-            if await verifyBesideGeneration() {
-                try await generateAndVerify(cycle: cycle)
-            } else {
-                try await generate(cycle: cycle) { _ in }
-            }
+            try await sample(cycle: cycle)
             try store.setPhase(cycle: cycle, .verify)
             try await verify(cycle: cycle)  // what a kill left unverified
             try store.setPhase(cycle: cycle, .filter)
@@ -101,9 +96,59 @@ public final class RAFTLoop: Sendable {
         return ProcessInfo.processInfo.activeProcessorCount >= threads + max(1, jobs)
     }
 
+    /// Samples and verifies the cycle's prompts as the prompt policy chooses them: the pool
+    /// (pass-rate window), its order, the per-prompt budgets, and with dynamic sampling further
+    /// rounds that replace prompts without signal. Every choice depends only on stored samples.
+    private func sample(cycle: Int) async throws {
+        let c = configuration
+        var history: [String: [PromptPolicy.Past]] = [:]
+        if c.curriculumStrategy != "none" || c.signalSamplesPerPrompt != nil {
+            for earlier in max(0, cycle - max(c.passRateWindow, 1))..<cycle {
+                for (id, past) in PromptPolicy.summarize(cycle: earlier, try candidates(cycle: earlier), c) { history[id, default: []].append(past) }
+            }
+        }
+        let (pool, excluded) = PromptPolicy.pool(tasks.map(\.id), history: history, cycle: cycle, c)
+        let order = PromptPolicy.order(pool, cycle: cycle, c)
+        let target = min(c.promptsPerCycle ?? order.count, order.count)
+        var chosen = Array(order.prefix(target))
+        var rounds = 0, withSignal = 0
+        let byID = Dictionary(uniqueKeysWithValues: tasks.map { ($0.id, $0) })
+        while true {
+            let prompts = chosen.compactMap { byID[$0] }
+            let budgets = Dictionary(uniqueKeysWithValues: chosen.map { ($0, PromptPolicy.budget($0, history: history, c)) })
+            if await verifyBesideGeneration() {
+                try await generateAndVerify(cycle: cycle, prompts: prompts, budgets: budgets)
+            } else {
+                try await generate(cycle: cycle, prompts: prompts, budgets: budgets) { _ in }
+            }
+            guard c.dynamicSampling || c.signalSamplesPerPrompt != nil || c.promptsPerCycle != nil else { break }
+            try await verify(cycle: cycle)
+            let now = PromptPolicy.summarize(cycle: cycle, try candidates(cycle: cycle), c)
+            withSignal = chosen.filter { now[$0]?.signal == true }.count
+            guard c.dynamicSampling, rounds < c.dynamicSamplingRounds else { break }
+            let more = PromptPolicy.refill(order: order, chosen: chosen, withSignal: withSignal, target: target)
+            if more.isEmpty { break }
+            rounds += 1
+            log("cycle \(cycle + 1) dynamic sampling: \(withSignal) of \(chosen.count) prompts with signal, sampling \(more.count) more")
+            chosen += more
+        }
+        try store.addMetrics(cycle: cycle, [
+            "pool": .int(pool.count), "pool_excluded": .array(excluded.map(JSONValue.string)), "prompts_sampled": .int(chosen.count),
+            "prompts_with_signal": .int(withSignal), "sampling_rounds": .int(rounds + 1),
+        ])
+    }
+
+    /// A cycle's verified samples as the filter sees them.
+    private func candidates(cycle: Int) throws -> [Candidate] {
+        let tested = Dictionary(uniqueKeysWithValues: tasks.map { ($0.id, $0.hasTests) })
+        return try store.samples(cycle: cycle).map {
+            Candidate(promptID: $0.promptID, index: $0.index, completion: $0.completion, reward: $0.reward ?? 0, tested: tested[$0.promptID] ?? true)
+        }
+    }
+
     /// Verifies each generated chunk while the model samples the next: on a GPU box the
     /// compilers and the model use different hardware, on a CPU they share it.
-    private func generateAndVerify(cycle: Int) async throws {
+    private func generateAndVerify(cycle: Int, prompts: [BenchmarkTask], budgets: [String: Int]) async throws {
         let (chunks, feed) = AsyncStream.makeStream(of: Set<String>.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -112,7 +157,7 @@ public final class RAFTLoop: Sendable {
                 }
             }
             do {
-                try await generate(cycle: cycle) { feed.yield($0) }
+                try await generate(cycle: cycle, prompts: prompts, budgets: budgets) { feed.yield($0) }
                 feed.finish()
                 try await group.waitForAll()
             } catch {
@@ -123,32 +168,42 @@ public final class RAFTLoop: Sendable {
         }
     }
 
-    private func generate(cycle: Int, stored: (Set<String>) -> Void) async throws {
+    private func generate(cycle: Int, prompts: [BenchmarkTask], budgets: [String: Int], stored: (Set<String>) -> Void) async throws {
         let have = try store.promptsWithSamples(cycle: cycle)
-        let missing = tasks.filter { !have.contains($0.id) }
+        let missing = prompts.filter { !have.contains($0.id) }
         guard !missing.isEmpty else { return }
         var p = SamplingParameters()
-        p.n = configuration.samplesPerPrompt
         p.temperature = Schedule.temperature(configuration, cycle: cycle)
         p.topP = configuration.topP
         p.maxNewTokens = configuration.maxNewTokens
         p.batchSize = configuration.generationBatchSize
         let started = Date()
-        var tokens = 0
-        for start in stride(from: 0, to: missing.count, by: promptsPerRequest) {
-            let chunk = Array(missing[start..<min(start + promptsPerRequest, missing.count)])
-            // A seed per cycle and chunk start: a resumed cycle samples as the first try would have.
-            p.seed = configuration.seed + cycle * 100_003 + (tasks.firstIndex { $0.id == chunk[0].id } ?? start)
-            let result = try await generator.generate(prompts: chunk.map { (id: $0.id, prompt: $0.prompt) }, parameters: p)
-            try store.storeSamples(cycle: cycle, result.samples.map {
-                (promptID: $0.id, index: $0.sample, completion: $0.completion, tokens: $0.completionTokens, finishReason: $0.finishReason)
-            })
-            stored(Set(chunk.map(\.id)))
-            tokens += result.tokens
-            let done = start + chunk.count, elapsed = Date().timeIntervalSince(started)
-            log(String(
-                format: "cycle %d generate: %d/%d prompts, %.0f tokens/s, %@ left", cycle + 1, done, missing.count,
-                Double(tokens) / max(elapsed, 1e-6), TimeLeft.estimate(done: done, total: missing.count, elapsed: elapsed)))
+        var tokens = 0, done = 0
+        // One request asks for the same n of every prompt: prompts are grouped by their budget.
+        var groups: [(n: Int, tasks: [BenchmarkTask])] = []
+        for task in missing {
+            let n = budgets[task.id] ?? configuration.samplesPerPrompt
+            if let g = groups.firstIndex(where: { $0.n == n }) { groups[g].tasks.append(task) } else { groups.append((n, [task])) }
+        }
+        for group in groups {
+            p.n = group.n
+            let perRequest = max(1, rowsPerRequest / max(1, group.n))
+            for start in stride(from: 0, to: group.tasks.count, by: perRequest) {
+                let chunk = Array(group.tasks[start..<min(start + perRequest, group.tasks.count)])
+                // A seed per cycle and chunk start: a resumed cycle samples as the first try would have.
+                p.seed = configuration.seed + cycle * 100_003 + (tasks.firstIndex { $0.id == chunk[0].id } ?? start)
+                let result = try await generator.generate(prompts: chunk.map { (id: $0.id, prompt: $0.prompt) }, parameters: p)
+                try store.storeSamples(cycle: cycle, result.samples.map {
+                    (promptID: $0.id, index: $0.sample, completion: $0.completion, tokens: $0.completionTokens, finishReason: $0.finishReason)
+                })
+                stored(Set(chunk.map(\.id)))
+                tokens += result.tokens
+                done += chunk.count
+                let elapsed = Date().timeIntervalSince(started)
+                log(String(
+                    format: "cycle %d generate: %d/%d prompts, %.0f tokens/s, %@ left", cycle + 1, done, missing.count,
+                    Double(tokens) / max(elapsed, 1e-6), TimeLeft.estimate(done: done, total: missing.count, elapsed: elapsed)))
+            }
         }
         try store.addMetrics(cycle: cycle, ["generate_tokens_per_second": .double(Double(tokens) / max(Date().timeIntervalSince(started), 1e-6))])
     }
@@ -192,7 +247,7 @@ public final class RAFTLoop: Sendable {
 
     private func filter(cycle: Int) throws -> [(prompt: String, completion: String)] {
         let samples = try store.samples(cycle: cycle)
-        let candidates = samples.map { Candidate(promptID: $0.promptID, index: $0.index, completion: $0.completion, reward: $0.reward ?? 0) }
+        let candidates = try candidates(cycle: cycle)
         let (kept, report) = SampleFilter.select(candidates, configuration)
         let ids = Dictionary(uniqueKeysWithValues: samples.map { ("\($0.promptID)#\($0.index)", $0.id) })
         try store.markKept(cycle: cycle, sampleIDs: kept.compactMap { ids["\($0.promptID)#\($0.index)"] })

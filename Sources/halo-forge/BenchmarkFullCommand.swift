@@ -114,6 +114,7 @@ struct BenchmarkFull: AsyncParsableCommand {
             }
         }
         print(FullBenchmark.table(rows))
+        if let verdict = FullBenchmark.verdict(rows) { print(verdict) }
         print("report: \(output)/report.html · summary: \(output)/summary.json · samples: \(output)/samples.jsonl")
     }
 }

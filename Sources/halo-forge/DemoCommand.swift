@@ -86,13 +86,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         print(FullBenchmark.table(rows))
-        if let first = rows.first, let last = rows.last {
-            let p0 = first.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0, p1 = last.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0
-            print(String(
-                format: "baseline → final (held-out): compile rate %.1f%% → %.1f%% (%+.1f points), pass@1 %.1f%% → %.1f%% (%+.1f points)",
-                100 * first.heldOut.compileRate, 100 * last.heldOut.compileRate, 100 * (last.heldOut.compileRate - first.heldOut.compileRate),
-                100 * p0, 100 * p1, 100 * (p1 - p0)))
-        }
+        if let verdict = FullBenchmark.verdict(rows) { print(verdict) }
         print("report: \(folder)/report.html")
     }
 }

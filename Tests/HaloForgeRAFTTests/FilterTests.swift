@@ -13,6 +13,8 @@ struct FilterTests {
     static func config(_ change: (inout RAFTConfiguration) -> Void = { _ in }) -> RAFTConfiguration {
         var c = RAFTConfiguration()
         c.minKept = 0
+        // These cases test the plain threshold rule; the default rule has its own tests.
+        c.rewardThreshold = 0.5
         change(&c)
         return c
     }
