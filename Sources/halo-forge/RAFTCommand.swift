@@ -78,6 +78,8 @@ struct RAFTCommand: AsyncParsableCommand {
 
         @OptionGroup var generatorOptions: GeneratorOptions
 
+        @OptionGroup var distributedOptions: DistributedOptions
+
         var flagOverrides: RAFTOverrides {
             var o = RAFTOverrides()
             o.model = model
@@ -123,11 +125,14 @@ struct RAFTCommand: AsyncParsableCommand {
             var tasks = settings.prompts == nil && settings.dataset == TaskResolver.builtinC ? set.train : set.tasks
             if limit > 0 { tasks = Array(tasks.prefix(limit)) }
             let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: choice)
-            let remote = try generatorOptions.makeGenerator()
             let cycles = try await withEngine(threads: settings.threads) { engine in
-                try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {
-                    Terminal.note($0)
-                }.run()
+                await engine.setDistributed(distributedOptions.distributed, gradientCheckpointing: distributedOptions.gradientCheckpointing)
+                let model = generatorOptions.engine == .vllm ? try await ModelCache.resolve(settings.model, engine: engine) { Terminal.note($0) } : settings.model
+                return try await generatorOptions.withGenerator(engine: engine, model: model, dtype: settings.dtype, loraRank: settings.loraRank) { remote in
+                    try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {
+                        Terminal.note($0)
+                    }.run()
+                }
             }
             print("cycle  compile  pass    reward  kept  loss")
             for c in cycles {
