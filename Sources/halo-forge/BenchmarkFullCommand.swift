@@ -75,6 +75,10 @@ struct BenchmarkFull: AsyncParsableCommand {
         return o
     }
 
+    @OptionGroup var generatorOptions: GeneratorOptions
+
+    @OptionGroup var distributedOptions: DistributedOptions
+
     func run() async throws {
         let file = try fileOverrides(config)
         let output = output ?? file.output ?? defaultRunFolder("benchmark")
@@ -104,8 +108,12 @@ struct BenchmarkFull: AsyncParsableCommand {
         settings.evalSamples = evalSamples
         settings.jobs = options.jobs
         let rows = try await withEngine(threads: raft.threads) { engine in
-            try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut) {
-                Terminal.note($0)
+            await engine.setDistributed(distributedOptions.distributed, gradientCheckpointing: distributedOptions.gradientCheckpointing)
+            let model = generatorOptions.engine == .vllm ? try await ModelCache.resolve(raft.model, engine: engine) { Terminal.note($0) } : raft.model
+            return try await generatorOptions.withGenerator(engine: engine, model: model, dtype: raft.dtype, loraRank: raft.loraRank) { remote in
+                try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut, generator: remote) {
+                    Terminal.note($0)
+                }
             }
         }
         print(FullBenchmark.table(rows))
