@@ -69,6 +69,17 @@ struct GeneratorOptions: ParsableArguments {
         engine worker: Engine, model: String, dtype: String = "auto", loraRank: Int = 16, api: OpenAIGenerator.API? = nil, _ body: ((any Generator)?) async throws -> T
     ) async throws -> T {
         guard engine == .vllm else { return try await body(try makeGenerator()) }
+        // Ctrl-C or a kill, from the server's start on: end vLLM's process group (and the worker) before exiting.
+        let stopper = SignalStopper {
+            VLLMServer.stopAll()
+            await worker.shutdown()
+            Foundation.exit(130)
+        }
+        defer {
+            stopper.cancel()
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+        }
         let server: VLLMServer
         do {
             let environment = try VLLMEnvironment.existing()
@@ -79,18 +90,7 @@ struct GeneratorOptions: ParsableArguments {
         } catch {
             throw CommandError("\(error)")
         }
-        // Ctrl-C or a kill: end vLLM's process group (and the worker) before exiting.
-        let stopper = SignalStopper {
-            VLLMServer.stopAll()
-            await worker.shutdown()
-            Foundation.exit(130)
-        }
-        defer {
-            stopper.cancel()
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-            server.stop()
-        }
+        defer { server.stop() }
         do {
             let generator = try VLLMGenerator(
                 server: server, engine: worker, api: api ?? generatorApi, concurrency: generatorConcurrency, requestTimeout: generatorTimeout,
