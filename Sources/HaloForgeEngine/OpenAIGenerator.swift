@@ -2,7 +2,7 @@ public import Foundation
 #if canImport(FoundationNetworking)
 internal import FoundationNetworking
 #endif
-internal import HaloForgeCore
+public import HaloForgeCore
 
 /// A failure talking to a generation server, in one line.
 public struct GeneratorError: Error, CustomStringConvertible {
@@ -171,13 +171,14 @@ public final class OpenAIGenerator: Generator {
         }
     }
 
-    public func adapterSaved(_ path: String) async throws {
+    public func adapterSaved(_ path: String) async throws -> [String: JSONValue] {
         if reloadsAdapters {
             _ = try await send("POST", "halo-forge/adapter", body: .object(["adapter": .string(path)]))
             log("generator: \(baseURL.absoluteString) loaded adapter \(path)")
         } else if await state.warnOnce() {
             log("generator: \(baseURL.absoluteString) keeps sampling its own model; the adapter \(path) stays local (with halo-forge serve, pass --generator-reload)")
         }
+        return [:]
     }
 
     /// The n samples of one prompt: one request asking for n, then single-sample requests
@@ -301,7 +302,7 @@ public final class OpenAIGenerator: Generator {
     }
 
     /// One call with retries (429, 5xx, connection errors) and exponential backoff.
-    private func send(_ method: String, _ path: String, body: JSONValue?) async throws -> JSONValue {
+    func send(_ method: String, _ path: String, body: JSONValue?) async throws -> JSONValue {
         let url = baseURL.appendingPathComponent(path)
         var request = URLRequest(url: url, timeoutInterval: requestTimeout)
         request.httpMethod = method

@@ -72,6 +72,8 @@ extension Engine {
         if let warmup = t.warmupSteps { args["warmup_steps"] = .int(warmup) }
         if let dir = p.checkpointDir { args["checkpoint_dir"] = .string(dir) }
         if let best = p.bestTo { args["best_to"] = .string(best) }
+        if t.gradientCheckpointing || gradientCheckpointing { args["gradient_checkpointing"] = .bool(true) }
+        if let d = t.distributed ?? distributed, d.nproc * d.nnodes > 1 { args["distributed"] = d.argument }
         return try await worker.request("sft", args, progress: progress).decode(SFTResult.self)
     }
 

@@ -257,7 +257,7 @@ final class StderrTail: Sendable {
         partial.withLock { $0 = "" }
     }
 
-    func append(_ data: Data) {
+    func append(_ data: Data, prefix: String = "worker: ") {
         let text = partial.withLock { p -> String in
             p += String(decoding: data, as: UTF8.self)
             return p
@@ -266,7 +266,7 @@ final class StderrTail: Sendable {
         let rest = parts.removeLast()
         partial.withLock { $0 = rest }
         if ProcessInfo.processInfo.environment["HALO_FORGE_WORKER_LOG"] != nil {
-            for line in parts { FileHandle.standardError.write(Data(("worker: " + line + "\n").utf8)) }
+            for line in parts { FileHandle.standardError.write(Data((prefix + line + "\n").utf8)) }
         }
         lines.withLock { all in
             all += parts.filter { !$0.isEmpty }

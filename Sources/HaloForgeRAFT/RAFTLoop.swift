@@ -296,7 +296,7 @@ public final class RAFTLoop: Sendable {
                 data["loss"]?.doubleValue ?? .nan, data["tokens_per_second"]?.doubleValue ?? 0,
                 TimeLeft.estimate(done: step, total: steps, elapsed: Date().timeIntervalSince(started))))
         }
-        try await generator.adapterSaved(result.saved ?? adapter)
+        let served = try await generator.adapterSaved(result.saved ?? adapter)  // vLLM: the adapter probe, stored below
         let last = result.steps.last
         try store.finishTraining(
             cycle: cycle, adapter: result.saved ?? adapter,
@@ -305,7 +305,7 @@ public final class RAFTLoop: Sendable {
                 "trained": .bool(true), "train_steps": .int(result.steps.count), "loss": last.map { .double($0.loss) } ?? .null,
                 "grad_norm": last.map { .double($0.gradNorm) } ?? .null, "learning_rate": .double(p.learningRate),
                 "train_tokens_per_second": .double(result.tokensPerSecond),
-            ])
+            ].merging(served) { a, _ in a })
     }
 
     private func summaryLine(cycle: Int, _ m: [String: JSONValue]) -> String {

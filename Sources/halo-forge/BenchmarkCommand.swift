@@ -64,6 +64,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             if [completions != nil, model != nil, generatorOptions.generator != nil].filter({ $0 }).count != 1 {
                 throw ValidationError("give exactly one of --model, --generator and --completions")
             }
+            if generatorOptions.engine == .vllm, model == nil { throw ValidationError("--engine vllm needs --model") }
             if parsedK.isEmpty { throw ValidationError("--k: expected positive integers such as 1,5,10") }
         }
 
@@ -88,7 +89,14 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 p.maxNewTokens = maxNewTokens
                 let prompts = tasks.map { (id: $0.id, prompt: $0.prompt) }
                 let result: GenerationResult
-                if let remote = try generatorOptions.makeGenerator() {
+                if generatorOptions.engine == .vllm {
+                    result = try await EngineOptions.withLoadedEngine(model: model!, adapter: adapter, threads: nil) { engine, path in
+                        try await generatorOptions.withGenerator(engine: engine, model: path) { vllm in
+                            if let adapter { try await vllm!.adapterSaved(adapter) }  // loaded, probed
+                            return try await vllm!.generate(prompts: prompts, parameters: p)
+                        }
+                    }
+                } else if let remote = try generatorOptions.makeGenerator() {
                     do { result = try await remote.generate(prompts: prompts, parameters: p) } catch { throw CommandError("\(error)") }
                 } else {
                     result = try await EngineOptions.withLoadedEngine(model: model!, adapter: adapter, threads: nil) { engine, _ in

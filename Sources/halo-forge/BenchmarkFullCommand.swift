@@ -78,6 +78,10 @@ struct BenchmarkFull: AsyncParsableCommand {
         return o
     }
 
+    @OptionGroup var generatorOptions: GeneratorOptions
+
+    @OptionGroup var distributedOptions: DistributedOptions
+
     func run() async throws {
         let file = try fileOverrides(config)
         let output = output ?? file.output ?? defaultRunFolder("benchmark")
@@ -108,8 +112,14 @@ struct BenchmarkFull: AsyncParsableCommand {
         settings.jobs = options.jobs
         let rows = try await withTrackers(trackerOptions.trackers(settings: raft.reportTo), runFolder: output, settings: raft.hyperparameters) { metrics in
             try await withEngine(threads: raft.threads) { engine in
-                try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut, metrics: metrics) {
-                    Terminal.note($0)
+                await engine.setDistributed(distributedOptions.distributed, gradientCheckpointing: distributedOptions.gradientCheckpointing)
+                let model = generatorOptions.engine == .vllm ? try await ModelCache.resolve(raft.model, engine: engine) { Terminal.note($0) } : raft.model
+                return try await generatorOptions.withGenerator(engine: engine, model: model, dtype: raft.dtype, loraRank: raft.loraRank) { remote in
+                    try await FullBenchmark.run(
+                        settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut, metrics: metrics, generator: remote
+                    ) {
+                        Terminal.note($0)
+                    }
                 }
             }
         }

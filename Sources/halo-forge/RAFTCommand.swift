@@ -80,6 +80,8 @@ struct RAFTCommand: AsyncParsableCommand {
 
         @OptionGroup var trackerOptions: TrackerOptions
 
+        @OptionGroup var distributedOptions: DistributedOptions
+
         var flagOverrides: RAFTOverrides {
             var o = RAFTOverrides()
             o.model = model
@@ -126,13 +128,16 @@ struct RAFTCommand: AsyncParsableCommand {
             var tasks = settings.prompts == nil && settings.dataset == TaskResolver.builtinC ? set.train : set.tasks
             if limit > 0 { tasks = Array(tasks.prefix(limit)) }
             let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: choice)
-            let remote = try generatorOptions.makeGenerator()
             let trackers = trackerOptions.trackers(settings: settings.reportTo)
             let cycles = try await withTrackers(trackers, runFolder: folder, settings: settings.hyperparameters) { metrics in
                 try await withEngine(threads: settings.threads) { engine in
-                    try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {
-                        Terminal.note($0)
-                    }.run(afterCycle: { _ in try metrics.replay(store) })
+                    await engine.setDistributed(distributedOptions.distributed, gradientCheckpointing: distributedOptions.gradientCheckpointing)
+                    let model = generatorOptions.engine == .vllm ? try await ModelCache.resolve(settings.model, engine: engine) { Terminal.note($0) } : settings.model
+                    return try await generatorOptions.withGenerator(engine: engine, model: model, dtype: settings.dtype, loraRank: settings.loraRank) { remote in
+                        try await RAFTLoop(configuration: settings, store: store, engine: engine, verifier: verifier, tasks: tasks, jobs: options.jobs, generator: remote) {
+                            Terminal.note($0)
+                        }.run(afterCycle: { _ in try metrics.replay(store) })
+                    }
                 }
             }
             print("cycle  compile  pass    reward  kept  loss")

@@ -93,6 +93,8 @@ struct SFTCommand: AsyncParsableCommand {
         @Option(help: "Device: auto, cpu, cuda or mps.")
         var device: String?
 
+        @OptionGroup var distributedOptions: DistributedOptions
+
         @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
         var datasets: String?
 
@@ -182,6 +184,7 @@ struct SFTCommand: AsyncParsableCommand {
             try fm.createDirectory(atPath: output, withIntermediateDirectories: true)
             let (result, modelPath) = try await withTrackers(trackerOptions.trackers(settings: s.reportTo), runFolder: output, settings: s.hyperparameters) { metrics in
                 try await withEngine(threads: s.threads) { engine in
+                    await engine.setDistributed(distributedOptions.distributed, gradientCheckpointing: distributedOptions.gradientCheckpointing)
                     let path = try await ModelCache.resolve(s.model, engine: engine) { Terminal.note($0) }
                     let model = try await engine.load(model: path, adapter: s.adapter, dtype: s.dtype, device: s.device)
                     Terminal.note("model: \(path) (\(model.parameters) parameters, \(model.dtype) on \(model.device)"

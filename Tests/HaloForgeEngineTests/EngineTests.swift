@@ -81,6 +81,32 @@ import Testing
         #expect(output.contains("DIFFER"), "\(output)")
     }
 
+    /// `--nproc 2` as the CLI sends it: two torchrun processes (gloo) give the single-process
+    /// losses on the same global batch, report peak memory, and leave the adapter loaded.
+    @Test func twoTrainingProcessesMatchOne() async throws {
+        let (engine, folder) = Self.shared
+        let examples = (0..<16).map { (prompt: "int f\($0)(int x) {", completion: " return x * \($0) + \($0 % 3); }") }
+        var p = TrainingParameters()
+        p.steps = 2
+        p.learningRate = 1e-2
+        p.dropout = 0
+        p.gradAccum = 2
+        p.batchTokens = 256
+        try await engine.load(model: folder + "/tiny")
+        let one = try await engine.train(examples, p, saveTo: folder + "/one")
+        try await engine.load(model: folder + "/tiny")
+        p.distributed = DistributedTraining(nproc: 2)
+        let two = try await engine.train(examples, p, saveTo: folder + "/two")
+        #expect(two.steps.count == 2 && two.saved == folder + "/two")
+        for (a, b) in zip(one.steps, two.steps) {
+            #expect(abs(a.loss - b.loss) <= 1e-4 * abs(a.loss), "step \(a.step): \(a.loss) vs \(b.loss)")
+            #expect(a.tokens == b.tokens)
+            #expect((b.peakMemoryMb ?? 0) > 0 && b.microBatchSplit == 1)
+        }
+        #expect(try await engine.health()["adapter"]?.stringValue == folder + "/two")
+        try await engine.load(model: folder + "/tiny")
+    }
+
     @Test func badRequestIsAnErrorAndTheWorkerKeepsServing() async throws {
         let (engine, _) = try await Self.shared()
         do {

@@ -1,4 +1,5 @@
 """The worker's state (one model, its tokenizer, maybe a LoRA adapter) and the ops on it."""
+import contextlib
 import ctypes
 import gc
 import math
@@ -40,6 +41,7 @@ class GenerateConfig:
     chat: object = "auto"  # "auto" | True | False
     batch_size: int = None  # prompts per batch (each with its n samples); None = from the token budget
     token_budget: int = None  # rows x (prompt + new tokens) per batch; None = from free memory
+    token_ids: bool = False  # also return each completion's token ids (an adapter probe compares them)
 
 
 @dataclass
@@ -62,6 +64,8 @@ class TrainConfig:
     chat: object = "auto"  # format prompts as generate does, so training sees what sampling saw
     save_to: str = None
     pad_to: int = None  # bench_train's baseline: pad every row to this length
+    gradient_checkpointing: bool = False  # recompute activations in backward: less memory, ~30% slower
+    distributed: dict = None  # {"nproc", "nnodes", "node_rank", "master_addr", "master_port"}: run under torchrun
 
 
 @dataclass
@@ -343,7 +347,7 @@ def generate(model, tok, cfg: GenerateConfig, progress=lambda d: None):
         for j, i in enumerate(batch):
             samples = []
             for k in range(rows):
-                s = _finish(tok, seqs[j * rows + k, L:].tolist(), ends, eos, cfg.stop)
+                s = _finish(tok, seqs[j * rows + k, L:].tolist(), ends, eos, cfg.stop, cfg.token_ids)
                 tokens += s["completion_tokens"]
                 s.update(id=cfg.prompts[i].get("id"), sample=k, prompt_tokens=len(ids[i]))
                 samples.append(s)
@@ -449,16 +453,20 @@ def _sample_next(logits, gen_cfg):
     return torch.multinomial(logits.softmax(-1), 1).squeeze(1)
 
 
-def _finish(tok, gen, ends, eos, stop):
+def _finish(tok, gen, ends, eos, stop, with_ids=False):
     """One row of new tokens -> completion text, tokens generated for it (EOS included), why it ended."""
     e = next((i for i, t in enumerate(gen) if t in ends), len(gen))
     text = tok.decode(gen[:e], skip_special_tokens=True)
     cut = min((text.find(s) for s in stop if s in text), default=-1)
     if cut >= 0:
-        return {"completion": text[:cut], "completion_tokens": e, "finish_reason": "stop"}
-    if e < len(gen) and gen[e] in eos:
-        return {"completion": text, "completion_tokens": e + 1, "finish_reason": "eos"}
-    return {"completion": text, "completion_tokens": e, "finish_reason": "length"}
+        r = {"completion": text[:cut], "completion_tokens": e, "finish_reason": "stop"}
+    elif e < len(gen) and gen[e] in eos:
+        r = {"completion": text, "completion_tokens": e + 1, "finish_reason": "eos"}
+    else:
+        r = {"completion": text, "completion_tokens": e, "finish_reason": "length"}
+    if with_ids:
+        r["token_ids"] = gen[:r["completion_tokens"]]
+    return r
 
 
 # -----------------------------------------------------------------------------
@@ -563,6 +571,129 @@ def prepare_for_training(model, cfg: TrainConfig):
     return get_peft_model(model, lc)
 
 
+def inject_oom():
+    """Test hook: HALO_FORGE_INJECT_OOM=N makes the next N multi-row training micro-batches raise
+    torch.OutOfMemoryError before their forward pass, as a full GPU would."""
+    left = int(os.environ.get("HALO_FORGE_INJECT_OOM", "0") or 0)
+    if left > 0:
+        os.environ["HALO_FORGE_INJECT_OOM"] = str(left - 1)
+        raise torch.OutOfMemoryError("injected by HALO_FORGE_INJECT_OOM")
+
+
+def free_memory(device):
+    """Return cached blocks (sampling's KV caches, a failed step's activations) to the device."""
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+
+
+def peak_mb(device):
+    """This step's peak: allocated device memory on CUDA (reset per step), RSS elsewhere."""
+    if device.type == "cuda":
+        return round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
+    return round(rss_mb(), 1)
+
+
+def split_rows(batch, parts):
+    """A micro-batch's rows in `parts` near-equal pieces (fewer when it has fewer rows)."""
+    size = max(1, math.ceil(len(batch) / parts))
+    return [batch[i:i + size] for i in range(0, len(batch), size)]
+
+
+def target_count(seqs, rows, pad_to=None):
+    """Positions with a label (completion + EOS, as collate makes them) in `rows`, without collating."""
+    return sum(max(0, min(len(seqs[i][0]), pad_to or 1 << 60) - max(seqs[i][1], 1)) for i in rows)
+
+
+class LossModule(torch.nn.Module):
+    """completion_loss as a module's forward, so DistributedDataParallel can wrap it: DDP
+    all-reduces the gradients of what runs through its forward."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, m, y):
+        return completion_loss(self.model, x, m, y)
+
+
+def step_loss(model, seqs, step, pad_id, pad_to, device, split, ddp=None):
+    """Forward and backward over one optimizer step's micro-batches, each cut into `split` pieces.
+    -> (summed completion loss, real tokens, target tokens). The gradient is the mean over every
+    target token of the step, whatever the split: pieces only change the padding.
+
+    Under DDP each of the `world` processes takes a contiguous share of every micro-batch's rows;
+    its loss is scaled by `world` because DDP averages the processes' gradients, so the result is
+    the single-process gradient of the same global batch."""
+    if ddp is None:
+        pieces, weight = [p for b in step for p in split_rows(b, split)], 1.0
+        targets = target_count(seqs, [i for b in step for i in b], pad_to)
+    else:
+        rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
+        pieces = [c[rank] for b in step for c in [split_rows(b, world)] if rank < len(c)]
+        weight = float(world)
+        targets = target_count(seqs, [i for b in step for i in b], pad_to)
+        if not pieces:  # fewer rows than processes: join the all-reduce with a zero-weight row
+            pieces, weight = [step[0][:1]], 0.0
+    loss_sum, tokens = 0.0, 0
+    for k, rows in enumerate(pieces):
+        x, m, y = collate(seqs, rows, pad_id, pad_to, device)
+        if x.shape[0] > 1:
+            inject_oom()
+        if ddp is None:
+            loss = completion_loss(model, x, m, y)
+            (loss / max(targets, 1)).backward()
+        else:
+            sync = k == len(pieces) - 1  # one all-reduce per step, after the last piece
+            with contextlib.nullcontext() if sync else ddp.no_sync():
+                loss = ddp(x, m, y)
+                (loss * weight / max(targets, 1)).backward()
+        loss_sum += loss.item() * (weight > 0)
+        tokens += int(m.sum()) * (weight > 0)  # real tokens only, never padding
+    if ddp is not None:
+        total = torch.tensor([loss_sum, tokens], dtype=torch.float64, device=device)
+        torch.distributed.all_reduce(total)
+        loss_sum, tokens = float(total[0]), int(total[1])
+    return loss_sum, tokens, targets
+
+
+def backoff_step(model, opt, seqs, step, pad_id, pad_to, device, split, n, ddp=None):
+    """step_loss, halving the micro-batch and retrying the step on out-of-memory.
+    -> (loss_sum, tokens, targets, split): the split that fit is kept for the following steps.
+    Not under DDP: one process retrying alone would leave the others waiting in the all-reduce."""
+    while True:
+        try:
+            return (*step_loss(model, seqs, step, pad_id, pad_to, device, split, ddp), split)
+        except torch.OutOfMemoryError:
+            if ddp is not None:
+                raise
+            opt.zero_grad(set_to_none=True)  # drop the partial gradients of the failed attempt
+            free_memory(device)
+            if all(len(p) == 1 for b in step for p in split_rows(b, split)):
+                raise  # one row per micro-batch already: nothing left to halve
+            split *= 2
+            log(f"train: out of memory at step {n}, retrying with micro-batches of 1/{split} the rows")
+
+
+def wrap_ddp(model):
+    """The DDP-wrapped loss when this process is one of several (torchrun), else None."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return None
+    from torch.nn.parallel import DistributedDataParallel
+
+    ids = [model.device.index] if model.device.type == "cuda" else None
+    return DistributedDataParallel(LossModule(model), device_ids=ids)
+
+
+def set_checkpointing(model, on):
+    lm = model.get_base_model() if is_peft(model) else model
+    if on:
+        # non-reentrant: works with frozen embeddings (LoRA) without forcing inputs to need grads
+        lm.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    elif lm.is_activation_checkpointing:
+        lm.activation_checkpointing_disable()
+
+
 def train(model, tok, cfg: TrainConfig, progress=lambda d: None):
     """-> (trained model, result). The returned model may be a new wrapper (LoRA) of the one given."""
     if not cfg.examples:
@@ -586,25 +717,23 @@ def train(model, tok, cfg: TrainConfig, progress=lambda d: None):
     micro = micro[:want] if want else micro
     steps = [micro[i:i + cfg.grad_accum] for i in range(0, len(micro), cfg.grad_accum)]
 
+    free_memory(device)  # sampling's caches would otherwise sit beside training's activations
     model = prepare_for_training(model, cfg)
+    set_checkpointing(model, cfg.gradient_checkpointing)
+    ddp = wrap_ddp(model)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     model.train()
-    log_steps, total_tokens, t0 = [], 0, time.time()
+    log_steps, total_tokens, t0, split = [], 0, time.time(), 1
     try:
         for n, step in enumerate(steps, 1):
             ts = time.time()
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(device)
             lr = lr_at(n, len(steps), cfg)
             for g in opt.param_groups:
                 g["lr"] = lr
-            batches = [collate(seqs, b, pad_id, cfg.pad_to, device) for b in step]
-            targets = sum(int((y[:, 1:] != -100).sum()) for _, _, y in batches)
-            loss_sum, tokens = 0.0, 0
-            for x, m, y in batches:
-                loss = completion_loss(model, x, m, y)
-                (loss / max(targets, 1)).backward()  # mean over every target token of the step
-                loss_sum += loss.item()
-                tokens += int(m.sum())  # real tokens only, never padding
+            loss_sum, tokens, targets, split = backoff_step(model, opt, seqs, step, pad_id, cfg.pad_to, device, split, n, ddp)
             grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
             if not math.isfinite(loss_sum) or not math.isfinite(float(grad_norm)):
                 # stop before the update: the weights stay those of the last good step
@@ -614,12 +743,14 @@ def train(model, tok, cfg: TrainConfig, progress=lambda d: None):
             dt = time.time() - ts
             total_tokens += tokens
             rec = {"step": n, "loss": loss_sum / max(targets, 1), "grad_norm": float(grad_norm), "lr": lr,
-                   "tokens": tokens, "tokens_per_second": round(tokens / max(dt, 1e-9), 1)}
+                   "tokens": tokens, "tokens_per_second": round(tokens / max(dt, 1e-9), 1),
+                   "micro_batch_split": split, "peak_memory_mb": peak_mb(device)}
             log_steps.append(rec)
             progress(dict(rec, steps=len(steps)))
     finally:
         model.eval()
         opt.zero_grad(set_to_none=True)
+        set_checkpointing(model, False)
     seconds = time.time() - t0
     return model, {"steps": log_steps, "tokens": total_tokens, "seconds": round(seconds, 4),
                    "tokens_per_second": round(total_tokens / max(seconds, 1e-9), 1)}
@@ -634,6 +765,8 @@ class Worker:
         self.send = send
         self.model = self.tok = None
         self.model_path = self.adapter_path = None
+        self.load_args = None  # the last load request: torchrun's processes load the same
+        self.weights_changed = False  # a full fine-tune changed the loaded weights in memory
         self.device = pick_device()
         self.progress = lambda data: None
 
@@ -696,6 +829,7 @@ class Worker:
         model.eval()
         self.model, self.tok, self.device = model, tok, device
         self.model_path, self.adapter_path = name, args.get("adapter")
+        self.load_args, self.weights_changed = dict(args), False
         total, trainable = count_params(model)
         return {"parameters": total, "trainable_parameters": trainable, "device": device,
                 "dtype": str(dtype).removeprefix("torch."), "vocab_size": model.config.get_text_config().vocab_size,
@@ -707,21 +841,33 @@ class Worker:
             return generate(self.model, self.tok, from_args(GenerateConfig, args), self.progress)
 
     def op_train(self, args):
+        from . import ddp
+
         self.need_model()
         cfg = from_args(TrainConfig, args)
+        dist = ddp.parse(cfg.distributed)
+        if dist.needed:
+            return ddp.launch(self, "train", args, dist)
         self.model, result = train(self.model, self.tok, cfg, self.progress)
         if not is_peft(self.model):
             self.adapter_path = None  # a full fine-tune folded any adapter in
+            self.weights_changed = True
         result["saved"] = self._save(cfg.save_to)["path"] if cfg.save_to else None
         return result
 
     def op_sft(self, args):
+        from . import ddp
         from .sft import SFTConfig, sft
 
         self.need_model()
-        self.model, result = sft(self.model, self.tok, from_args(SFTConfig, args), self.progress)
+        cfg = from_args(SFTConfig, args)
+        dist = ddp.parse(cfg.distributed)
+        if dist.needed:
+            return ddp.launch(self, "sft", args, dist)
+        self.model, result = sft(self.model, self.tok, cfg, self.progress)
         if not is_peft(self.model):
             self.adapter_path = None
+            self.weights_changed = True
         return result
 
     def op_evaluate(self, args):

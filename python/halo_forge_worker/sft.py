@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .model import (TrainConfig, atomic_save, collate, completion_loss, is_peft, lr_at, make_batches,
-                    prepare_for_training, tokenize_examples, uses_chat)
+from .model import (TrainConfig, atomic_save, backoff_step, collate, completion_loss, free_memory, is_peft, lr_at,
+                    make_batches, peak_mb, prepare_for_training, set_checkpointing, tokenize_examples, uses_chat, wrap_ddp)
 from .protocol import BadRequest
 
 STATE = "trainer_state.json"
@@ -86,7 +86,15 @@ def fingerprint(cfg, seqs, eval_seqs, total_steps):
             "grad_accum": cfg.grad_accum}
 
 
+def is_main():
+    """Whether this process writes files: always, unless it is a torchrun process other than rank 0."""
+    return not (torch.distributed.is_available() and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
+
+
 def save_weights(model, tok, path):
+    if not is_main():
+        return path
+
     def write(d):
         model.save_pretrained(d)
         tok.save_pretrained(d)
@@ -95,6 +103,9 @@ def save_weights(model, tok, path):
 
 
 def save_checkpoint(model, tok, opt, state, path):
+    if not is_main():
+        return path
+
     def write(d):
         model.save_pretrained(d)
         tok.save_pretrained(d)
@@ -162,6 +173,9 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
         random.seed(cfg.seed)
         torch.manual_seed(cfg.seed)
         model = prepare_for_training(model, cfg)
+    free_memory(device)
+    set_checkpointing(model, cfg.gradient_checkpointing)
+    ddp = wrap_ddp(model)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     if resuming:
@@ -187,7 +201,7 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
     if eval_seqs and state["step"] == 0 and not state["evals"]:
         record_eval(0)  # the loss before training: the baseline every later evaluation is held against
     model.train()
-    t0, session_tokens, last_saved_step = time.time(), 0, None
+    t0, session_tokens, last_saved_step, split = time.time(), 0, None, 1
     try:
         first = len(steps) + 1 if state["stopped_early"] else state["step"] + 1  # a stopped run stays stopped
         for n in range(first, len(steps) + 1):
@@ -195,14 +209,9 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
             lr = lr_at(n, len(steps), cfg)
             for g in opt.param_groups:
                 g["lr"] = lr
-            batches = [collate(seqs, b, pad_id, None, device) for b in steps[n - 1]]
-            targets = sum(int((y[:, 1:] != -100).sum()) for _, _, y in batches)
-            loss_sum, tokens = 0.0, 0
-            for x, m, y in batches:
-                loss = completion_loss(model, x, m, y)
-                (loss / max(targets, 1)).backward()
-                loss_sum += loss.item()
-                tokens += int(m.sum())
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(device)
+            loss_sum, tokens, targets, split = backoff_step(model, opt, seqs, steps[n - 1], pad_id, None, device, split, n, ddp)
             grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
             if not math.isfinite(loss_sum) or not math.isfinite(float(grad_norm)):
                 raise FloatingPointError(f"loss {loss_sum / max(targets, 1)}, grad norm {float(grad_norm)} at step {n}: lower the learning rate")
@@ -211,7 +220,8 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
             dt = time.time() - ts
             session_tokens += tokens
             rec = {"step": n, "loss": loss_sum / max(targets, 1), "grad_norm": float(grad_norm), "lr": lr,
-                   "tokens": tokens, "tokens_per_second": round(tokens / max(dt, 1e-9), 1)}
+                   "tokens": tokens, "tokens_per_second": round(tokens / max(dt, 1e-9), 1),
+                   "micro_batch_split": split, "peak_memory_mb": peak_mb(device)}
             state["log"].append(rec)
             state["step"], state["tokens"] = n, state["tokens"] + tokens
             progress(dict(rec, steps=len(steps)))
@@ -227,6 +237,7 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
     finally:
         model.eval()
         opt.zero_grad(set_to_none=True)
+        set_checkpointing(model, False)
     if cfg.best_to and not eval_seqs and state["step"] > resumed_from:
         save_weights(model, tok, cfg.best_to)
     seconds = time.time() - t0

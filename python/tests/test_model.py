@@ -223,3 +223,41 @@ def test_sampling_with_an_adapter_leaves_the_base_weights_as_they_were(worker, t
     worker.handle(3, "train", {"examples": [{"prompt": "int f(int x) {", "completion": " zebra zebra"}] * 4,
                                "steps": 10, "learning_rate": 3e-2, "chat": False})
     assert worker.handle(4, "generate", args)["samples"][0]["completion"] != first
+
+
+def _rows_examples():
+    # 16 short rows: batch_tokens 4096 puts them in one micro-batch of many rows
+    return [{"prompt": f"int f{i}(int x) {{", "completion": f" return x * {i} + {i % 3}; }}"} for i in range(16)]
+
+
+def test_training_backs_off_on_out_of_memory_with_the_same_loss(worker, tiny_dir, monkeypatch):
+    args = {"examples": _rows_examples(), "steps": 3, "learning_rate": 1e-2, "chat": False, "lora": {"dropout": 0.0}}
+    ref = worker.handle(1, "train", args)
+    assert all(s["micro_batch_split"] == 1 and s["peak_memory_mb"] > 0 for s in ref["steps"])
+
+    worker.handle(2, "load", {"model": tiny_dir})  # the same starting weights
+    monkeypatch.setenv("HALO_FORGE_INJECT_OOM", "1")  # the first multi-row micro-batch fails once
+    r = worker.handle(3, "train", args)
+    assert os.environ["HALO_FORGE_INJECT_OOM"] == "0"  # the injected failure happened
+    assert [s["micro_batch_split"] for s in r["steps"]] == [2, 2, 2]  # halved, and kept for later steps
+    for a, b in zip(r["steps"], ref["steps"]):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-5, abs=1e-6)
+        assert a["grad_norm"] == pytest.approx(b["grad_norm"], rel=1e-4)
+        assert a["tokens"] == b["tokens"]
+
+
+def test_out_of_memory_at_one_row_per_micro_batch_is_reported(worker, monkeypatch):
+    monkeypatch.setenv("HALO_FORGE_INJECT_OOM", "1000")  # every multi-row piece fails
+    r = worker.handle(1, "train", {"examples": _rows_examples(), "steps": 1, "chat": False})
+    assert r["steps"][0]["micro_batch_split"] >= 16  # halved until each piece was a single row
+    assert r["steps"][0]["loss"] > 0
+
+
+def test_gradient_checkpointing_gives_the_same_loss(worker, tiny_dir):
+    args = {"examples": _rows_examples(), "steps": 2, "learning_rate": 1e-2, "chat": False, "lora": {"dropout": 0.0}}
+    plain = worker.handle(1, "train", args)
+    worker.handle(2, "load", {"model": tiny_dir})
+    ckpt = worker.handle(3, "train", dict(args, gradient_checkpointing=True))
+    for a, b in zip(plain["steps"], ckpt["steps"]):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-5)
+    assert not worker.model.get_base_model().is_activation_checkpointing  # switched off again for sampling
