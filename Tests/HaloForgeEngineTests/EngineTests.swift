@@ -84,7 +84,7 @@ import Testing
     /// `--nproc 2` as the CLI sends it: two torchrun processes (gloo) give the single-process
     /// losses on the same global batch, report peak memory, and leave the adapter loaded.
     @Test func twoTrainingProcessesMatchOne() async throws {
-        let (engine, folder) = Self.shared
+        let (engine, folder) = try await Self.shared()
         let examples = (0..<16).map { (prompt: "int f\($0)(int x) {", completion: " return x * \($0) + \($0 % 3); }") }
         var p = TrainingParameters()
         p.steps = 2
