@@ -111,7 +111,11 @@ public struct Toolchains: Sendable {
             let bin = URL(fileURLWithPath: real).deletingLastPathComponent()
             var prefix = bin.deletingLastPathComponent().path
             if prefix == "/" || prefix.isEmpty { prefix = "/usr" }
-            return Tool(path: real, prefix: prefix)
+            // A driver picks its language by the name it is called by (clang++ links to clang,
+            // which alone does not link the C++ library): keep the link when the jail sees it.
+            let renamed = URL(fileURLWithPath: candidate).lastPathComponent != URL(fileURLWithPath: real).lastPathComponent
+            let visible = candidate.hasPrefix(prefix + "/") || candidate.hasPrefix("/usr/")
+            return Tool(path: renamed && visible ? URL(fileURLWithPath: candidate).standardized.path : real, prefix: prefix)
         }
         return nil
     }

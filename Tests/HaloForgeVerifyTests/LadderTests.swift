@@ -94,6 +94,11 @@ import Testing
         #expect(good.reward == 1.0, "\(good.detail)")
         let junk = await verify(.c, "int twice(int x) { { ; } }\n", using: clang)
         #expect(junk.reward == 0.3)
+        // clang++ is often a link to clang: called by that name, it would not link libstdc++.
+        let library = await verify(
+            .cpp, "#include <string>\n#include <vector>\nint twice(int x) { std::vector<std::string> v(x > 0 ? x : 0, \"ab\"); return x > 0 ? (int)v.size() * 2 : 2 * x; }\n",
+            test: cTwiceTest, using: clang)
+        #expect(library.reward == 1.0, "\(library.detail)")
     }
 }
 
