@@ -72,13 +72,16 @@ public enum FullBenchmark {
 
     /// The terminal table; held-out numbers carry their 95 % bootstrap interval over tasks.
     public static func table(_ rows: [Row]) -> String {
-        var lines = ["stage      held-out compile [95% CI]   pass@1 [95% CI]        reward  | train kept  loss     grad norm  time"]
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        // Held-out columns first (each with its 95 % interval), then the cycle's training.
+        var lines = [pad("stage", 11) + pad("compile [95% CI]", 22) + pad("pass@1 [95% CI]", 22) + "reward  | train kept  loss     grad norm  time"]
         for row in rows {
             let m = row.cycle
             let pass1 = row.heldOut.passAtK.first { $0.k == 1 }?.value ?? 0
-            var line = String(
-                format: "%-10@ %15.1f%% %-12@ %5.1f%% %-14@ %6.3f  |", row.stage, 100 * row.heldOut.compileRate,
-                row.heldOut.compileInterval?.percent ?? "", 100 * pass1, row.heldOut.pass1Interval?.percent ?? "", row.heldOut.meanReward)
+            var line = pad(row.stage, 11)
+                + pad(String(format: "%5.1f%% ", 100 * row.heldOut.compileRate) + (row.heldOut.compileInterval?.percent ?? ""), 22)
+                + pad(String(format: "%5.1f%% ", 100 * pass1) + (row.heldOut.pass1Interval?.percent ?? ""), 22)
+                + String(format: "%6.3f  |", row.heldOut.meanReward)
             if m.isEmpty {
                 line += "           -        -          -"
             } else {
