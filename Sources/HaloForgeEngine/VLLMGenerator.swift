@@ -47,11 +47,16 @@ public actor VLLMGenerator: Generator {
         self.probePrefix = probePrefix
         self.log = log
         modelName = server.servedName
-        client = try OpenAIGenerator(url: server.url, model: server.servedName, api: api, apiKey: nil, concurrency: concurrency, requestTimeout: requestTimeout, log: log)
+        client = try OpenAIGenerator(url: server.url, model: server.servedName, api: api, apiKey: nil, concurrency: concurrency, requestTimeout: requestTimeout,
+            sendsSeed: VLLMEnvironment.hasCUDA, log: log)
     }
 
     public func generate(prompts: [(id: String, prompt: String)], parameters: SamplingParameters) async throws -> GenerationResult {
-        try await client.generate(prompts: prompts, parameters: parameters)
+        do {
+            return try await client.generate(prompts: prompts, parameters: parameters)
+        } catch {
+            throw GeneratorError("\(error)\(server.isRunning ? "" : " (vLLM is gone)")\(server.lastOutput)")  // its last words say why
+        }
     }
 
     /// Loads the adapter at `path`, probes it, switches sampling to it and unloads the one
@@ -84,7 +89,8 @@ public actor VLLMGenerator: Generator {
             if reply.status != 200 { log("vllm: unloading \(previous): HTTP \(reply.status): \(reply.text.prefix(200))") }
         }
         modelName = target
-        client = try OpenAIGenerator(url: server.url, model: target, api: api, apiKey: nil, concurrency: concurrency, requestTimeout: requestTimeout, log: log)
+        client = try OpenAIGenerator(url: server.url, model: target, api: api, apiKey: nil, concurrency: concurrency, requestTimeout: requestTimeout,
+            sendsSeed: VLLMEnvironment.hasCUDA, log: log)
         log("vllm: sampling with \(target) (\(path)); probe \(probe.matched)/\(probePrompts.count) prompts token-exact")
         return ["adapter_probe": probe.record]
     }

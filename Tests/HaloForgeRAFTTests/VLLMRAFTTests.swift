@@ -11,13 +11,13 @@ import Testing
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("halo-forge").path
     }
 
-    /// Runs one RAFT cycle with --engine vllm; -> (exit status, stderr).
-    func raft(_ folder: String, environment: [String: String] = [:]) throws -> (Int32, String) {
+    /// Runs `cycles` RAFT cycles with --engine vllm; -> (exit status, stderr).
+    func raft(_ folder: String, cycles: Int = 1, environment: [String: String] = [:]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "raft", "train", "--engine", "vllm", "--output", folder, "--model", "tiny", "--dataset", "humaneval", "--limit", "4",
-            "--cycles", "1", "--samples-per-prompt", "4", "--max-new-tokens", "32", "--reward-threshold", "0",
+            "--cycles", "\(cycles)", "--samples-per-prompt", "4", "--max-new-tokens", "32", "--reward-threshold", "0",
             "--steps-per-cycle", "20", "--learning-rate", "0.01", "--seed", "3", "--timeout", "5",
         ]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -49,18 +49,21 @@ import Testing
         FileManager.default.temporaryDirectory.path + "/hf-vllm-\(name)-\(getpid())"
     }
 
-    @Test func oneCycleSamplesThroughVLLMWithTheAdapterProven() async throws {
+    /// Two cycles: the second samples a batch with the first cycle's adapter, then swaps to the next.
+    @Test func cyclesSampleThroughVLLMWithEachAdapterProven() async throws {
         let run = folder("ok")
         defer { try? FileManager.default.removeItem(atPath: run) }
-        let (status, stderr) = try raft(run)
+        let (status, stderr) = try raft(run, cycles: 2)
         #expect(status == 0, "\(stderr.suffix(1500))")
         let cycles = try RunStore(folder: run).cycles()
-        #expect(cycles.count == 1 && cycles[0].phase == .done)
-        #expect(try RunStore(folder: run).sampleCounts(cycle: 0).total == 16)
-        let probe = cycles.first?.metrics["adapter_probe"]
-        #expect(probe?["passed"] == .bool(true), "\(probe?.serialized ?? "no probe stored")")
-        #expect(probe?["matched"]?.intValue == 3 && probe?["rule"]?.stringValue == "token-exact")
-        #expect(probe?["model"]?.stringValue == "adapter-1")
+        #expect(cycles.count == 2 && cycles.allSatisfy { $0.phase == .done })
+        for cycle in cycles {
+            #expect(try RunStore(folder: run).sampleCounts(cycle: cycle.cycle).total == 16)
+            let probe = cycle.metrics["adapter_probe"]
+            #expect(probe?["passed"] == .bool(true), "\(probe?.serialized ?? "no probe stored")")
+            #expect(probe?["matched"]?.intValue == 3 && probe?["rule"]?.stringValue == "token-exact")
+            #expect(probe?["model"]?.stringValue == "adapter-\(cycle.cycle + 1)")
+        }
         #expect(stderr.contains("vllm: ready in"))
         #expect(try await vllmServers().isEmpty, "vLLM left running")
     }
