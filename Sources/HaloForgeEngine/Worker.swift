@@ -89,27 +89,13 @@ public actor Worker {
         self.stdin = input.fileHandleForWriting
         hello = nil
         // One consumer, in the order the worker wrote: progress before the answer, hello first.
-        let (messages, sink) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .unbounded)
+        let lines = JSONLines.lines(of: output.fileHandleForReading)
         Task { [weak self] in
-            for await message in messages { await self?.received(message, generation: myGeneration) }
+            for await line in lines {
+                if let message = try? JSONValue.parse(line.text) { await self?.received(message, generation: myGeneration) }
+            }
             await self?.outputClosed(generation: myGeneration)
         }
-        let reader = Thread {
-            let handle = output.fileHandleForReading
-            var pending = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = pending[pending.startIndex..<newline]
-                    pending.removeSubrange(pending.startIndex...newline)
-                    if let message = try? JSONValue.parse(Data(line)) { sink.yield(message) }
-                }
-            }
-            sink.finish()
-        }
-        reader.start()
         let hello = try await withCheckedThrowingContinuation { continuation in
             helloWaiter = continuation
         }

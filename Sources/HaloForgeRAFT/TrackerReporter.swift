@@ -78,25 +78,9 @@ public final class TrackerReporter: MetricsSink, @unchecked Sendable {
         }
         try? errors.close()
 
-        // One thread reads the process's answers: the first line says whether the trackers opened,
+        // The process's answers, in order: the first line says whether the trackers opened,
         // later lines are acknowledgements, or errors worth a line in the run's log.
-        let (answers, feed) = AsyncStream.makeStream(of: JSONValue?.self)
-        let reader = Thread {
-            let handle = output.fileHandleForReading
-            var pending = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = pending[pending.startIndex..<newline]
-                    pending.removeSubrange(pending.startIndex...newline)
-                    feed.yield(try? JSONValue.parse(Data(line)))
-                }
-            }
-            feed.finish()
-        }
-        reader.start()
+        let answers = JSONLines.lines(of: output.fileHandleForReading).map { try? JSONValue.parse($0.text) }
         let pid = process.processIdentifier
         // Importing the libraries and opening a W&B run take seconds; a reporter silent for minutes is stuck.
         let watchdog = Task {

@@ -56,20 +56,7 @@ enum RemoteHarness {
         static long hf_\(n)_in(char *s, long len) { return _read(0, s, (unsigned)len); }
         #elif defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
         #include <sys/syscall.h>
-        static long hf_\(n)_sys(long nr, long a, long b, long c) {
-        #if defined(__x86_64__)
-            long r;
-            __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-            return r;
-        #else
-            register long x8 __asm__("x8") = nr;
-            register long x0 __asm__("x0") = a;
-            register long x1 __asm__("x1") = b;
-            register long x2 __asm__("x2") = c;
-            __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-            return x0;
-        #endif
-        }
+        \(CHarness.rawSyscall("static long hf_\(n)_sys"))
         static long hf_\(n)_out(const char *s, long len) { return hf_\(n)_sys(SYS_write, 1, (long)s, len); }
         static long hf_\(n)_in(char *s, long len) { return hf_\(n)_sys(SYS_read, 0, (long)s, len); }
         #else
