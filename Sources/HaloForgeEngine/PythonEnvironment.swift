@@ -89,7 +89,8 @@ public struct PythonEnvironment: Sendable {
         return nil
     }
 
-    static func run(_ executable: String, _ arguments: [String], what: String) throws {
+    /// Runs a set-up step, its output on stderr; a failure names `what` and the step's last lines.
+    public static func run(_ executable: String, _ arguments: [String], what: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

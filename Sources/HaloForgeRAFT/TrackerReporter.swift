@@ -152,19 +152,8 @@ public final class TrackerReporter: MetricsSink, @unchecked Sendable {
     public static func install(into environment: PythonEnvironment) throws {
         let requirements = environment.workerDir + "/" + requirementsFile
         guard FileManager.default.fileExists(atPath: requirements) else { throw TrackerError("cannot read \(requirements)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: environment.python)
-        process.arguments = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.standardError
-        try process.run()
-        let text = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let last = String(decoding: text, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | ")
-            throw TrackerError("installing \(requirements) failed (exit \(process.terminationStatus)): \(last)")
-        }
+        try PythonEnvironment.run(
+            environment.python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements], what: "installing \(requirements)")
     }
 
     private static func tail(_ path: String) -> String {
