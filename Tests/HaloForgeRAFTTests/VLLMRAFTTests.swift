@@ -61,7 +61,9 @@ import Testing
             #expect(try RunStore(folder: run).sampleCounts(cycle: cycle.cycle).total == 16)
             let probe = cycle.metrics["adapter_probe"]
             #expect(probe?["passed"] == .bool(true), "\(probe?.serialized ?? "no probe stored")")
-            #expect(probe?["matched"]?.intValue == 3 && probe?["rule"]?.stringValue == "token-exact")
+            // three raw prompts and one framed by the tiny model's chat template, as sampling frames them
+            #expect(probe?["matched"]?.intValue == 4 && probe?["prompts"]?.intValue == 4 && probe?["rule"]?.stringValue == "token-exact")
+            #expect(probe?["outputs"]?.arrayValue?.contains { $0["chat_template"] == .bool(true) && $0["matched"] == .bool(true) } == true)
             #expect(probe?["model"]?.stringValue == "adapter-\(cycle.cycle + 1)")
         }
         #expect(stderr.contains("vllm: ready in"))
