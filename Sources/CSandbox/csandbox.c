@@ -821,190 +821,210 @@ static int write_id_maps(pid_t pid, const hf_spec *spec, char *why, size_t why_s
     return write_proc_file(pid, "gid_map", spec->gid_map, why, why_size);
 }
 
-int hf_run(const hf_spec *spec, hf_result *result) {
-    memset(result, 0, sizeof *result);
-    // A program that exits without reading its stdin must not kill us with SIGPIPE.
-    signal(SIGPIPE, SIG_IGN);
+// One run, as it moves through spawn → pump → reap → classify.
+typedef struct run_state {
+    const hf_spec *spec;
     child_context ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.spec = spec;
-    ctx.report_write = -1;
-    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, rep[2] = {-1, -1}, st[2] = {-1, -1};
-    int go[2] = {-1, -1}, ex[2] = {-1, -1};
-    ctx.go_read = -1;
-    char *stack = NULL;
-    int rc = -1;
-    pid_t pid = -1;
+    // Pipes, parent's view: in[1] feeds stdin; out, err, rep (report channel), st (init's
+    // status record) are read; go releases a user-namespace init once its ids are mapped;
+    // ex carries a failed exec's reason in fallback mode.
+    int in[2], out[2], err[2], rep[2], st[2], go[2], ex[2];
+    char *stack;
+    pid_t pid;
+    double started;
+    buffer bout, berr, brep, bstatus;
+    // Fallback mode reaps the program inside the pump.
+    int fallback_status, fallback_reaped;
+    struct rusage usage;
+} run_state;
 
-    if (high_pipe(in) || high_pipe(out) || high_pipe(err) || high_pipe(st) ||
-        (spec->report_fd >= 0 && high_pipe(rep)) || (spec->isolate && spec->user_ns && high_pipe(go)) || high_pipe(ex)) {
+static void close_pair(int fds[2]) {
+    close_fd(&fds[0]);
+    close_fd(&fds[1]);
+}
+
+// Makes the pipes and starts the jail's init (or, in fallback mode, a forked child).
+// Returns 0, or -1 with result->error set.
+static int run_spawn(run_state *r, hf_result *result) {
+    const hf_spec *spec = r->spec;
+    if (high_pipe(r->in) || high_pipe(r->out) || high_pipe(r->err) || high_pipe(r->st) ||
+        (spec->report_fd >= 0 && high_pipe(r->rep)) || (spec->isolate && spec->user_ns && high_pipe(r->go)) || high_pipe(r->ex)) {
         snprintf(result->error, sizeof result->error, "pipe: %s", strerror(errno));
-        goto done;
+        return -1;
     }
-    ctx.stdin_read = in[0];
-    ctx.out_write = out[1];
-    ctx.err_write = err[1];
-    ctx.report_write = rep[1];
-    ctx.status_write = st[1];
-    ctx.go_read = go[0];
-    ctx.exec_read = ex[0];
-    ctx.exec_write = ex[1];
+    child_context *ctx = &r->ctx;
+    ctx->stdin_read = r->in[0];
+    ctx->out_write = r->out[1];
+    ctx->err_write = r->err[1];
+    ctx->report_write = r->rep[1];
+    ctx->status_write = r->st[1];
+    ctx->go_read = r->go[0];
+    ctx->exec_read = r->ex[0];
+    ctx->exec_write = r->ex[1];
 
     pthread_once(&hf_filter_once, build_seccomp_filter);
-    double started = now_seconds();
+    r->started = now_seconds();
     if (spec->isolate) {
         // Two stacks: the jail's init, then the program's process until its exec.
-        if (prepare_paths(&ctx) != 0 || !(stack = malloc(2 * HF_STACK_SIZE))) {
+        if (prepare_paths(ctx) != 0 || !(r->stack = malloc(2 * HF_STACK_SIZE))) {
             snprintf(result->error, sizeof result->error, "out of memory");
-            goto done;
+            return -1;
         }
         int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
         if (spec->net_ns_fd < 0) flags |= CLONE_NEWNET;
         if (spec->user_ns) flags |= CLONE_NEWUSER;
-        ctx.program_stack = stack + 2 * HF_STACK_SIZE;
-        pid = clone(jail_init, stack + HF_STACK_SIZE, flags, &ctx);
-        if (pid > 0 && spec->user_ns) {
-            close_fd(&go[0]);
+        ctx->program_stack = r->stack + 2 * HF_STACK_SIZE;
+        r->pid = clone(jail_init, r->stack + HF_STACK_SIZE, flags, ctx);
+        if (r->pid > 0 && spec->user_ns) {
+            close_fd(&r->go[0]);
             char why[160] = "";
-            if (write_id_maps(pid, spec, why, sizeof why) != 0) {
-                kill(pid, SIGKILL);
-                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+            if (write_id_maps(r->pid, spec, why, sizeof why) != 0) {
+                kill(r->pid, SIGKILL);
+                while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR) {
                 }
                 snprintf(result->error, sizeof result->error, "cannot map ids into the user namespace: %s", why);
                 result->ended_by = HF_END_INTERNAL_ERROR;
-                goto done;
+                return -1;
             }
             char one = 1;
-            write_all(go[1], &one, 1);
-            close_fd(&go[1]);
+            write_all(r->go[1], &one, 1);
+            close_fd(&r->go[1]);
         }
     } else {
-        pid = fork();
-        if (pid == 0) fallback_child(&ctx);
-        if (pid > 0) setpgid(pid, pid);
+        r->pid = fork();
+        if (r->pid == 0) fallback_child(ctx);
+        if (r->pid > 0) setpgid(r->pid, r->pid);
     }
-    if (pid < 0) {
+    if (r->pid < 0) {
         snprintf(result->error, sizeof result->error, "cannot start the sandbox (clone%s): %s",
                  spec->isolate && spec->user_ns ? " of a user namespace" : "", strerror(errno));
-        goto done;
+        return -1;
     }
-    close_fd(&in[0]);
-    close_fd(&out[1]);
-    close_fd(&err[1]);
-    close_fd(&rep[1]);
-    close_fd(&st[1]);
-    close_fd(&ex[1]);
-    if (spec->isolate) close_fd(&ex[0]);  // the jail's init reads it
-    fcntl(in[1], F_SETFL, O_NONBLOCK);
-    if (spec->stdin_len == 0) close_fd(&in[1]);
+    close_fd(&r->in[0]);
+    close_fd(&r->out[1]);
+    close_fd(&r->err[1]);
+    close_fd(&r->rep[1]);
+    close_fd(&r->st[1]);
+    close_fd(&r->ex[1]);
+    if (spec->isolate) close_fd(&r->ex[0]);  // the jail's init reads it
+    fcntl(r->in[1], F_SETFL, O_NONBLOCK);
+    if (spec->stdin_len == 0) close_fd(&r->in[1]);
+    return 0;
+}
 
-    buffer bout = {0}, berr = {0}, brep = {0}, bstatus = {0};
+// Feeds stdin and collects stdout, stderr, the report and init's status record until the
+// pipes close, the wall time runs out or an output limit is passed. Returns HF_END_WALL_TIME
+// or HF_END_OUTPUT_LIMIT when the run must be killed, else -1.
+static int run_pump(run_state *r) {
+    const hf_spec *spec = r->spec;
     size_t stdin_sent = 0;
-    int ended_by = -1;
-    double deadline = started + (spec->wall_seconds > 0 ? spec->wall_seconds : 1e9);
+    double deadline = r->started + (spec->wall_seconds > 0 ? spec->wall_seconds : 1e9);
     size_t report_limit = 1 << 20;
-    int fallback_status = 0, fallback_reaped = 0;
     double drain_until = 0;
-    struct rusage usage;
-    memset(&usage, 0, sizeof usage);
-
     for (;;) {
         struct pollfd fds[5];
         int which[5];
         int n = 0;
-        int sources[4] = {out[0], err[0], rep[0], st[0]};
+        int sources[4] = {r->out[0], r->err[0], r->rep[0], r->st[0]};
         for (int i = 0; i < 4; i++) {
             if (sources[i] >= 0) {
                 fds[n] = (struct pollfd){sources[i], POLLIN, 0};
                 which[n++] = i;
             }
         }
-        if (in[1] >= 0) {
-            fds[n] = (struct pollfd){in[1], POLLOUT, 0};
+        if (r->in[1] >= 0) {
+            fds[n] = (struct pollfd){r->in[1], POLLOUT, 0};
             which[n++] = 4;
         }
-        if (n == 0) break;
+        if (n == 0) return -1;
         double left = deadline - now_seconds();
         if (drain_until > 0) {
             // The program has ended: take what its pipes still hold, but do not wait on
             // a copy of a write end that some other process may have inherited.
             left = drain_until - now_seconds();
-            if (left <= 0) break;
+            if (left <= 0) return -1;
         } else if (left <= 0) {
-            ended_by = HF_END_WALL_TIME;
-            break;
+            return HF_END_WALL_TIME;
         }
         int wait_ms = (int)(left * 1000) + 1;
         if (!spec->isolate && wait_ms > 20) wait_ms = 20;
         int ready = poll(fds, (nfds_t)n, wait_ms);
         if (ready < 0 && errno == EINTR) continue;
-        if (ready < 0) break;
+        if (ready < 0) return -1;
         int over = 0;
         for (int i = 0; i < n; i++) {
             if (!fds[i].revents) continue;
             if (which[i] == 4) {
-                ssize_t w = write(in[1], spec->stdin_data + stdin_sent, spec->stdin_len - stdin_sent);
+                ssize_t w = write(r->in[1], spec->stdin_data + stdin_sent, spec->stdin_len - stdin_sent);
                 if (w > 0) stdin_sent += (size_t)w;
                 if (w < 0 && errno != EAGAIN && errno != EINTR) stdin_sent = spec->stdin_len;
-                if (stdin_sent >= spec->stdin_len) close_fd(&in[1]);
+                if (stdin_sent >= spec->stdin_len) close_fd(&r->in[1]);
                 continue;
             }
             char chunk[65536];
-            int *fd = which[i] == 0 ? &out[0] : which[i] == 1 ? &err[0] : which[i] == 2 ? &rep[0] : &st[0];
+            int *fd = which[i] == 0 ? &r->out[0] : which[i] == 1 ? &r->err[0] : which[i] == 2 ? &r->rep[0] : &r->st[0];
             ssize_t got = read(*fd, chunk, sizeof chunk);
             if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             if (got <= 0) {
                 close_fd(fd);
                 continue;
             }
-            if (which[i] == 0) over |= buffer_append(&bout, chunk, (size_t)got, spec->output_limit);
-            if (which[i] == 1) over |= buffer_append(&berr, chunk, (size_t)got, spec->output_limit);
-            if (which[i] == 2) over |= buffer_append(&brep, chunk, (size_t)got, report_limit);
+            if (which[i] == 0) over |= buffer_append(&r->bout, chunk, (size_t)got, spec->output_limit);
+            if (which[i] == 1) over |= buffer_append(&r->berr, chunk, (size_t)got, spec->output_limit);
+            if (which[i] == 2) over |= buffer_append(&r->brep, chunk, (size_t)got, report_limit);
             if (which[i] == 3) {
-                buffer_append(&bstatus, chunk, (size_t)got, sizeof(init_report));
-                if (bstatus.len == sizeof(init_report) && drain_until == 0) {
+                buffer_append(&r->bstatus, chunk, (size_t)got, sizeof(init_report));
+                if (r->bstatus.len == sizeof(init_report) && drain_until == 0) {
                     drain_until = now_seconds() + 0.5;
-                    close_fd(&in[1]);
+                    close_fd(&r->in[1]);
                 }
             }
         }
-        if (over) {
-            ended_by = HF_END_OUTPUT_LIMIT;
-            break;
-        }
+        if (over) return HF_END_OUTPUT_LIMIT;
         // Fallback mode has no init: the program's own exit ends the run even if
         // a child it left behind still holds the pipes open.
-        if (!spec->isolate && wait4(pid, &fallback_status, WNOHANG, &usage) == pid) {
-            fallback_reaped = 1;
-            break;
+        if (!spec->isolate && wait4(r->pid, &r->fallback_status, WNOHANG, &r->usage) == r->pid) {
+            r->fallback_reaped = 1;
+            return -1;
         }
     }
-    if (ended_by >= 0) kill(spec->isolate ? pid : -pid, SIGKILL);
+}
 
+// Kills the run when the pump said so, waits for it and clears up what fallback mode
+// leaves behind. Returns the wait status.
+static int run_reap(run_state *r, int ended_by, hf_result *result) {
+    const hf_spec *spec = r->spec;
+    if (ended_by >= 0) kill(spec->isolate ? r->pid : -r->pid, SIGKILL);
     int status = 0;
-    if (fallback_reaped) {
-        status = fallback_status;
+    if (r->fallback_reaped) {
+        status = r->fallback_status;
     } else {
-        while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+        while (wait4(r->pid, &status, 0, &r->usage) < 0 && errno == EINTR) {
         }
     }
     if (!spec->isolate) {
-        kill(-pid, SIGKILL);
+        kill(-r->pid, SIGKILL);
         kill_uid(spec->uid);
     }
-    result->wall_seconds = now_seconds() - started;
+    result->wall_seconds = now_seconds() - r->started;
+    return status;
+}
 
+// Why the run ended, isolate-style: init's record (or the rusage in fallback mode) gives the
+// program's wait status, CPU time and peak memory; a set-up or exec failure is the sandbox's.
+static void run_classify(run_state *r, int ended_by, int status, hf_result *result) {
+    const hf_spec *spec = r->spec;
     if (spec->isolate) {
         init_report report;
         memset(&report, 0, sizeof report);
-        if (bstatus.len == sizeof report) memcpy(&report, bstatus.data, sizeof report);
+        if (r->bstatus.len == sizeof report) memcpy(&report, r->bstatus.data, sizeof report);
         if (report.setup_failed) {
             snprintf(result->error, sizeof result->error, "sandbox set-up failed: %s", report.message);
             ended_by = HF_END_INTERNAL_ERROR;
         } else if (report.exec_failed) {
             snprintf(result->error, sizeof result->error, "the program did not start: %s", report.message);
             ended_by = HF_END_INTERNAL_ERROR;
-        } else if (bstatus.len == sizeof report) {
+        } else if (r->bstatus.len == sizeof report) {
             status = report.wait_status;
             result->cpu_seconds = (double)(report.utime_us + report.stime_us) / 1e6;
             result->max_rss_kb = report.max_rss_kb;
@@ -1016,16 +1036,16 @@ int hf_run(const hf_spec *spec, hf_result *result) {
         // The program has exited, so its end of the exec pipe is closed (or still held
         // for a moment by a sibling thread's fork): read what is there without waiting.
         char why[200] = "";
-        fcntl(ex[0], F_SETFL, O_NONBLOCK);
-        ssize_t n = read(ex[0], why, sizeof why - 1);
+        fcntl(r->ex[0], F_SETFL, O_NONBLOCK);
+        ssize_t n = read(r->ex[0], why, sizeof why - 1);
         if (n > 0 && ended_by < 0) {
             why[n] = 0;
             snprintf(result->error, sizeof result->error, "the program did not start: %s", why);
             ended_by = HF_END_INTERNAL_ERROR;
         }
-        result->cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                              (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-        result->max_rss_kb = usage.ru_maxrss;
+        result->cpu_seconds = (double)(r->usage.ru_utime.tv_sec + r->usage.ru_stime.tv_sec) +
+                              (double)(r->usage.ru_utime.tv_usec + r->usage.ru_stime.tv_usec) / 1e6;
+        result->max_rss_kb = r->usage.ru_maxrss;
     }
     if (ended_by < 0) {
         if (WIFSIGNALED(status)) {
@@ -1037,32 +1057,43 @@ int hf_run(const hf_spec *spec, hf_result *result) {
         }
     }
     result->ended_by = ended_by;
-    result->out = bout.data;
-    result->out_len = bout.len;
-    result->err = berr.data;
-    result->err_len = berr.len;
-    result->report = brep.data;
-    result->report_len = brep.len;
-    free(bstatus.data);
-    rc = ended_by == HF_END_INTERNAL_ERROR ? -1 : 0;
+    // The buffers now belong to the result.
+    result->out = r->bout.data;
+    result->out_len = r->bout.len;
+    result->err = r->berr.data;
+    result->err_len = r->berr.len;
+    result->report = r->brep.data;
+    result->report_len = r->brep.len;
+    r->bout = r->berr = r->brep = (buffer){0};
+}
 
-done:
-    close_fd(&in[0]);
-    close_fd(&in[1]);
-    close_fd(&out[0]);
-    close_fd(&out[1]);
-    close_fd(&err[0]);
-    close_fd(&err[1]);
-    close_fd(&rep[0]);
-    close_fd(&rep[1]);
-    close_fd(&st[0]);
-    close_fd(&st[1]);
-    close_fd(&go[0]);
-    close_fd(&go[1]);
-    close_fd(&ex[0]);
-    close_fd(&ex[1]);
-    free(stack);
-    free_context(&ctx);
+int hf_run(const hf_spec *spec, hf_result *result) {
+    memset(result, 0, sizeof *result);
+    // A program that exits without reading its stdin must not kill us with SIGPIPE.
+    signal(SIGPIPE, SIG_IGN);
+    run_state r;
+    memset(&r, 0, sizeof r);
+    r.spec = spec;
+    r.ctx.spec = spec;
+    r.ctx.report_write = -1;
+    r.ctx.go_read = -1;
+    int *pairs[] = {r.in, r.out, r.err, r.rep, r.st, r.go, r.ex};
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) pairs[i][0] = pairs[i][1] = -1;
+    r.pid = -1;
+    int rc = -1;
+    if (run_spawn(&r, result) == 0) {
+        int ended_by = run_pump(&r);
+        int status = run_reap(&r, ended_by, result);
+        run_classify(&r, ended_by, status, result);
+        rc = result->ended_by == HF_END_INTERNAL_ERROR ? -1 : 0;
+    }
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) close_pair(pairs[i]);
+    free(r.bout.data);
+    free(r.berr.data);
+    free(r.brep.data);
+    free(r.bstatus.data);
+    free(r.stack);
+    free_context(&r.ctx);
     if (rc != 0 && result->ended_by != HF_END_INTERNAL_ERROR) result->ended_by = HF_END_INTERNAL_ERROR;
     return rc;
 }

@@ -73,7 +73,7 @@ public enum Benchmark {
     /// Verifies every completion of every task (up to `jobs` at a time) and scores them.
     /// A sample is correct at reward 1.0 and compiled when it got past the compile rung.
     public static func score(
-        dataset: String, tasks: [BenchmarkTask], completions: [String: [String]], verifier: Verifier, jobs: Int, ks: [Int],
+        dataset: String, tasks: [BenchmarkTask], completions: [String: [String]], verifier: some SampleVerifier, jobs: Int, ks: [Int],
         progress: @escaping @Sendable (Verdict) -> Void = { _ in }
     ) async -> BenchmarkSummary {
         let started = Date()
@@ -83,22 +83,9 @@ public enum Benchmark {
                 work.append((t, task.sample(completion: completion, index: i)))
             }
         }
-        let verdicts = await withTaskGroup(of: (Int, Verdict).self) { group in
-            var iterator = work.makeIterator()
-            for _ in 0..<max(1, jobs) {
-                guard let item = iterator.next() else { break }
-                group.addTask { (item.task, await verifier.verify(item.sample)) }
-            }
-            var all: [(Int, Verdict)] = []
-            while let result = await group.next() {
-                all.append(result)
-                progress(result.1)
-                if let item = iterator.next() { group.addTask { (item.task, await verifier.verify(item.sample)) } }
-            }
-            return all
-        }
+        let verdicts = await verifier.verifyAll(work.map(\.sample), jobs: jobs) { progress($0.verdict) }
         var perTask = Array(repeating: [Verdict](), count: tasks.count)
-        for (t, verdict) in verdicts { perTask[t].append(verdict) }
+        for (item, verdict) in zip(work, verdicts) { perTask[item.task].append(verdict) }
         let problems = tasks.enumerated().map { t, task in
             let v = perTask[t]
             return ProblemResult(
@@ -106,7 +93,7 @@ public enum Benchmark {
                 compiled: v.filter { ![.syntaxError, .importError, .error].contains($0.outcome) }.count,
                 meanReward: v.isEmpty ? 0 : v.map(\.reward).reduce(0, +) / Double(v.count))
         }
-        let all = verdicts.map(\.1)
+        let all = verdicts
         // A problem without tests cannot reach reward 1.0: counting it would only lower pass@k.
         let counts = zip(problems, tasks).filter { $0.0.samples > 0 && $0.1.hasTests }.map { (n: $0.0.samples, c: $0.0.correct) }
         var summary = BenchmarkSummary(
@@ -123,16 +110,14 @@ public enum Benchmark {
     public static func readCompletions(_ path: String) throws -> [String: [String]] {
         guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError("cannot read \(path)") }
         var completions: [String: [String]] = [:]
-        for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where line.contains(where: { $0 > 32 }) {
-            guard let object = (try? JSONValue.parse(Data(line)))?.objectValue else {
-                throw DatasetError("\(path): line \(i + 1): invalid JSON")
-            }
+        for line in JSONLines.lines(in: data) {
+            guard let object = try? JSONLines.object(line) else { throw DatasetError("\(path): line \(line.number): invalid JSON") }
             func id(_ key: String) -> String? { object[key]?.stringValue ?? object[key]?.intValue.map(String.init) }
             guard let id = (id("task_id") ?? id("id")).map({ $0.split(separator: "#").first.map(String.init) ?? $0 }) else {
-                throw DatasetError("\(path): line \(i + 1): missing field 'task_id' (a string or an integer)")
+                throw DatasetError("\(path): line \(line.number): missing field 'task_id' (a string or an integer)")
             }
             guard let completion = object["completion"]?.stringValue ?? object["code"]?.stringValue else {
-                throw DatasetError("\(path): line \(i + 1): missing field 'completion'")
+                throw DatasetError("\(path): line \(line.number): missing field 'completion'")
             }
             completions[id, default: []].append(completion)
         }

@@ -48,7 +48,40 @@ public struct Verdict: Sendable, Equatable {
     public var runSeconds: Double
     /// Why the last run ended, isolate-style: "exit 0", "signal 11 (SIGSEGV)", "wall time limit".
     public var runEnd: String?
+    /// The sandbox's record of the process `runEnd` describes (the compiler when compiling
+    /// ended the sample), so a reward can always be explained in numbers.
+    public var run: Run?
     public var detail: String
+
+    /// How one sandboxed process ended, as isolate reports it.
+    public struct Run: Sendable, Equatable {
+        /// `ok`, `runtime_error`, `signaled`, `wall_time_limit`, `cpu_time_limit`, `memory_limit`,
+        /// `file_size_limit`, `output_limit` or `internal_error`.
+        public var status: String
+        public var exitCode: Int
+        /// The signal that ended it; 0 when none did.
+        public var signal: Int
+        public var wallSeconds: Double
+        public var cpuSeconds: Double
+        public var peakMemoryKiB: Int
+
+        public init(status: String, exitCode: Int, signal: Int, wallSeconds: Double, cpuSeconds: Double, peakMemoryKiB: Int) {
+            self.status = status
+            self.exitCode = exitCode
+            self.signal = signal
+            self.wallSeconds = wallSeconds
+            self.cpuSeconds = cpuSeconds
+            self.peakMemoryKiB = peakMemoryKiB
+        }
+
+        public var json: JSONValue {
+            .object([
+                "status": .string(status), "exit_code": .int(exitCode), "signal": .int(signal),
+                "wall_seconds": .double((wallSeconds * 10000).rounded() / 10000), "cpu_seconds": .double((cpuSeconds * 10000).rounded() / 10000),
+                "peak_memory_kib": .int(peakMemoryKiB),
+            ])
+        }
+    }
 
     public init(
         reward: Double, outcome: Outcome, testsPassed: Int = 0, testsTotal: Int = 0,
@@ -75,6 +108,7 @@ public struct Verdict: Sendable, Equatable {
             ("run_seconds", .double((runSeconds * 10000).rounded() / 10000)),
         ]
         if let runEnd { fields.append(("run_end", .string(runEnd))) }
+        if let run { fields.append(("run", run.json)) }
         fields.append(("detail", .string(detail)))
         return fields
     }

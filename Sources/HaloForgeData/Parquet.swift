@@ -1,4 +1,5 @@
 internal import Foundation
+internal import HaloForgeCore
 
 /// Parquet files (Hugging Face dataset repositories ship them) read as JSON lines through
 /// Python's pyarrow: the project's Python ($HALO_FORGE_PYTHON, the worker's environment), else
@@ -53,31 +54,8 @@ enum Parquet {
 
     /// Runs the reading script; its exit status, stdout and stderr.
     static func run(_ command: [String], path: String) throws -> (Int32, Data, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst()) + ["-c", script, path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read stderr beside stdout so neither pipe fills and stalls the reader.
-        let errors = LockedData()
-        let drain = Thread { errors.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        drain.start()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errors.isSet { usleep(1000) }
-        return (process.terminationStatus, data, String(decoding: errors.value, as: UTF8.self))
+        let result = Subprocess.runBlocking(command[0], Array(command.dropFirst()) + ["-c", script, path])
+        if result.status == -1 { throw DatasetError(result.stderrText) }
+        return (result.status, result.stdout, result.stderrText)
     }
-}
-
-/// Bytes handed from one thread to another.
-private final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-
-    func set(_ value: Data) { lock.withLock { data = value } }
-    var isSet: Bool { lock.withLock { data != nil } }
-    var value: Data { lock.withLock { data ?? Data() } }
 }

@@ -175,28 +175,13 @@ public enum RecordValidation {
                     out.append([line, field, f"line {e.lineno}: {e.msg}"])
             json.dump(out, sys.stdout)
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-I", "-c", script]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch {
+        let payload = JSONValue.array(sources.map { .array([.int($0.line), .string($0.field), .string($0.source)]) }).serialized
+        let run = Subprocess.runBlocking("/usr/bin/env", [python, "-I", "-c", script], input: Data(payload.utf8), stderr: .discard)
+        if run.status == -1 {
             return .failure(DatasetError("cannot run \(python): install python3 to check that Python tests and references parse"))
         }
-        let payload = JSONValue.array(sources.map { .array([.int($0.line), .string($0.field), .string($0.source)]) }).serialized
-        // Write on another thread: a large payload would otherwise fill the pipe while we wait.
-        let writer = Thread {
-            input.fileHandleForWriting.write(Data(payload.utf8))
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let result = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let found = (try? JSONValue.parse(result))?.arrayValue else {
-            return .failure(DatasetError("\(python) could not check the Python sources (exit \(process.terminationStatus)): install python3"))
+        guard run.status == 0, let found = (try? JSONValue.parse(run.stdout))?.arrayValue else {
+            return .failure(DatasetError("\(python) could not check the Python sources (exit \(run.status)): install python3"))
         }
         return .success(found.compactMap { item in
             guard let a = item.arrayValue, a.count == 3, let line = a[0].intValue, let field = a[1].stringValue, let message = a[2].stringValue else {

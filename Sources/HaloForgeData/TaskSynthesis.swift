@@ -141,3 +141,100 @@ public enum TaskSynthesis {
         return String(body.drop { $0 != "\n" }.dropFirst())
     }
 }
+
+/// `data generate`: ask a chat model for `count` tasks (one request each, with its own seed, so
+/// that they differ), parse each reply, verify each solution against its own tests and keep
+/// only those that pass every one. The model and the verifier come in as functions, so the
+/// pipeline depends on neither.
+public struct TaskGeneration: Sendable {
+    public var topic: String
+    public var language: Language
+    public var count: Int
+    public var seed: Int
+    /// Requests in flight at once.
+    public var concurrency: Int
+
+    public init(topic: String, language: Language, count: Int, seed: Int, concurrency: Int) {
+        self.topic = topic
+        self.language = language
+        self.count = count
+        self.seed = seed
+        self.concurrency = concurrency
+    }
+
+    /// What became of every request.
+    public struct Report: Sendable {
+        public var replies: [String]
+        /// The verified records, in request order.
+        public var kept: [Sample]
+        /// Per request: why it was kept or dropped, and its reward when it was verified.
+        public var entries: [(status: String, reward: Double?)]
+        public var parsed: Int
+
+        /// The kept records as JSONL, each with its fields in name order.
+        public var keptJSONL: String {
+            kept.reduce(into: "") { text, sample in
+                JSONValue.writeObject(sample.record.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, to: &text)
+                text += "\n"
+            }
+        }
+
+        /// Every reply with why it was dropped or kept, as JSONL.
+        public var repliesJSONL: String {
+            var lines = ""
+            for (i, reply) in replies.enumerated() {
+                let entry = entries[i]
+                JSONValue.writeObject([
+                    ("index", .int(i)), ("status", .string(entry.status)), ("reward", entry.reward.map(JSONValue.double) ?? .null),
+                    ("reply", .string(reply)),
+                ], to: &lines)
+                lines += "\n"
+            }
+            return lines
+        }
+    }
+
+    /// `ask(seed, prompt)` sends one request; `verify` judges the parsed samples (in order).
+    public func run(
+        ask: @escaping @Sendable (_ seed: Int, _ prompt: String) async throws -> String,
+        verify: ([Sample]) async -> [Verdict]
+    ) async throws -> Report {
+        let (topic, language, seed) = (topic, language, seed)
+        var replies = [String](repeating: "", count: count)
+        try await Pool.run(Array(0..<count), jobs: concurrency) { i -> Result<String, any Error> in
+            do {
+                return .success(try await ask(seed + i, TaskSynthesis.prompt(topic: topic, language: language, index: i)))
+            } catch {
+                return .failure(error)
+            }
+        } completed: { i, reply in
+            replies[i] = try reply.get()
+        }
+        let slug = topic.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "") { $0.append($1) }
+        var entries: [(status: String, reward: Double?)] = Array(repeating: ("unverified", nil), count: count)
+        var parsed: [(index: Int, sample: Sample)] = []
+        for (i, reply) in replies.enumerated() {
+            do {
+                let task = try TaskSynthesis.parse(reply, language: language)
+                parsed.append((i, task.sample(id: "gen-\(slug)-\(seed + i)", language: language, topic: topic)))
+            } catch {
+                entries[i] = ("unparsed: \(error)", nil)
+            }
+        }
+        let verdicts = await verify(parsed.map(\.sample))
+        var kept: [Sample] = []
+        for ((i, sample), verdict) in zip(parsed, verdicts) {
+            // Only a solution that passes every one of its own tests makes a record.
+            if verdict.reward >= Reward.passed {
+                kept.append(sample)
+                entries[i] = ("kept", verdict.reward)
+            } else {
+                entries[i] = (
+                    "unverified: \(verdict.outcome.rawValue)" + (verdict.detail.isEmpty ? "" : ": " + String(verdict.detail.prefix(200))),
+                    verdict.reward
+                )
+            }
+        }
+        return Report(replies: replies, kept: kept, entries: entries, parsed: parsed.count)
+    }
+}

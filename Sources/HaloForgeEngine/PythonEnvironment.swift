@@ -1,4 +1,5 @@
 internal import Foundation
+internal import HaloForgeCore
 
 public struct EngineError: Error, CustomStringConvertible {
     public var description: String
@@ -91,18 +92,10 @@ public struct PythonEnvironment: Sendable {
 
     /// Runs a set-up step, its output on stderr; a failure names `what` and the step's last lines.
     public static func run(_ executable: String, _ arguments: [String], what: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.standardError
-        try process.run()
-        let tail = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let last = String(decoding: tail, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | ")
-            throw EngineError("\(what) failed (exit \(process.terminationStatus)): \(last)")
+        let result = Subprocess.runBlocking(executable, arguments, stdout: .forward(STDERR_FILENO))
+        guard result.status == 0 else {
+            let last = result.stderrText.split(separator: "\n").suffix(3).joined(separator: " | ")
+            throw EngineError("\(what) failed (exit \(result.status)): \(last)")
         }
     }
 }

@@ -219,26 +219,13 @@ public final class RAFTLoop: Sendable {
         // Samples of prompts this run no longer has (settings changed on resume) wait unverified.
         let work = pending.compactMap { sample in byID[sample.promptID].map { (sample, $0) } }
         if work.count < pending.count { log("cycle \(cycle + 1) \(label): \(pending.count - work.count) samples belong to prompts not in this run; left unverified") }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var iterator = work.makeIterator()
-            func next() -> (@Sendable () async throws -> Void)? {
-                guard let (sample, task) = iterator.next() else { return nil }
-                return {
-                    let verdict = await verifier.verify(task.sample(completion: sample.completion, index: sample.index))
-                    try store.storeVerdict(sampleID: sample.id, verdict)
-                }
-            }
-            for _ in 0..<max(1, jobs) { if let work = next() { group.addTask(operation: work) } }
-            var finished = 0
-            while try await group.next() != nil {
-                finished += 1
-                if finished % 16 == 0 || finished == work.count {
-                    let elapsed = Date().timeIntervalSince(started)
-                    log(String(
-                        format: "cycle %d \(label): %d/%d samples, %.1f samples/s, %@ left", cycle + 1, finished, work.count,
-                        Double(finished) / max(elapsed, 1e-6), TimeLeft.estimate(done: finished, total: work.count, elapsed: elapsed)))
-                }
-                if let work = next() { group.addTask(operation: work) }
+        _ = try await verifier.verifyAll(work.map { $0.1.sample(completion: $0.0.completion, index: $0.0.index) }, jobs: jobs) { p in
+            try store.storeVerdict(sampleID: work[p.index].0.id, p.verdict)
+            if p.done % 16 == 0 || p.done == p.total {
+                let elapsed = Date().timeIntervalSince(started)
+                log(String(
+                    format: "cycle %d \(label): %d/%d samples, %.1f samples/s, %@ left", cycle + 1, p.done, p.total,
+                    Double(p.done) / max(elapsed, 1e-6), TimeLeft.estimate(done: p.done, total: p.total, elapsed: elapsed)))
             }
         }
         // Beside generation this is the last chunk's rate: the dashboard plots it per cycle.

@@ -57,18 +57,15 @@ struct CFamilyVerifier {
             return Verdict(reward: 0, outcome: .error, detail: "cannot write the source: \(error)")
         }
         let willRun = sample.hasTests || configuration.runWithoutTests
-        var argv = [compiler.path, "-std=" + (cplusplus ? configuration.cppStandard : configuration.cStandard)]
-        argv += [willRun ? configuration.optimization : "-O0"] + configuration.extraFlags
-        if cplusplus, let (pch, dir) = precompiledHeaders, PrecompiledHeaders.wants(source),
-            pch.ready(compiler: compiler.path, flags: Array(argv.dropFirst()))
-        {
-            argv += ["-I", dir]
+        var compile = CompileCommand(
+            candidate: configuration, compiler: compiler.path, cplusplus: cplusplus, willRun: willRun, source: fileName,
+            output: willRun ? "prog" : "prog.o")
+        if cplusplus, let (pch, dir) = precompiledHeaders, PrecompiledHeaders.wants(source), pch.ready(compiler: compiler.path, flags: compile.codeFlags) {
+            compile.includeDirs.append(dir)
         }
-        argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
-        argv += willRun ? ["-o", "prog", fileName] + configuration.libraries : ["-c", "-o", "prog.o", fileName]
-        let compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
+        let compiled = await jail.run(compile.argv, in: scratch, limits: configuration.compileLimits)
         var rung: CompileRung
-        switch CompileRung.judge(compiled, scratch: scratch) {
+        switch CompileRung.judge(compiled, scratch: scratch.hostPath) {
         case .ended(let verdict): return verdict
         case .compiled(let compiledRung): rung = compiledRung
         }
@@ -96,14 +93,9 @@ struct CFamilyVerifier {
         }
         let record = await jail.run(
             argvJudged, in: scratch, limits: configuration.runLimits, stdin: stdin, reportFD: sample.test == nil ? nil : evidence.reportFD)
-        if record.status == .internalError {
-            return Verdict(reward: 0, outcome: .error, compileSeconds: rung.seconds, runEnd: record.summary, detail: record.summary)
-        }
-        guard sample.test != nil else {
-            guard record.status == .ok else { return rung.failedRun(record) }
-            return Verdict(reward: Reward.ran, outcome: .ran, compileSeconds: rung.seconds, runSeconds: record.wallSeconds, runEnd: record.summary, detail: "ran to exit 0")
-        }
-        var verdict = TestVerdict.make(report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
+        guard sample.test != nil else { return Ladder.verdict(rung, .bare(record)) }
+        var verdict = Ladder.verdict(rung, .harness(record, evidence.parse(record.reportText), staticTotal: staticAsserts))
+        guard record.status != .internalError else { return verdict }
         let scan = CSourceScan.everyReading(source)
         // The test's own helpers (issame) compare with == and != that such an overload takes over;
         // a candidate that removes the entry point's renaming macro would put itself before the test.
@@ -183,16 +175,17 @@ extension CFamilyVerifier {
         } catch {
             return Verdict(reward: 0, outcome: .error, detail: "cannot write the source: \(error)")
         }
-        var argv = [compiler, standard, configuration.optimization] + configuration.extraFlags
-        if let (pch, dir) = precompiledHeaders, includeDir == nil, cplusplus, PrecompiledHeaders.wants(source),
-            pch.ready(compiler: compiler, flags: Array(argv.dropFirst()))
-        {
-            argv += ["-I", dir]
-        }
-        if let includeDir { argv += ["-I", includeDir] }
-        argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
+        var compile = CompileCommand(candidate: configuration, compiler: compiler, cplusplus: cplusplus, willRun: true, source: fileName, output: "prog")
+        compile.sources.append(answerObject)
         // A C candidate is linked by the C driver: the answering main needs the C++ runtime.
-        argv += ["-o", "prog", fileName, answerObject] + configuration.libraries + (cplusplus ? [] : ["-lstdc++"])
+        if !cplusplus { compile.libraries.append("-lstdc++") }
+        if let (pch, dir) = precompiledHeaders, includeDir == nil, cplusplus, PrecompiledHeaders.wants(source),
+            pch.ready(compiler: compiler, flags: compile.codeFlags)
+        {
+            compile.includeDirs.append(dir)
+        }
+        if let includeDir { compile.includeDirs.append(includeDir) }
+        let argv = compile.argv
         // The test program's warnings are not the candidate's, and its work is the test's: -O0 -w.
         let testArgv = [compiler] + testFlags + ["-pipe", "-w", "-o", testProgram, testFile] + configuration.libraries
         let (jail, limits) = (jail, configuration.compileLimits)
@@ -238,7 +231,7 @@ extension CFamilyVerifier {
             return nil
         }
         var rung: CompileRung
-        switch CompileRung.judge(compiled, scratch: scratch) {
+        switch CompileRung.judge(compiled, scratch: scratch.hostPath) {
         case .ended(let verdict):
             scratch.remove(testProgram)
             return verdict
@@ -261,10 +254,8 @@ extension CFamilyVerifier {
             judge, in: scratch, limits: configuration.runLimits, stdin: Data((JSONValue.object(payload).serialized + "\n").utf8),
             reportFD: evidence.reportFD)
         scratch.remove(testProgram)
-        if record.status == .internalError {
-            return Verdict(reward: 0, outcome: .error, compileSeconds: rung.seconds, runEnd: record.summary, detail: record.summary)
-        }
-        var verdict = TestVerdict.make(report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
+        var verdict = Ladder.verdict(rung, .harness(record, evidence.parse(record.reportText), staticTotal: staticAsserts))
+        guard record.status != .internalError else { return verdict }
         let scan = CSourceScan.everyReading(source)
         if scan.directives.contains(where: { ["undef", "define"].contains($0.name) && $0.tokens.first == entry.name }), verdict.reward > Reward.ran {
             verdict.reward = Reward.ran
@@ -340,42 +331,5 @@ extension CFamilyVerifier {
             out.append(line)
         }
         return out.joined(separator: "\n")
-    }
-}
-
-/// Scores a harness run from its evidence, never from exit codes or stdout alone.
-enum TestVerdict {
-    static func make(report: Evidence.Report, record: RunRecord, staticTotal: Int, rung: CompileRung) -> Verdict {
-        let failures = report.failures.prefix(2).joined(separator: "; ")
-        if let done = report.done, record.status == .ok || record.status == .runtimeError {
-            let total = max(done.total, staticTotal)
-            let passed = min(done.passed, total)
-            var verdict = Verdict(
-                reward: Reward.tests(passed: passed, total: total), outcome: passed == total && total > 0 ? .passed : .failedTests,
-                testsPassed: passed, testsTotal: total, compileSeconds: rung.seconds, runSeconds: record.wallSeconds,
-                runEnd: record.summary, detail: "")
-            if total == 0 {
-                verdict.reward = Reward.ran
-                verdict.detail = "no tests ran"
-            } else if passed == total {
-                verdict.detail = "\(passed)/\(total) tests passed"
-            } else if done.total < staticTotal && report.failures.isEmpty {
-                verdict.detail = "\(passed)/\(total) tests: the program left before running every test (\(record.summary))"
-            } else {
-                verdict.detail = "\(passed)/\(total) tests passed; " + failures
-            }
-            return verdict
-        }
-        if record.status == .ok || (record.status == .runtimeError && !report.failures.isEmpty) {
-            let why = report.forged ? "a forged report was ignored" : "the program left before the tests finished"
-            return Verdict(
-                reward: Reward.ran, outcome: .failedTests, testsPassed: 0, testsTotal: max(staticTotal, 1),
-                compileSeconds: rung.seconds, runSeconds: record.wallSeconds, runEnd: record.summary,
-                detail: "\(why) (\(record.summary))" + (failures.isEmpty ? "" : "; " + failures))
-        }
-        var verdict = rung.failedRun(record)
-        verdict.testsTotal = staticTotal
-        if !failures.isEmpty { verdict.detail += "; " + failures }
-        return verdict
     }
 }

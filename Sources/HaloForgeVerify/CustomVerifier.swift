@@ -22,13 +22,13 @@ struct CustomVerifier {
         if let template = language.compile {
             let record = await jail.run(expand(template, scratch: scratch), in: scratch, limits: configuration.compileLimits)
             if record.status == .internalError {
-                return Verdict(reward: 0, outcome: .error, runEnd: record.summary, detail: record.summary)
+                return Verdict(reward: 0, outcome: .error, ended: record, detail: record.summary)
             }
             let output = record.stderrText + record.stdoutText
             guard record.status == .ok else {
                 let errors = output.split(separator: "\n").filter { $0.lowercased().contains("error") }.prefix(3)
                 let detail = errors.isEmpty ? "compile command ended: \(record.summary)" : errors.map { Diagnostics.clean(String($0), scratch: scratch.hostPath) }.joined(separator: "; ")
-                return Verdict(reward: 0, outcome: .syntaxError, compileSeconds: record.wallSeconds, runEnd: record.summary, detail: detail)
+                return Verdict(reward: 0, outcome: .syntaxError, compileSeconds: record.wallSeconds, ended: record, detail: detail)
             }
             let warnings = output.split(separator: "\n").filter { $0.lowercased().contains("warning") }.map { Diagnostics.clean(String($0), scratch: scratch.hostPath) }
             rung = CompileRung(seconds: record.wallSeconds, warnings: warnings)
@@ -39,8 +39,7 @@ struct CustomVerifier {
         }
         guard configuration.runWithoutTests else { return rung.verdict }
         let record = await jail.run(runArgv, in: scratch, limits: configuration.runLimits)
-        guard record.status == .ok else { return rung.failedRun(record) }
-        return Verdict(reward: Reward.ran, outcome: .ran, compileSeconds: rung.seconds, runSeconds: record.wallSeconds, runEnd: record.summary, detail: "ran to exit 0")
+        return Ladder.verdict(rung, .bare(record))
     }
 
     /// Splits a template into argv (shell-like quotes) and fills the placeholders.

@@ -81,14 +81,15 @@ struct MinGWVerifier {
         }
         let willRun = sample.hasTests || configuration.runWithoutTests
         let runs = willRun && prefix != nil
-        var argv = [compiler.path, "-std=" + (cplusplus ? configuration.cppStandard : configuration.cStandard)]
-        argv += [runs ? configuration.optimization : "-O0"] + configuration.extraFlags
-        argv += ["-pipe", "-fdiagnostics-color=never"] + configuration.warnings + (cplusplus ? configuration.cppWarnings : [])
         // A program that would run is linked even when wine is missing: a link error is a compile error.
-        argv += willRun ? ["-static", "-o", "prog.exe", fileName] + configuration.libraries : ["-c", "-o", "prog.o", fileName]
-        let compiled = await jail.run(argv, in: scratch, limits: configuration.compileLimits)
+        var compile = CompileCommand(
+            candidate: configuration, compiler: compiler.path, cplusplus: cplusplus, willRun: willRun, source: fileName,
+            output: willRun ? "prog.exe" : "prog.o")
+        compile.optimization = runs ? configuration.optimization : "-O0"
+        compile.linkFlags = ["-static"]
+        let compiled = await jail.run(compile.argv, in: scratch, limits: configuration.compileLimits)
         let rung: CompileRung
-        switch CompileRung.judge(compiled, scratch: scratch) {
+        switch CompileRung.judge(compiled, scratch: scratch.hostPath) {
         case .ended(let verdict): return verdict
         case .compiled(let compiledRung): rung = compiledRung
         }
@@ -117,17 +118,15 @@ struct MinGWVerifier {
         let record = await jail.run(
             argvRun, in: scratch, limits: limits, stdin: sample.test == nil ? Data() : Data((evidence.token + "\n").utf8),
             environment: environment)
-        if record.status == .internalError {
-            return Verdict(reward: 0, outcome: .error, compileSeconds: rung.seconds, runEnd: record.summary, detail: record.summary)
-        }
         guard sample.test != nil else {
-            guard record.status == .ok else { return rung.failedRun(record) }
-            return Verdict(reward: Reward.ran, outcome: .ran, compileSeconds: rung.seconds, runSeconds: record.wallSeconds, runEnd: record.summary, detail: "ran to exit 0 under wine")
+            var verdict = Ladder.verdict(rung, .bare(record))
+            if verdict.outcome == .ran { verdict.detail += " under wine" }
+            return verdict
         }
         // The report shares stderr with the program: keep it out of the run's detail.
         var shown = record
         shown.stderr = Data(record.stderrText.split(separator: "\n").filter { !$0.hasPrefix("DONE ") && !$0.hasPrefix("A 0 ") }.joined(separator: "\n").utf8)
-        return TestVerdict.make(report: evidence.parse(record.stderrText), record: shown, staticTotal: staticAsserts, rung: rung)
+        return Ladder.verdict(rung, .harness(shown, evidence.parse(record.stderrText), staticTotal: staticAsserts))
     }
 }
 

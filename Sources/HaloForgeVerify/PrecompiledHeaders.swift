@@ -1,4 +1,5 @@
 internal import Foundation
+internal import HaloForgeCore
 internal import Synchronization
 
 /// Precompiled headers for g++: `bits/stdc++.h` (competitive-programming C++ starts with it,
@@ -119,12 +120,8 @@ final class PrecompiledHeaders: Sendable {
         let partial = folder + "/\(header).gch/.\(key).partial"
         let target = folder + "/\(header).gch/\(key).gch"
         try? Data("#include <\(header)>\n".utf8).write(to: URL(fileURLWithPath: source))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: compiler)
-        process.arguments = flags + (header == "bits/stdc++.h" ? [] : ["-I", folder]) + ["-x", "c++-header", source, "-o", partial]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let ok = (try? process.run()) != nil && { process.waitUntilExit(); return process.terminationStatus == 0 }()
+        let arguments = flags + (header == "bits/stdc++.h" ? [] : ["-I", folder]) + ["-x", "c++-header", source, "-o", partial]
+        let ok = Subprocess.runBlocking(compiler, arguments, stdout: .discard, stderr: .discard).status == 0
         unlink(source)
         if ok && rename(partial, target) == 0 {
             chmod(target, 0o644)

@@ -48,51 +48,7 @@ struct PythonVerifier {
         let record = await jail.run(
             argv, in: scratch, limits: configuration.runLimits, stdin: Data((JSONValue.object(payload).serialized + "\n").utf8),
             reportFD: evidence.reportFD)
-        if record.status == .internalError {
-            return Verdict(reward: 0, outcome: .error, runEnd: record.summary, detail: record.summary)
-        }
-        let report = evidence.parse(record.reportText)
-        if let error = report.internalError {
-            return Verdict(reward: 0, outcome: .error, runEnd: record.summary, detail: "driver: " + error)
-        }
-        if let syntax = report.syntaxError {
-            return Verdict(reward: Reward.syntaxError, outcome: .syntaxError, runSeconds: record.wallSeconds, runEnd: record.summary, detail: syntax)
-        }
-        let rung = CompileRung(seconds: 0, warnings: report.warnings)
-        guard report.compiled else {
-            var verdict = rung.failedRun(record, context: "before compiling")
-            verdict.reward = 0
-            verdict.outcome = .error
-            return verdict
-        }
-        if !report.imported {
-            if mode == "run", let error = report.importError {
-                return Verdict(reward: rung.reward, outcome: .crashed, runSeconds: record.wallSeconds, runEnd: record.summary, detail: error)
-            }
-            let why = report.importError ?? "importing ended: \(record.summary)"
-            return Verdict(reward: Reward.syntaxError, outcome: .importError, runSeconds: record.wallSeconds, runEnd: record.summary, detail: why)
-        }
-        if let ended = report.candidateEnded {
-            // SIGXCPU: the candidate's process used up its CPU seconds.
-            let outcome: Outcome = ended == "signal 24" ? .timedOut : .crashed
-            return Verdict(
-                reward: rung.reward, outcome: outcome, runSeconds: record.wallSeconds, runEnd: ended,
-                detail: "the candidate's process ended during the tests: \(ended)" + (report.failures.first.map { "; " + $0 } ?? ""))
-        }
-        switch mode {
-        case "import":
-            guard report.done != nil else { return rung.failedRun(record) }
-            var verdict = rung.verdict
-            verdict.runSeconds = record.wallSeconds
-            verdict.detail = rung.warnings.isEmpty ? "compiled and imported clean" : verdict.detail
-            return verdict
-        case "run":
-            guard report.done != nil, record.status == .ok else { return rung.failedRun(record) }
-            return Verdict(reward: Reward.ran, outcome: .ran, runSeconds: record.wallSeconds, runEnd: record.summary, detail: "ran to the end")
-        default:
-            // The driver counts assert statements from the test's syntax tree.
-            return TestVerdict.make(report: report, record: record, staticTotal: 0, rung: rung)
-        }
+        return Ladder.python(record, evidence.parse(record.reportText), mode: mode)
     }
 
     /// The prompt a completion continues (or a record's `prompt`): the judge takes the helpers
@@ -132,7 +88,7 @@ struct PythonVerifier {
             return (CompileRung(seconds: record.wallSeconds, warnings: []), Verdict(reward: 0, outcome: .syntaxError, compileSeconds: record.wallSeconds, detail: String(syntax.dropFirst(2))))
         }
         guard record.status == .ok, lines.contains("C") else {
-            return (CompileRung(seconds: 0, warnings: []), Verdict(reward: 0, outcome: .error, runEnd: record.summary, detail: "compile check failed: \(record.summary)"))
+            return (CompileRung(seconds: 0, warnings: []), Verdict(reward: 0, outcome: .error, ended: record, detail: "compile check failed: \(record.summary)"))
         }
         let warnings = lines.filter { $0.hasPrefix("W ") }.map { String($0.dropFirst(2)) }
         return (CompileRung(seconds: record.wallSeconds, warnings: warnings), nil)

@@ -37,9 +37,10 @@ public struct RemoteConfiguration: Sendable, Equatable {
             return compileOnly ? msvc.replacingOccurrences(of: "/Fe:{output}", with: "/c") : msvc
         }
         let compiler = local.compiler == .gcc ? (cplusplus ? "g++" : "gcc") : (cplusplus ? "clang++" : "clang")
-        var words = [compiler, "-std=" + (cplusplus ? local.cppStandard : local.cStandard), compileOnly ? "-O0" : local.optimization]
-        words += local.extraFlags + ["-pipe", "-fdiagnostics-color=never"] + local.warnings + (cplusplus ? local.cppWarnings : [])
-        words += compileOnly ? ["-c", "-o", "{output}.o", "{source}"] : ["-o", "{output}", "{source}"] + local.libraries
+        let words = CompileCommand(
+            candidate: local, compiler: compiler, cplusplus: cplusplus, willRun: !compileOnly, source: "{source}",
+            output: compileOnly ? "{output}.o" : "{output}"
+        ).argv
         return words.map { $0.hasPrefix("{") ? $0 : RemoteShell.posixWord($0) }.joined(separator: " ")
     }
 }

@@ -64,19 +64,13 @@ final class RemoteVerifier: Sendable {
         var scratchLeft = willRun
         do {
             let compiled = try await step(compile, dir: dir, input: Data(program.utf8))
-            let diagnostics = compiled.stderrText + compiled.stdoutText
-            guard compiled.status == .ok else {
+            let rung: CompileRung
+            switch CompileRung.judge(compiled, lines: { RemoteDiagnostics.lines($0, kind: $1) }) {
+            case .ended(let verdict):
                 if scratchLeft { await cleanup(dir) }
-                let errors = RemoteDiagnostics.lines(diagnostics, kind: "error")
-                var detail = errors.prefix(3).joined(separator: "; ")
-                if compiled.status != .runtimeError || errors.isEmpty {
-                    detail = "compiler ended: \(compiled.summary)" + (detail.isEmpty ? "" : "; " + detail)
-                }
-                return Verdict(
-                    reward: Reward.syntaxError, outcome: .syntaxError, compileSeconds: compiled.wallSeconds, runEnd: compiled.summary,
-                    detail: detail)
+                return verdict
+            case .compiled(let compiledRung): rung = compiledRung
             }
-            let rung = CompileRung(seconds: compiled.wallSeconds, warnings: RemoteDiagnostics.lines(diagnostics, kind: "warning"))
             guard willRun else { return rung.verdict }
             var run = RemoteStep(command: runCommand(outputName), limits: configuration.runLimits)
             run.direct = windows && remote.run == nil
@@ -92,16 +86,11 @@ final class RemoteVerifier: Sendable {
             run.removeScratch = true
             scratchLeft = false
             var record = try await step(run, dir: dir, input: sample.test == nil ? Data() : Data((evidence.token + "\n").utf8))
-            guard sample.test != nil else {
-                guard record.status == .ok else { return rung.failedRun(record) }
-                return Verdict(
-                    reward: Reward.ran, outcome: .ran, compileSeconds: rung.seconds, runSeconds: record.wallSeconds,
-                    runEnd: record.summary, detail: "ran to exit 0")
-            }
+            guard sample.test != nil else { return Ladder.verdict(rung, .bare(record)) }
             let stdout = record.stdoutText
             record.report = Data(RemoteHarness.report(in: stdout, marker: reportMarker).utf8)
             record.stdout = Data(RemoteHarness.candidateOutput(stdout, marker: reportMarker).utf8)
-            return TestVerdict.make(report: evidence.parse(record.reportText), record: record, staticTotal: staticAsserts, rung: rung)
+            return Ladder.verdict(rung, .harness(record, evidence.parse(record.reportText), staticTotal: staticAsserts))
         } catch {
             if scratchLeft { await cleanup(dir) }
             return Verdict(reward: 0, outcome: .error, detail: "\(error)")

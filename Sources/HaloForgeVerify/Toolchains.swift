@@ -121,15 +121,7 @@ public struct Toolchains: Sendable {
     }
 
     static func capture(_ executable: String, _ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+        let result = Subprocess.runBlocking(executable, arguments, stderr: .discard)
+        return result.status == 0 ? result.stdoutText : nil
     }
 }

@@ -28,42 +28,23 @@ public enum VerificationStream {
         emit: @escaping @Sendable (Result) -> Void
     ) async -> RecordError? {
         let customLanguages = verifier.configuration.customLanguageNames
-        return await withTaskGroup(of: (Int, Result).self) { group in
-            var pending: [Int: Result] = [:]
-            var nextToEmit = 0
-            var submitted = 0
-            var inFlight = 0
-            var failure: RecordError?
-
-            func drainOne() async {
-                guard let (index, result) = await group.next() else { return }
-                inFlight -= 1
-                pending[index] = result
-                while let ready = pending.removeValue(forKey: nextToEmit) {
-                    emit(ready)
-                    nextToEmit += 1
-                }
+        var failure: RecordError?
+        var iterator = lines.makeAsyncIterator()
+        func next() async -> Sample? {
+            guard failure == nil, let line = await iterator.next() else { return nil }
+            do {
+                return try Sample(record: JSONLines.object(line), line: line.number, customLanguages: customLanguages)
+            } catch let error as RecordError {
+                failure = error
+            } catch {
+                failure = RecordError(line: line.number, "\(error)")
             }
-
-            for await line in lines {
-                let sample: Sample
-                do {
-                    sample = try Sample(record: JSONLines.object(line), line: line.number, customLanguages: customLanguages)
-                } catch let error as RecordError {
-                    failure = error
-                    break
-                } catch {
-                    failure = RecordError(line: line.number, "\(error)")
-                    break
-                }
-                while inFlight >= max(1, jobs) { await drainOne() }
-                let index = submitted
-                submitted += 1
-                inFlight += 1
-                group.addTask { (index, Result(sample: sample, verdict: await verifier.verify(sample))) }
-            }
-            while inFlight > 0 { await drainOne() }
-            return failure
+            return nil
         }
+        await Pool.run(
+            jobs: jobs, order: .input, next: next,
+            body: { sample in Result(sample: sample, verdict: await verifier.verify(sample)) },
+            completed: { _, result in emit(result) })
+        return failure
     }
 }

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import HaloForgeCore
 internal import HaloForgeSandbox
 
 /// The wine prefix (the Windows directory tree and registry) that Windows programs run in.
@@ -99,16 +100,7 @@ final class WinePrefix: Sendable {
         env["WINEDLLOVERRIDES"] = "winemenubuilder.exe=d;mscoree=;mshtml="
         env["DISPLAY"] = nil
         func run(_ arguments: [String], executable: String = wine.path) -> Int32 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = env
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            do { try process.run() } catch { return -1 }
-            process.waitUntilExit()
-            return process.terminationStatus
+            Subprocess.runBlocking(executable, arguments, environment: env, stdout: .discard, stderr: .discard).status
         }
         let status = run(["wineboot", "--init"])
         // wineboot returns before its wineserver has written the registry: wait for it.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HaloForgeBench
 import HaloForgeCore
 import HaloForgeData
 import HaloForgeVerify
@@ -52,11 +53,11 @@ struct BenchCommand: AsyncParsableCommand {
             var sandboxPassed = 0
             var barePassed = 0
             for round in 1...max(1, repeats) {
-                let (sandboxSeconds, passed) = try await timeSandbox(samples, verifier: verifier, jobs: jobs)
+                let (sandboxSeconds, passed) = await VerifierThroughput.verifier(samples, verifier: verifier, jobs: jobs)
                 bestSandbox = min(bestSandbox, sandboxSeconds)
                 sandboxPassed = passed
                 let bare = try BareTools(verifier: verifier, likeVerifier: bareLikeVerifier)
-                let (bareSeconds, bareOK) = try await bare.time(samples, jobs: jobs)
+                let (bareSeconds, bareOK) = await bare.time(samples, jobs: jobs)
                 bestBare = min(bestBare, bareSeconds)
                 barePassed = bareOK
                 Terminal.note(String(format: "round %d: halo-forge %.2f s, bare tools %.2f s", round, sandboxSeconds, bareSeconds))
@@ -69,108 +70,6 @@ struct BenchCommand: AsyncParsableCommand {
                 bare tools         \(String(format: "%7.1f", bareRate)) samples/s   \(barePassed)/\(samples.count) passed (\(bareLikeVerifier ? "the verifier's flags" : "plain tools"))
                 ratio              \(String(format: "%7.2f", sandboxRate / bareRate)) (halo-forge / bare)
                 """)
-        }
-
-        func timeSandbox(_ samples: [Sample], verifier: Verifier, jobs: Int) async throws -> (Double, Int) {
-            await verifier.forgetVerdicts()  // every round verifies for real
-            let start = Date()
-            let verdicts = await withTaskGroup(of: Verdict.self) { group in
-                var verdicts: [Verdict] = []
-                var iterator = samples.makeIterator()
-                for _ in 0..<jobs {
-                    guard let sample = iterator.next() else { break }
-                    group.addTask { await verifier.verify(sample) }
-                }
-                while let verdict = await group.next() {
-                    verdicts.append(verdict)
-                    if let sample = iterator.next() { group.addTask { await verifier.verify(sample) } }
-                }
-                return verdicts
-            }
-            return (Date().timeIntervalSince(start), verdicts.filter { $0.reward == 1.0 }.count)
-        }
-    }
-}
-
-/// The same work as bare tool invocations: no sandbox, no harness, no limits.
-struct BareTools {
-    let verifier: Verifier
-    let folder: String
-    /// The verifier's flags for the compiles; otherwise the plain commands
-    /// `g++ -std=c++17 t.cpp`, `gcc t.c -lm` that a throughput target is stated against.
-    let likeVerifier: Bool
-
-    init(verifier: Verifier, likeVerifier: Bool = false) throws {
-        self.verifier = verifier
-        self.likeVerifier = likeVerifier
-        folder = FileManager.default.temporaryDirectory.path + "/halo-forge-bare-\(getpid())"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    func time(_ samples: [Sample], jobs: Int) async throws -> (Double, Int) {
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let start = Date()
-        let passed = await withTaskGroup(of: Bool.self) { group in
-            var count = 0
-            var iterator = samples.enumerated().makeIterator()
-            for _ in 0..<jobs {
-                guard let (i, sample) = iterator.next() else { break }
-                group.addTask { await run(sample, index: i) }
-            }
-            while let ok = await group.next() {
-                if ok { count += 1 }
-                if let (i, sample) = iterator.next() { group.addTask { await run(sample, index: i) } }
-            }
-            return count
-        }
-        return (Date().timeIntervalSince(start), passed)
-    }
-
-    func run(_ sample: Sample, index: Int) async -> Bool {
-        let c = verifier.configuration
-        let dir = folder + "/\(index)"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let code = CodeExtraction.source(of: sample.candidate, language: sample.language)
-        switch sample.language {
-        case .c, .cpp:
-            let cpp = sample.language == .cpp
-            guard let compiler = cpp ? verifier.toolchains.cxx : verifier.toolchains.cc else { return false }
-            let file = dir + (cpp ? "/t.cpp" : "/t.c")
-            try? Data((code + "\n" + (sample.test ?? "")).utf8).write(to: URL(fileURLWithPath: file))
-            let willRun = sample.test != nil || !sample.io.isEmpty || c.runWithoutTests
-            var argv: [String]
-            if likeVerifier {
-                argv = ["-std=" + (cpp ? c.cppStandard : c.cStandard), willRun ? c.optimization : "-O0", "-pipe", "-fdiagnostics-color=never"]
-                argv += c.warnings + (cpp ? c.cppWarnings : []) + c.extraFlags
-                argv += willRun ? ["-o", dir + "/prog", file] + c.libraries : ["-c", "-o", dir + "/prog.o", file]
-            } else {
-                argv = (cpp ? ["-std=c++17"] : []) + (willRun ? ["-o", dir + "/prog", file] : ["-c", "-o", dir + "/prog.o", file])
-                if !cpp && willRun { argv.append("-lm") }
-            }
-            guard await BareTools.spawn(compiler.path, argv, cwd: dir) == 0 else { return false }
-            return willRun ? await BareTools.spawn(dir + "/prog", [], cwd: dir) == 0 : true
-        case .python:
-            guard let python = verifier.toolchains.python else { return false }
-            var text = code + "\n" + (sample.test ?? "") + "\n"
-            if let entry = sample.entryPoint { text += "check(\(entry))\n" }
-            try? Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/t.py"))
-            return await BareTools.spawn(python.path, [dir + "/t.py"], cwd: dir) == 0
-        case .custom:
-            return false
-        }
-    }
-
-    static func spawn(_ executable: String, _ arguments: [String], cwd: String) async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: cwd)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(returning: -1) }
         }
     }
 }

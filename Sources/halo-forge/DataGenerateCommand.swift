@@ -61,7 +61,6 @@ struct DataGenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let language = parsedLanguage
         let client: OpenAIGenerator
         do {
             client = try OpenAIGenerator(url: generator, model: generatorModel, api: .chat, concurrency: concurrency) { Terminal.note($0) }
@@ -70,87 +69,28 @@ struct DataGenerateCommand: AsyncParsableCommand {
         p.n = 1
         p.temperature = temperature
         p.maxNewTokens = maxTokens
-        let slug = topic.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "") { $0.append($1) }
-        // One request per task, each with its own seed, so that the tasks differ.
-        let replies = try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            var replies = [String](repeating: "", count: count)
-            var next = 0
-            func add() {
-                guard next < count else { return }
-                let i = next
-                next += 1
-                var q = p
-                q.seed = seed + i
-                let prompt = TaskSynthesis.prompt(topic: topic, language: language, index: i)
-                group.addTask {
-                    do {
-                        let result = try await client.generate(prompts: [(id: String(i), prompt: prompt)], parameters: q)
-                        return (i, result.samples.first?.completion ?? "")
-                    } catch { throw CommandError("\(error)") }
-                }
-            }
-            for _ in 0..<concurrency { add() }
-            while let (i, text) = try await group.next() {
-                replies[i] = text
-                add()
-            }
-            return replies
-        }
+        let parameters = p
         let verifier = try options.makeVerifier(quiet: true)
-        var parsed: [(Int, Sample)] = []
-        var log: [Int: (reason: String, reward: Double?)] = [:]
-        for (i, reply) in replies.enumerated() {
-            do {
-                let task = try TaskSynthesis.parse(reply, language: language)
-                parsed.append((i, task.sample(id: "gen-\(slug)-\(seed + i)", language: language, topic: topic)))
-            } catch {
-                log[i] = ("unparsed: \(error)", nil)
-            }
+        let jobs = options.jobs
+        let generation = TaskGeneration(topic: topic, language: parsedLanguage, count: count, seed: seed, concurrency: concurrency)
+        let report = try await generation.run(
+            ask: { seed, prompt in
+                var q = parameters
+                q.seed = seed
+                do {
+                    return try await client.generate(prompts: [(id: String(seed), prompt: prompt)], parameters: q).samples.first?.completion ?? ""
+                } catch { throw CommandError("\(error)") }
+            },
+            verify: { await verifier.verifyAll($0, jobs: jobs) })
+        try write(report.keptJSONL, to: output)
+        if let rejected { try write(report.repliesJSONL, to: rejected) }
+        Terminal.note("asked \(count), parsed \(report.parsed), verified \(report.kept.count)")
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        if path == "-" { FileHandle.standardOutput.write(Data(text.utf8)); return }
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
+            throw CommandError("cannot write \(path): \(error.localizedDescription)")
         }
-        let verdicts = await withTaskGroup(of: (Int, Verdict).self) { group in
-            var iterator = parsed.makeIterator()
-            for _ in 0..<max(1, options.jobs) {
-                guard let (i, sample) = iterator.next() else { break }
-                group.addTask { (i, await verifier.verify(sample)) }
-            }
-            var all: [Int: Verdict] = [:]
-            while let (i, verdict) = await group.next() {
-                all[i] = verdict
-                if let (j, sample) = iterator.next() { group.addTask { (j, await verifier.verify(sample)) } }
-            }
-            return all
-        }
-        var text = ""
-        var kept = 0
-        for (i, sample) in parsed {
-            guard let verdict = verdicts[i] else { continue }
-            // Only a solution that passes every one of its own tests makes a record.
-            if verdict.reward >= Reward.passed {
-                kept += 1
-                text += sample.record.sorted { $0.key < $1.key }.reduce(into: "") { line, field in
-                    line += line.isEmpty ? "{" : ","
-                    JSONValue.writeString(field.key, to: &line)
-                    line += ":" + field.value.serialized
-                } + "}\n"
-                log[i] = ("kept", verdict.reward)
-            } else {
-                log[i] = ("unverified: \(verdict.outcome.rawValue)" + (verdict.detail.isEmpty ? "" : ": " + String(verdict.detail.prefix(200))), verdict.reward)
-            }
-        }
-        if output == "-" { FileHandle.standardOutput.write(Data(text.utf8)) } else {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch { throw CommandError("cannot write \(output): \(error.localizedDescription)") }
-        }
-        if let rejected {
-            var lines = ""
-            for (i, reply) in replies.enumerated() {
-                let entry = log[i] ?? ("unverified", nil)
-                JSONValue.writeObject([
-                    ("index", .int(i)), ("status", .string(entry.reason)), ("reward", entry.reward.map(JSONValue.double) ?? .null), ("reply", .string(reply)),
-                ], to: &lines)
-                lines += "\n"
-            }
-            do { try Data(lines.utf8).write(to: URL(fileURLWithPath: rejected)) } catch { throw CommandError("cannot write \(rejected): \(error.localizedDescription)") }
-        }
-        Terminal.note("asked \(count), parsed \(parsed.count), verified \(kept)")
     }
 }

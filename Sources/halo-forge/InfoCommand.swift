@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HaloForgeCore
 import HaloForgeData
 import HaloForgeEngine
 import HaloForgeVerify
@@ -63,17 +64,10 @@ struct InfoCommand: AsyncParsableCommand {
 
     /// The first line of `tool --version` (or another flag), or "version unknown".
     static func version(of tool: String, flag: String = "--version") -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = [flag]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.environment = ProcessInfo.processInfo.environment.merging(["WINEDEBUG": "-all"]) { $1 }
-        guard (try? process.run()) != nil else { return "version unknown" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        let result = Subprocess.runBlocking(
+            tool, [flag], timeout: 30, environment: ProcessInfo.processInfo.environment.merging(["WINEDEBUG": "-all"]) { $1 })
+        guard result.status != -1 else { return "version unknown" }
+        let line = (result.stdoutText + result.stderrText).split(separator: "\n").first.map(String.init) ?? ""
         return line.isEmpty ? "version unknown" : line
     }
 

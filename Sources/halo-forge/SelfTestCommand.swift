@@ -111,14 +111,7 @@ extension SelfTestCommand {
 
     /// Whether `python` (as given, so a venv keeps its packages) can import `module`.
     static func imports(_ module: String, python: String) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import \(module)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        Subprocess.runBlocking(python, ["-c", "import \(module)"], stdout: .discard, stderr: .discard).status == 0
     }
 
     /// What to do about a failed smoke check, in one line.

@@ -35,9 +35,7 @@ struct VerifyCommand: AsyncParsableCommand {
         } else {
             guard let h = FileHandle(forReadingAtPath: input) else { throw CommandError("cannot read \(input)") }
             handle = h
-            total = (try? Data(contentsOf: URL(fileURLWithPath: input)))?.split(separator: UInt8(ascii: "\n")).filter {
-                $0.contains { $0 != 32 && $0 != 9 && $0 != 13 }
-            }.count
+            total = (try? Data(contentsOf: URL(fileURLWithPath: input))).map { JSONLines.lines(in: $0).count }
         }
         let sink: FileHandle
         if output == "-" {

@@ -16,17 +16,6 @@ let strictWarningsVerifier: Verifier = {
     let train = BuiltinTasks.train()
     let heldOut = BuiltinTasks.heldOut()
 
-    func verifyAll(_ samples: [Sample], using: Verifier = datasetVerifier) async -> [String: Verdict] {
-        await withTaskGroup(of: (String, Verdict).self) { group in
-            for sample in samples {
-                group.addTask { (sample.id, await verify(sample, using: using)) }
-            }
-            var verdicts: [String: Verdict] = [:]
-            for await (id, verdict) in group { verdicts[id] = verdict }
-            return verdicts
-        }
-    }
-
     static func family(_ task: BenchmarkTask) -> String { task.id.split(separator: "/")[1].description }
 
     @Test func countsAndShape() {

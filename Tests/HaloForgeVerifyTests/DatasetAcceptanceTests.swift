@@ -9,17 +9,6 @@ import Testing
 @Suite(.serialized) struct DatasetAcceptanceTests {
     let folder = Datasets.defaultFolder()
 
-    func verifyAll(_ samples: [Sample]) async -> [String: Verdict] {
-        await withTaskGroup(of: (String, Verdict).self) { group in
-            for sample in samples {
-                group.addTask { (sample.id, await verify(sample, using: datasetVerifier)) }
-            }
-            var verdicts: [String: Verdict] = [:]
-            for await (id, verdict) in group { verdicts[id] = verdict }
-            return verdicts
-        }
-    }
-
     /// Verifies every sample and names the first few that do not reach 1.0.
     func expectAllPass(_ samples: [Sample]) async {
         let verdicts = await verifyAll(samples)

@@ -25,17 +25,6 @@ let mingwWithoutWine: Verifier = {
 @Suite struct MinGWTests {
     let folder = Datasets.defaultFolder()
 
-    func verifyAll(_ samples: [Sample], using verifier: Verifier) async -> [String: Verdict] {
-        await withTaskGroup(of: (String, Verdict).self) { group in
-            for sample in samples {
-                group.addTask { (sample.id, await verify(sample, using: verifier)) }
-            }
-            var verdicts: [String: Verdict] = [:]
-            for await (id, verdict) in group { verdicts[id] = verdict }
-            return verdicts
-        }
-    }
-
     static func mean(_ values: [Double]) -> String {
         String(format: "%.2f", values.reduce(0, +) / Double(max(values.count, 1)))
     }

@@ -161,15 +161,6 @@ final class LoopbackSSHD {
         return try Verifier(configuration: configuration)
     }
 
-    func verifyAll(_ samples: [Sample], with verifier: Verifier) async -> [String: Verdict] {
-        await withTaskGroup(of: (String, Verdict).self) { group in
-            for sample in samples { group.addTask { (sample.id, await verifier.verify(sample)) } }
-            var verdicts: [String: Verdict] = [:]
-            for await (id, verdict) in group { verdicts[id] = verdict }
-            return verdicts
-        }
-    }
-
     @Test func humanEvalXCppSubsetPassesOverOneConnection() async throws {
         let sshd = try LoopbackSSHD()
         let (all, _) = try Datasets.load(.humanevalXCpp, folder: Datasets.defaultFolder())
@@ -177,7 +168,7 @@ final class LoopbackSSHD {
         #expect(samples.count == 16)
         var verifier: Verifier? = try makeVerifier(sshd)
         let started = Date()
-        let verdicts = await verifyAll(samples, with: verifier!)
+        let verdicts = await verifyAll(samples, using: verifier!, slots: false)
         let seconds = Date().timeIntervalSince(started)
         verifier = nil  // closes the master connection
         let failing = verdicts.filter { $0.value.reward != 1.0 }.map { "\($0.key): \($0.value.outcome) \($0.value.detail)" }
@@ -265,7 +256,7 @@ final class LoopbackSSHD {
         try "[127.0.0.1]:\(sshd.port) \(other)\n".write(toFile: sshd.folder + "/known_hosts", atomically: true, encoding: .utf8)
         let verifier = try makeVerifier(sshd)
         let samples = (0..<3).map { Sample(id: "k\($0)", language: .c, candidate: .code("int f(void) { return \($0); }\n")) }
-        let verdicts = await verifyAll(samples, with: verifier)
+        let verdicts = await verifyAll(samples, using: verifier, slots: false)
         for verdict in verdicts.values {
             #expect(verdict.outcome == .error && verdict.detail.contains("Host key verification failed"), "\(verdict.detail)")
         }

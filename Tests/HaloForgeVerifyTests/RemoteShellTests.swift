@@ -1,4 +1,5 @@
 import Foundation
+import HaloForgeCore
 import HaloForgeSandbox
 @testable import HaloForgeVerify
 import Testing

@@ -67,6 +67,24 @@ func verify(_ sample: Sample, using: Verifier = verifier) async -> Verdict {
     return verdict
 }
 
+/// Verifies every sample through the pool, all at once unless `slots` (then each holds one of
+/// the machine's slots, as `verify` does), and keys the verdicts by sample id.
+func verifyAll(_ samples: [Sample], using verifier: Verifier = datasetVerifier, slots: Bool = true) async -> [String: Verdict] {
+    let verdicts = slots
+        ? await Slotted(verifier: verifier).verifyAll(samples, jobs: max(1, samples.count))
+        : await verifier.verifyAll(samples, jobs: max(1, samples.count))
+    return Dictionary(zip(samples.map(\.id), verdicts)) { _, last in last }
+}
+
+/// A verifier whose every verification waits for a slot.
+struct Slotted: SampleVerifier {
+    let verifier: Verifier
+
+    func verify(_ sample: Sample) async -> Verdict {
+        await HaloForgeVerifyTests.verify(sample, using: verifier)
+    }
+}
+
 let cTwiceTest = """
     #include <assert.h>
     int main() {
