@@ -15,11 +15,13 @@ struct CFamilyVerifier {
     var harnessDir: String?
     /// Forwarded test programs built before (none: each sample builds its own).
     var testPrograms: TestProgramCache?
+    /// The driver's file in harnessDir (hf_driver.py, or its .pyc).
+    var driver = "hf_driver.py"
 
     /// The judge's command line, when this host can run it.
     private var judge: [String]? {
         guard let python = toolchains.python, let harnessDir else { return nil }
-        return [python.path, "-I", "-S", harnessDir + "/hf_driver.py"]
+        return [python.path, "-I", "-S", harnessDir + "/" + driver]
     }
 
     func verify(_ sample: Sample, source: String, in scratch: Scratch) async -> Verdict {
