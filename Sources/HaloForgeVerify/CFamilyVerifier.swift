@@ -15,11 +15,13 @@ struct CFamilyVerifier {
     var harnessDir: String?
     /// Forwarded test programs built before (none: each sample builds its own).
     var testPrograms: TestProgramCache?
+    /// The driver's file in harnessDir (hf_driver.py, or its .pyc).
+    var driver = "hf_driver.py"
 
     /// The judge's command line, when this host can run it.
     private var judge: [String]? {
         guard let python = toolchains.python, let harnessDir else { return nil }
-        return [python.path, "-I", "-S", harnessDir + "/hf_driver.py"]
+        return [python.path, "-I", "-S", harnessDir + "/" + driver]
     }
 
     func verify(_ sample: Sample, source: String, in scratch: Scratch) async -> Verdict {
@@ -63,6 +65,7 @@ struct CFamilyVerifier {
         if cplusplus, let (pch, dir) = precompiledHeaders, PrecompiledHeaders.wants(source), pch.ready(compiler: compiler.path, flags: compile.codeFlags) {
             compile.includeDirs.append(dir)
         }
+        if willRun { compile.linkFlags = toolchains.linkFlags }
         let compiled = await jail.run(compile.argv, in: scratch, limits: configuration.compileLimits)
         var rung: CompileRung
         switch CompileRung.judge(compiled, scratch: scratch.hostPath) {
@@ -132,10 +135,15 @@ extension CFamilyVerifier {
         let testFile = "hf_\(n)_test" + (cplusplus ? ".cpp" : ".c")
         let testProgram = "hf_\(n)_test"
         let standard = "-std=" + (cplusplus ? configuration.cppStandard : configuration.cStandard)
-        let cxxStandard = "-std=" + configuration.cppStandard
-        // The answering main (and a C++ test program) parse the same standard headers every
-        // time: precompiled, once.
+        // The answering main and a C++ test program hold none of the candidate's code, so their
+        // standard need not be the sample's: C++17 where the sample's is later (C++20 makes
+        // std::string constexpr, and every program then emits its members: 0.15 instead of
+        // 0.20 CPU-s a compile here). The sample's own standard where one does not build so.
+        let cxxStandard = CForwarding.testStandard(configuration.cppStandard)
+        let ownStandard = "-std=" + configuration.cppStandard
+        // They parse the same standard headers every time: precompiled, once.
         var answerFlags = [cxxStandard, "-O0"] + configuration.extraFlags
+        var fallbackFlags = cxxStandard == ownStandard ? nil : [ownStandard, "-O0"] + configuration.extraFlags
         var header: String?
         var candidateHeader: String?
         var candidateSource = source
@@ -143,13 +151,14 @@ extension CFamilyVerifier {
         if let (pch, dir) = precompiledHeaders {
             header = "#include <\(PrecompiledHeaders.forwarding)>\n"
             answerFlags += ["-I", dir]
+            fallbackFlags? += ["-I", dir]
             _ = pch.ready(compiler: cxx, flags: [cxxStandard, "-O0"] + configuration.extraFlags, header: PrecompiledHeaders.forwarding)
             // The candidate's own leading includes, exactly those, precompiled for its flags.
             if cplusplus, let (name, rest) = pch.leadingIncludes(of: source) {
                 candidateHeader = "#include <\(name)>\n"
                 candidateSource = rest
                 includeDir = dir
-                _ = pch.ready(compiler: compiler, flags: [standard, configuration.optimization] + configuration.extraFlags, header: name)
+                _ = pch.ready(compiler: compiler, flags: [standard, configuration.optimization] + configuration.extraFlags, header: name, after: 2)
             }
         }
         let testFlags = cplusplus ? answerFlags : [standard, "-O0"] + configuration.extraFlags
@@ -179,6 +188,7 @@ extension CFamilyVerifier {
         compile.sources.append(answerObject)
         // A C candidate is linked by the C driver: the answering main needs the C++ runtime.
         if !cplusplus { compile.libraries.append("-lstdc++") }
+        compile.linkFlags = toolchains.linkFlags
         if let (pch, dir) = precompiledHeaders, includeDir == nil, cplusplus, PrecompiledHeaders.wants(source),
             pch.ready(compiler: compiler, flags: compile.codeFlags)
         {
@@ -187,11 +197,15 @@ extension CFamilyVerifier {
         if let includeDir { compile.includeDirs.append(includeDir) }
         let argv = compile.argv
         // The test program's warnings are not the candidate's, and its work is the test's: -O0 -w.
-        let testArgv = [compiler] + testFlags + ["-pipe", "-w", "-o", testProgram, testFile] + configuration.libraries
+        let testArgv = [compiler] + testFlags + ["-pipe", "-w"] + toolchains.linkFlags + ["-o", testProgram, testFile] + configuration.libraries
+        let fallbackTestArgv = cplusplus
+            ? fallbackFlags.map { [compiler] + $0 + ["-pipe", "-w"] + toolchains.linkFlags + ["-o", testProgram, testFile] + configuration.libraries } : nil
         let (jail, limits) = (jail, configuration.compileLimits)
         func buildTest() async -> RunRecord? {
             guard cachedTest == nil else { return nil }
-            return await jail.run(testArgv, in: scratch, limits: limits)
+            let record = await jail.run(testArgv, in: scratch, limits: limits)
+            guard record.status != .ok, let fallbackTestArgv else { return record }
+            return await jail.run(fallbackTestArgv, in: scratch, limits: limits)
         }
         async let testCompile = buildTest()
         func place(_ bytes: Data, as name: String, mode: mode_t) -> Bool {
@@ -202,8 +216,12 @@ extension CFamilyVerifier {
         if let cachedAnswer {
             answerBuilt = place(cachedAnswer, as: answerObject, mode: 0o644)
         } else {
-            let answerArgv = [cxx] + answerFlags + ["-pipe", "-w", "-c", "-o", answerObject, answerFile]
-            answerBuilt = await jail.run(answerArgv, in: scratch, limits: limits).status == .ok
+            answerBuilt = await jail.run([cxx] + answerFlags + ["-pipe", "-w", "-c", "-o", answerObject, answerFile], in: scratch, limits: limits)
+                .status == .ok
+            if !answerBuilt, let fallbackFlags {
+                answerBuilt = await jail.run([cxx] + fallbackFlags + ["-pipe", "-w", "-c", "-o", answerObject, answerFile], in: scratch, limits: limits)
+                    .status == .ok
+            }
             scratch.remove(answerFile)
             if answerBuilt, let bytes = FileManager.default.contents(atPath: scratch.hostPath + "/" + answerObject) {
                 testPrograms?.store(bytes, for: answerKey)

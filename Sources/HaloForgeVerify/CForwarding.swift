@@ -128,6 +128,13 @@ enum CForwarding {
         return text + "int main() {\n" + body + "}\n"
     }
 
+    /// The standard a forwarded C++ test program is built with: C++17 in place of a later one
+    /// (fewer library members emitted), else the sample's own.
+    static func testStandard(_ configured: String) -> String {
+        let later = ["20", "2a", "23", "2b", "26", "2c"].flatMap { ["c++" + $0, "gnu++" + $0] }
+        return "-std=" + (later.contains(configured) ? "gnu++17" : configured)
+    }
+
     /// What decides the answering object besides compiler and flags: the signature's types.
     static func signatureKey(_ entry: CEntryPoint) -> String {
         ([entry.returnType] + entry.parameterTypes).map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }

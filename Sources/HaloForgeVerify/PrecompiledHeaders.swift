@@ -12,6 +12,7 @@ final class PrecompiledHeaders: Sendable {
     /// Host folder searched first for includes; holds `bits/stdc++.h.gch/<variant>.gch`.
     let folder: String
     private let variants = Mutex<[String: Bool]>([:])  // variant -> ready
+    private let sightings = Mutex<[String: Int]>([:])  // variant -> times asked for, before its build
 
     init(folder: String) throws {
         self.folder = folder
@@ -96,9 +97,19 @@ final class PrecompiledHeaders: Sendable {
         return String(name)
     }
 
-    /// True when the variant for `flags` is ready; otherwise starts building it.
-    func ready(compiler: String, flags: [String], header: String = "bits/stdc++.h") -> Bool {
+    /// True when the variant for `flags` is ready; otherwise starts building it once it has
+    /// been asked for `after` times. A candidate's own include set is built on its second
+    /// sighting: building one costs 0.49 CPU-s here and saves 0.10 per compile, so a set seen
+    /// once only costs.
+    func ready(compiler: String, flags: [String], header: String = "bits/stdc++.h", after: Int = 1) -> Bool {
         let key = Self.key(flags + (header == "bits/stdc++.h" ? [] : [header]))
+        if after > 1 {
+            let seen = sightings.withLock { counts in
+                counts[key, default: 0] += 1
+                return counts[key]!
+            }
+            if seen < after { return false }
+        }
         let start: Bool = variants.withLock { known in
             if known[key] != nil { return false }
             known[key] = false

@@ -15,6 +15,8 @@ struct PythonVerifier {
     let jail: Jail
     /// Where the driver and the pytest plugin are, as the jail sees them.
     let harnessDir: String
+    /// The driver's file in harnessDir (hf_driver.py, or its .pyc).
+    var driver = "hf_driver.py"
 
     func verify(_ sample: Sample, source: String, in scratch: Scratch) async -> Verdict {
         guard let python = toolchains.python else {
@@ -30,7 +32,7 @@ struct PythonVerifier {
         }
         let evidence = Evidence()
         let mode: String
-        let argv = [python.path, "-I", "-S", harnessDir + "/hf_driver.py"]
+        let argv = [python.path, "-I", "-S", harnessDir + "/" + driver]
         switch (sample.test, sample.testFramework) {
         case (nil, _): mode = configuration.runWithoutTests ? "run" : "import"
         case (_?, .asserts): mode = "tests"

@@ -18,6 +18,9 @@ public struct Toolchains: Sendable {
     public var pythonSitePaths: [String] = []
     /// Its prefix, base prefix and those sys.path folders: mounted read-only in the jail.
     public var pythonMountPaths: [String] = []
+    /// Given to gcc on every link: a faster linker than ld.bfd where the jail can run one
+    /// (linking a small C++ program: 0.058 CPU-s with ld.bfd, 0.021 with gold or lld).
+    public var linkFlags: [String] = []
     public var problems: [String] = []
 
     public static func discover(_ configuration: VerifierConfiguration) -> Toolchains {
@@ -27,6 +30,9 @@ public struct Toolchains: Sendable {
         found.cxx = tool(cxxName)
         if found.cc == nil { found.problems.append("\(ccName) not found on PATH: install it (Debian: apt-get install \(ccName == "gcc" ? "gcc" : "clang"))") }
         if found.cxx == nil { found.problems.append("\(cxxName) not found on PATH: install it (Debian: apt-get install \(ccName == "gcc" ? "g++" : "clang"))") }
+        if configuration.compiler == .gcc, let cc = found.cc {
+            found.linkFlags = fastLinker(cc: cc.path)
+        }
         if let candidate = locate(configuration.python) {
             if let probe = probePython(candidate) {
                 found.python = probe.tool
@@ -39,6 +45,25 @@ public struct Toolchains: Sendable {
             found.problems.append("\(configuration.python) not found on PATH: install Python 3 (Debian: apt-get install python3)")
         }
         return found
+    }
+
+    /// `-fuse-ld=` for the first of mold, lld and gold that lies where the jail sees it (its
+    /// PATH under /usr) and links a program here; none when only ld.bfd does.
+    static func fastLinker(cc: String) -> [String] {
+        let folder = FileManager.default.temporaryDirectory.path + "/halo-forge-ld-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else { return [] }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        guard (try? Data("int main(void) { return 0; }\n".utf8).write(to: URL(fileURLWithPath: folder + "/t.c"))) != nil else { return [] }
+        for name in ["mold", "lld", "gold"] where ["/usr/local/bin", "/usr/bin"].contains(where: {
+            FileManager.default.isExecutableFile(atPath: "\($0)/ld.\(name)")
+        }) {
+            let flag = "-fuse-ld=\(name)"
+            // The jail's PATH: gcc finds ld.<name> there, not in the caller's PATH.
+            if capture(cc, [flag, "-o", folder + "/t", folder + "/t.c"], environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"]) != nil {
+                return [flag]
+            }
+        }
+        return []
     }
 
     /// Prefixes the jail must expose so every tool can run.
@@ -120,8 +145,8 @@ public struct Toolchains: Sendable {
         return nil
     }
 
-    static func capture(_ executable: String, _ arguments: [String]) -> String? {
-        let result = Subprocess.runBlocking(executable, arguments, stderr: .discard)
+    static func capture(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> String? {
+        let result = Subprocess.runBlocking(executable, arguments, environment: environment, stderr: .discard)
         return result.status == 0 ? result.stdoutText : nil
     }
 }

@@ -232,7 +232,8 @@ import Testing
         let flags = ["-std=gnu++20", "-O0"]
         let gxx = try #require(Toolchains.tool("g++"))
         #expect(!pch.ready(compiler: gxx.path, flags: flags))
-        for _ in 0..<300 where !pch.ready(compiler: gxx.path, flags: flags) {
+        // Builds are one at a time process-wide: other suites' headers may come first.
+        for _ in 0..<900 where !pch.ready(compiler: gxx.path, flags: flags) {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(pch.ready(compiler: gxx.path, flags: flags))
