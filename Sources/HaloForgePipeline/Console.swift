@@ -2,6 +2,7 @@ internal import Dispatch
 public import Foundation
 public import HaloForgeCore
 public import HaloForgeEngine
+public import HaloForgeVerify
 
 /// A failure that ends a command with one line and a non-zero exit.
 public struct CommandError: Error, CustomStringConvertible {
@@ -197,5 +198,30 @@ final class OnceFlag: @unchecked Sendable {
         if claimed { return false }
         claimed = true
         return true
+    }
+}
+
+extension Verifier {
+    /// The verifier for `configuration` (with `choice`, `--verifier`, setting how prompts that do
+    /// not say are judged), saying loudly what protects the host; `quiet` keeps the usual notes.
+    public static func announced(_ configuration: VerifierConfiguration, choice: VerifierChoice? = nil, quiet: Bool) throws -> Verifier {
+        let verifier: Verifier
+        do {
+            var configuration = configuration
+            try choice?.apply(to: &configuration)
+            verifier = try Verifier(configuration: configuration)
+        } catch {
+            throw CommandError("\(error)")
+        }
+        for problem in verifier.toolchains.problems { Terminal.warn("warning: \(problem)") }
+        if verifier.jail.isolation == .fallback {
+            Terminal.warn("WARNING: sandbox running in FALLBACK mode — \(verifier.jail.featureSummary)")
+        } else if !quiet {
+            Terminal.note("sandbox: \(verifier.jail.featureSummary)")
+        }
+        if let remote = configuration.remote, !quiet {
+            Terminal.note("remote: C and C++ are verified on \(remote.host) (\(remote.kind.rawValue)) over ssh")
+        }
+        return verifier
     }
 }

@@ -197,3 +197,28 @@ public enum RAFTRun {
         print("run: \(store.folder) (samples: \(store.folder)/samples.jsonl)")
     }
 }
+
+/// A run folder opened for `raft train` or `benchmark full`: a resumed run keeps the settings it
+/// stored; a fresh run stores `fresh()` only once its tasks have read without error, so a bad
+/// file never poisons the folder.
+public struct OpenedRun {
+    public var store: RunStore
+    public var settings: RAFTConfiguration
+    public var tasks: TaskSet
+    public var choice: VerifierChoice?
+
+    /// `resuming`: the folder must already hold a run.
+    public init(folder: String, resuming: Bool = false, datasets: String?, fresh: () throws -> RAFTConfiguration) throws {
+        if resuming, !FileManager.default.fileExists(atPath: folder + "/run.sqlite") { throw CommandError("\(folder) holds no run to resume") }
+        store = try openRun(folder)
+        if resuming, try store.setting("config") == nil { throw CommandError("\(folder) holds no run to resume") }
+        var resolved: (tasks: TaskSet, choice: VerifierChoice?)?
+        settings = try runSettings(store) {
+            let settings = try fresh()
+            resolved = try resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: datasets)
+            return settings
+        }
+        let settings = settings
+        (tasks, choice) = try resolved ?? resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: datasets)
+    }
+}

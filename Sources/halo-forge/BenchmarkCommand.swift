@@ -1,10 +1,5 @@
 import ArgumentParser
-import Foundation
-import HaloForgeBench
-import HaloForgeCore
 import HaloForgeData
-import HaloForgeEngine
-import HaloForgeVerify
 
 struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,36 +46,12 @@ struct BenchmarkCommand: AsyncParsableCommand {
         func run() async throws {
             let source = taskOptions.prompts ?? dataset ?? DatasetName.humaneval.rawValue
             let (set, choice) = try resolveTasks(source, verifier: taskOptions.verifier, datasets: taskOptions.datasets)
-            var tasks = set.tasks
-            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
-            var texts: [String: [String]]
-            if let completions {
-                do { texts = try Benchmark.match(try Benchmark.readCompletions(completions), to: tasks, file: completions) {
-                    Terminal.note($0)
-                } } catch {
-                    throw CommandError("\(error)")
-                }
-            } else {
-                var p = SamplingParameters()
-                p.n = samples
-                p.temperature = temperature
-                p.maxNewTokens = maxNewTokens
-                let prompts = tasks.map { (id: $0.id, prompt: $0.prompt) }
-                let result = try await generatorOptions.setup.generate(prompts, p, model: model, adapter: adapter, threads: nil)
-                texts = Dictionary(grouping: result.samples, by: \.id).mapValues { $0.sorted { $0.sample < $1.sample }.map(\.completion) }
-                Terminal.note(String(format: "\rgenerated %d samples (%.0f tokens/s)", result.samples.count, result.tokensPerSecond))
-            }
-            let verifier = try options.makeVerifier(quiet: true, choice: choice)
-            let total = tasks.reduce(0) { $0 + (texts[$1.id]?.count ?? 0) }
-            let progress = VerifyProgress(total: total)
-            let summary = await Benchmark.score(
-                dataset: source, tasks: tasks, completions: texts, verifier: verifier, jobs: options.jobs, ks: parsedK,
-                progress: { progress.record($0) })
-            Terminal.clearLine()
-            print(summary.table)
-            if let output {
-                try Data((summary.json.serialized + "\n").utf8).write(to: URL(fileURLWithPath: output))
-            }
+            var from = BenchmarkRun.Completions()
+            (from.file, from.generator, from.model, from.adapter) = (completions, generatorOptions.setup, model, adapter)
+            (from.sampling.n, from.sampling.temperature, from.sampling.maxNewTokens) = (samples, temperature, maxNewTokens)
+            try await BenchmarkRun.run(
+                dataset: source, tasks: limit > 0 ? Array(set.tasks.prefix(limit)) : set.tasks, completions: from, ks: parsedK,
+                jobs: options.jobs, output: output) { try options.makeVerifier(quiet: true, choice: choice) }
         }
     }
 }

@@ -49,29 +49,24 @@ struct BenchmarkFull: AsyncParsableCommand {
         let flags = try flagOverrides()
         let output = output ?? file.output ?? defaultRunFolder("benchmark")
         if self.output == nil { Terminal.note("run folder: \(output)") }
-        let store = try openRun(output)
-        var resolved: (tasks: TaskSet, choice: VerifierChoice?)?
-        let raft = try runSettings(store) {
+        let run = try OpenedRun(folder: output, datasets: taskOptions.datasets) {
             var base = RAFTConfiguration()
             base.cycles = 2
-            let raft = try layeredSettings(base: base, file: file, flags: flags, source: config)
-            // Tasks are read before the settings are stored: a bad file must not poison the run folder.
-            resolved = try resolveTasks(raft.prompts ?? raft.dataset, verifier: raft.verifier, datasets: taskOptions.datasets)
-            return raft
+            return try layeredSettings(base: base, file: file, flags: flags, source: config)
         }
-        let (set, choice) = try resolved ?? resolveTasks(raft.prompts ?? raft.dataset, verifier: raft.verifier, datasets: taskOptions.datasets)
+        let (raft, set) = (run.settings, run.tasks)
         var (train, heldOut) = (set.train, set.heldOut)
         guard !train.isEmpty, !heldOut.isEmpty else {
             throw CommandError("\(set.source): \(train.count) training and \(heldOut.count) held-out tasks: both sides need at least one")
         }
         if limit > 0 { (train, heldOut) = (Array(train.prefix(limit)), Array(heldOut.prefix(limit))) }
         Terminal.note("\(set.source): \(train.count) training tasks, \(heldOut.count) held-out tasks")
-        let verifier = try options.applying(raft).makeVerifier(quiet: true, choice: choice)
+        let verifier = try options.applying(raft).makeVerifier(quiet: true, choice: run.choice)
         var settings = FullBenchmark.Settings(raft: raft)
         settings.evalSamples = evalSamples
         settings.jobs = options.jobs
         let rows = try await FullBenchmark.run(
-            settings, store: store, verifier: verifier, train: train, heldOut: heldOut,
+            settings, store: run.store, verifier: verifier, train: train, heldOut: heldOut,
             environment: environment(trackers: trackerOptions.trackers(settings: raft.reportTo), generatorOptions, distributedOptions))
         print(FullBenchmark.table(rows))
         if let verdict = FullBenchmark.verdict(rows) { print(verdict) }

@@ -63,25 +63,16 @@ struct RAFTCommand: AsyncParsableCommand {
             let flags = try flagOverrides()
             let folder = resume ?? output ?? file.output ?? defaultRunFolder("raft")
             if resume == nil, output == nil { Terminal.note("run folder: \(folder)") }
-            if resume != nil, !FileManager.default.fileExists(atPath: folder + "/run.sqlite") {
-                throw CommandError("\(folder) holds no run to resume")
+            let run = try OpenedRun(folder: folder, resuming: resume != nil, datasets: taskOptions.datasets) {
+                try layeredSettings(file: file, flags: flags, source: config)
             }
-            let store = try openRun(folder)
-            if resume != nil, try store.setting("config") == nil { throw CommandError("\(folder) holds no run to resume") }
-            // Tasks are read before the settings are stored: a bad run must not poison the run folder.
-            var resolved: (tasks: TaskSet, choice: VerifierChoice?)?
-            let settings = try runSettings(store) {
-                let settings = try layeredSettings(file: file, flags: flags, source: config)
-                resolved = try resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: taskOptions.datasets)
-                return settings
-            }
-            let (set, choice) = try resolved ?? resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: taskOptions.datasets)
+            let (settings, set) = (run.settings, run.tasks)
             // A prompt file is trained on whole; the demo's C tasks keep their held-out split for benchmarks.
             var tasks = settings.prompts == nil && settings.dataset == TaskResolver.builtinC ? set.train : set.tasks
             if limit > 0 { tasks = Array(tasks.prefix(limit)) }
-            let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: choice)
+            let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: run.choice)
             try await RAFTRun.train(
-                settings, store: store, tasks: tasks, verifier: verifier, jobs: options.jobs,
+                settings, store: run.store, tasks: tasks, verifier: verifier, jobs: options.jobs,
                 environment: environment(trackers: trackerOptions.trackers(settings: settings.reportTo), generatorOptions, distributedOptions))
         }
     }

@@ -104,22 +104,7 @@ struct VerifierOptions: ParsableArguments {
     /// Builds the verifier and says loudly what protects the host; `choice` (`--verifier`)
     /// sets how prompts that do not say are judged.
     func makeVerifier(quiet: Bool = false, choice: VerifierChoice? = nil) throws -> Verifier {
-        let verifier: Verifier
-        do {
-            var configuration = configuration
-            try choice?.apply(to: &configuration)
-            verifier = try Verifier(configuration: configuration)
-        } catch {
-            throw CommandError("\(error)")
-        }
-        for problem in verifier.toolchains.problems { Terminal.warn("warning: \(problem)") }
-        if verifier.jail.isolation == .fallback {
-            Terminal.warn("WARNING: sandbox running in FALLBACK mode — \(verifier.jail.featureSummary)")
-        } else if !quiet {
-            Terminal.note("sandbox: \(verifier.jail.featureSummary)")
-        }
-        if let remote, !quiet { Terminal.note("remote: C and C++ are verified on \(remote) (\(remoteKind.rawValue)) over ssh") }
-        return verifier
+        try Verifier.announced(configuration, choice: choice, quiet: quiet)
     }
 }
 
