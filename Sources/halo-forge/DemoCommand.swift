@@ -23,11 +23,13 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let folder = output ?? (tiny ? "runs/demo-tiny" : "runs/demo-smollm2")
-        let store = try openRun(folder)
         var flags = RAFTOverrides()
         (flags.cycles, flags.threads, flags.reportTo) = (cycles, threads, trackerOptions.overrides)
+        // A bad --set stops here, before the run folder exists.
+        flags = flags.merging(try settingOptions.overrides())
+        let store = try openRun(folder)
         let recipe = Demo.settings(tiny: tiny, folder: folder)
-        let raft = try runSettings(store) { try layeredSettings(base: recipe, file: RAFTOverrides(), flags: flags.merging(try settingOptions.overrides()), source: nil) }
+        let raft = try runSettings(store) { try layeredSettings(base: recipe, file: RAFTOverrides(), flags: flags, source: nil) }
         var options = options
         options.defaultTimeout = 3  // the built-in tasks' tests finish in milliseconds; endless loops are common
         try await Demo.run(
