@@ -46,7 +46,15 @@ let package = Package(
         ),
         .target(
             name: "HaloForgeBench",
-            dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData", "HaloForgeRAFT", "HaloForgeRender"],
+            dependencies: ["HaloForgeCore", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData", "HaloForgeRender"],
+            swiftSettings: strictSettings
+        ),
+        // Whole runs that join RAFT and benchmarks (`benchmark full`, the demo, the self-test) and
+        // the run plumbing the commands share: the one layer above both RAFT and Bench.
+        .target(
+            name: "HaloForgePipeline",
+            dependencies: ["HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeData", "HaloForgeRAFT", "HaloForgeBench"],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -65,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "halo-forge",
             dependencies: [
-                "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine", "HaloForgeBench", "HaloForgeRAFT",
+                "HaloForgeCore", "HaloForgeSandbox", "HaloForgeVerify", "HaloForgeData", "HaloForgeEngine", "HaloForgeBench", "HaloForgeRAFT", "HaloForgePipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "HaloForgeServer",
                 "HaloForgeDashboard",
@@ -83,5 +91,8 @@ let package = Package(
         .testTarget(
             name: "HaloForgeBenchTests",
             dependencies: ["HaloForgeBench", "HaloForgeData", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeRAFT"]),
+        .testTarget(
+            name: "HaloForgePipelineTests",
+            dependencies: ["HaloForgePipeline", "HaloForgeBench", "HaloForgeData", "HaloForgeVerify", "HaloForgeEngine", "HaloForgeRAFT", "HaloForgeCore"]),
     ]
 )

@@ -50,3 +50,12 @@ if [ -x /usr/bin/python3 ] && ! /usr/bin/python3 -c 'import ensurepip, venv' >/d
 # newuidmap/newgidmap: each run of an ordinary user with an /etc/subuid range gets its own uid.
 { command -v newuidmap >/dev/null 2>&1 && command -v newgidmap >/dev/null 2>&1; } || want+=(uidmap)
 if [ ${#want[@]} -gt 0 ]; then apt_install "${want[@]}"; fi
+
+# --- ruff: the Python linter of scripts/lint.sh (one static binary from PyPI, ~12 MB) ------
+# Installed beside halo-forge's caches, not into the system Python or the worker's venv.
+ruff_home="${XDG_CACHE_HOME:-$HOME/.cache}/halo-forge/ruff"
+if ! command -v ruff >/dev/null 2>&1 && [ ! -x "$ruff_home/bin/ruff" ]; then
+    echo "install-test-deps: installing ruff into $ruff_home" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --target "$ruff_home" "ruff>=0.6" \
+        || echo "install-test-deps: could not install ruff (no network?); scripts/lint.sh says so" >&2
+fi

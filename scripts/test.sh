@@ -2,7 +2,8 @@
 # Runs every test: the Swift package (sandbox, verifiers, attacks, model engine), the
 # verifier's Python harness and the model worker's Python tests.
 #
-#   scripts/test.sh          everything (installs MinGW, wine, sshd, Chromium, … first; CI runs this)
+#   scripts/test.sh          everything (installs MinGW, wine, sshd, Chromium, ruff, … first; CI runs
+#                            this), with the linters (scripts/lint.sh) first
 #   scripts/test.sh --fast   the tier a contributor runs before each commit: no apt-get, no
 #                            network, no model worker; the compilers, Python and the jail only
 set -euo pipefail
@@ -11,6 +12,8 @@ if [ "${1:-}" = "--fast" ]; then
     # Suites left to the full run: the model worker and whole runs through it, Windows (MinGW,
     # wine), SSH, the browser, other users' uids, and the full-dataset replays.
     slow="EngineTests|WorkerLifecycleTests|SFTCommandTests|RAFTResumeTests|PromptsRAFTTests|FullBenchmarkTests|DocumentedCommandTests|SelfTestLevelTests|ServeTests|Dashboard|MinGWTests|RemoteSSHTests|RootlessJailTests|UIDLeaseTests|DatasetAcceptanceTests|ShippedDatasetCommandTests|DataPrepareTests"
+    # Lint mode only; ruff is checked when installed (scripts/install-test-deps.sh installs it).
+    scripts/lint.sh
     swift build --build-tests
     swift test --skip-build --skip "$slow"
     if python3 -m pytest --version >/dev/null 2>&1; then
@@ -21,6 +24,8 @@ if [ "${1:-}" = "--fast" ]; then
     exit 0
 fi
 scripts/install-test-deps.sh
+# swift-format's rules and ruff, in lint mode: nothing is rewritten.
+scripts/lint.sh --require-ruff
 swift build --build-tests
 # The worker's environment (torch, transformers, peft), created by halo-forge itself, with the
 # experiment trackers that --report-to's tests read back (about 250 MB, 30 s).

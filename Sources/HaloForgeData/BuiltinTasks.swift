@@ -1,3 +1,4 @@
+internal import Foundation
 internal import HaloForgeCore
 
 /// Small, real C programming tasks that ship with halo-forge: families of functions
@@ -20,6 +21,41 @@ public enum BuiltinTasks {
     /// Training tasks, then held-out tasks.
     public static var all: [BenchmarkTask] { train() + heldOut() }
 
+    /// Each task's reference solution by function name, read once from
+    /// `Resources/builtin-c-references.c`, where they read (and diff) as C.
+    static let references: [String: String] = {
+        let name = "builtin-c-references.c"
+        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources")
+            ?? Bundle.module.url(forResource: name, withExtension: nil),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else {
+            preconditionFailure("\(name) is missing from the halo-forge build: rebuild or reinstall halo-forge")
+        }
+        return parseReferences(text)
+    }()
+
+    /// `//@ task: FAMILY/NAME` lines, each followed by its function up to the next such line;
+    /// the comment lines before the first are the file's header.
+    static func parseReferences(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        var current: (name: String, lines: [Substring])?
+        func finish() {
+            guard var entry = current else { return }
+            while entry.lines.last?.isEmpty == true { entry.lines.removeLast() }
+            out[entry.name] = entry.lines.joined(separator: "\n") + "\n"
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("//@ task: ") {
+                finish()
+                current = (String(line.dropFirst("//@ task: ".count).split(separator: "/").last ?? ""), [])
+            } else {
+                current?.lines.append(line)
+            }
+        }
+        finish()
+        return out
+    }
+
     static func tasks(heldOut: Bool) -> [BenchmarkTask] {
         families().flatMap { family in
             family.specs.filter { $0.heldOut == heldOut }.map { $0.task(family: family.name) }
@@ -41,18 +77,14 @@ struct BuiltinSpec {
     var harnessIncludes: [String]
     /// Harness statements, one assert each.
     var checks: [String]
-    /// The reference body: statements inside the braces.
-    var body: String
     var heldOut: Bool
 
     var prompt: String {
         "Write a C function `\(signature)` that \(summary). Reply with the complete C code of the function."
     }
 
-    var reference: String {
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "    " + $0 }
-        return "\(signature) {\n" + lines.joined(separator: "\n") + "\n}\n"
-    }
+    /// The reference solution, from `Resources/builtin-c-references.c`.
+    var reference: String { BuiltinTasks.references[name] ?? "" }
 
     var test: String {
         var text = "#include <assert.h>\n"
@@ -80,93 +112,93 @@ struct BuiltinFamily {
 extension BuiltinTasks {
     /// `int name(int n)` checked on `inputs` against `model`.
     static func intToInt(
-        _ name: String, _ summary: String, inputs: [Int], heldOut: Bool = false, model: (Int) -> Int, c body: String
+        _ name: String, _ summary: String, inputs: [Int], heldOut: Bool = false, model: (Int) -> Int
     ) -> BuiltinSpec {
         BuiltinSpec(
             name: name, signature: "int \(name)(int n)", summary: summary, harnessIncludes: [],
-            checks: inputs.map { "assert(\(name)(\($0)) == \(model($0)));" }, body: body, heldOut: heldOut)
+            checks: inputs.map { "assert(\(name)(\($0)) == \(model($0)));" }, heldOut: heldOut)
     }
 
     /// `int name(int n)` returning 1 or 0, checked with `assert(f(x))` / `assert(!f(x))`.
     static func intPredicate(
-        _ name: String, _ summary: String, inputs: [Int], heldOut: Bool = false, model: (Int) -> Bool, c body: String
+        _ name: String, _ summary: String, inputs: [Int], heldOut: Bool = false, model: (Int) -> Bool
     ) -> BuiltinSpec {
         BuiltinSpec(
             name: name, signature: "int \(name)(int n)", summary: summary, harnessIncludes: [],
-            checks: inputs.map { "assert(\(model($0) ? "" : "!")\(name)(\($0)));" }, body: body, heldOut: heldOut)
+            checks: inputs.map { "assert(\(model($0) ? "" : "!")\(name)(\($0)));" }, heldOut: heldOut)
     }
 
     /// `int name(int a, int b)` (parameter names as given) checked on pairs.
     static func twoInts(
         _ name: String, params: (String, String) = ("a", "b"), _ summary: String, inputs: [(Int, Int)], heldOut: Bool = false,
-        model: (Int, Int) -> Int, c body: String
+        model: (Int, Int) -> Int
     ) -> BuiltinSpec {
         BuiltinSpec(
             name: name, signature: "int \(name)(int \(params.0), int \(params.1))", summary: summary, harnessIncludes: [],
-            checks: inputs.map { "assert(\(name)(\($0.0), \($0.1)) == \(model($0.0, $0.1)));" }, body: body, heldOut: heldOut)
+            checks: inputs.map { "assert(\(name)(\($0.0), \($0.1)) == \(model($0.0, $0.1)));" }, heldOut: heldOut)
     }
 
     /// `int name(const int *a, int n)` checked on arrays.
     static func arrayToInt(
-        _ name: String, _ summary: String, arrays: [[Int]], heldOut: Bool = false, model: ([Int]) -> Int, c body: String
+        _ name: String, _ summary: String, arrays: [[Int]], heldOut: Bool = false, model: ([Int]) -> Int
     ) -> BuiltinSpec {
         BuiltinSpec(
             name: name, signature: "int \(name)(const int *a, int n)", summary: summary, harnessIncludes: [],
             checks: arrays.map { "{ const int a[] = {\(cList($0))}; assert(\(name)(a, \($0.count)) == \(model($0))); }" },
-            body: body, heldOut: heldOut)
+            heldOut: heldOut)
     }
 
     /// `int name(const int *a, int n)` returning 1 or 0.
     static func arrayPredicate(
-        _ name: String, _ summary: String, arrays: [[Int]], heldOut: Bool = false, model: ([Int]) -> Bool, c body: String
+        _ name: String, _ summary: String, arrays: [[Int]], heldOut: Bool = false, model: ([Int]) -> Bool
     ) -> BuiltinSpec {
         BuiltinSpec(
             name: name, signature: "int \(name)(const int *a, int n)", summary: summary, harnessIncludes: [],
             checks: arrays.map { "{ const int a[] = {\(cList($0))}; assert(\(model($0) ? "" : "!")\(name)(a, \($0.count))); }" },
-            body: body, heldOut: heldOut)
+            heldOut: heldOut)
     }
 
     /// `void name(int *a, int n)` changing the array in place.
     static func arrayInPlace(
-        _ name: String, _ summary: String, arrays: [[Int]], heldOut: Bool = false, model: ([Int]) -> [Int], c body: String
+        _ name: String, _ summary: String, arrays: [[Int]], heldOut: Bool = false, model: ([Int]) -> [Int]
     ) -> BuiltinSpec {
         BuiltinSpec(
             name: name, signature: "void \(name)(int *a, int n)", summary: summary, harnessIncludes: ["string.h"],
             checks: arrays.map {
                 "{ int a[] = {\(cList($0))}; const int want[] = {\(cList(model($0)))}; \(name)(a, \($0.count)); "
                     + "assert(memcmp(a, want, sizeof want) == 0); }"
-            }, body: body, heldOut: heldOut)
+            }, heldOut: heldOut)
     }
 
     /// `int name(const char *s)` checked on strings.
     static func stringToInt(
-        _ name: String, _ summary: String, strings: [String], heldOut: Bool = false, model: ([UInt8]) -> Int, c body: String
+        _ name: String, _ summary: String, strings: [String], heldOut: Bool = false, model: ([UInt8]) -> Int
     ) -> BuiltinSpec {
         BuiltinSpec(
             name: name, signature: "int \(name)(const char *s)", summary: summary, harnessIncludes: [],
-            checks: strings.map { "assert(\(name)(\(cString($0))) == \(model(Array($0.utf8))));" }, body: body, heldOut: heldOut)
+            checks: strings.map { "assert(\(name)(\(cString($0))) == \(model(Array($0.utf8))));" }, heldOut: heldOut)
     }
 
     /// `int name(const char *s)` returning 1 or 0.
     static func stringPredicate(
-        _ name: String, _ summary: String, strings: [String], heldOut: Bool = false, model: ([UInt8]) -> Bool, c body: String
+        _ name: String, _ summary: String, strings: [String], heldOut: Bool = false, model: ([UInt8]) -> Bool
     ) -> BuiltinSpec {
         BuiltinSpec(
             name: name, signature: "int \(name)(const char *s)", summary: summary, harnessIncludes: [],
-            checks: strings.map { "assert(\(model(Array($0.utf8)) ? "" : "!")\(name)(\(cString($0))));" }, body: body,
+            checks: strings.map { "assert(\(model(Array($0.utf8)) ? "" : "!")\(name)(\(cString($0))));" },
             heldOut: heldOut)
     }
 
     /// `void name(char *s)` changing the string in place.
     static func stringInPlace(
-        _ name: String, _ summary: String, strings: [String], heldOut: Bool = false, model: ([UInt8]) -> [UInt8], c body: String
+        _ name: String, _ summary: String, strings: [String], heldOut: Bool = false, model: ([UInt8]) -> [UInt8]
     ) -> BuiltinSpec {
         BuiltinSpec(
             name: name, signature: "void \(name)(char *s)", summary: summary, harnessIncludes: ["string.h"],
             checks: strings.map {
                 let want = String(decoding: model(Array($0.utf8)), as: UTF8.self)
                 return "{ char s[] = \(cString($0)); \(name)(s); assert(strcmp(s, \(cString(want))) == 0); }"
-            }, body: body, heldOut: heldOut)
+            }, heldOut: heldOut)
     }
 
     static func cList(_ values: [Int]) -> String { values.map(String.init).joined(separator: ", ") }
@@ -236,24 +268,19 @@ extension BuiltinTasks {
         func sum(_ n: Int, _ term: (Int) -> Int, where keep: (Int) -> Bool = { _ in true }) -> Int {
             n < 1 ? 0 : (1...n).filter(keep).map(term).reduce(0, +)
         }
-        func loop(_ term: String, when condition: String? = nil) -> String {
-            let add = condition.map { "if (\($0)) s += \(term);" } ?? "s += \(term);"
-            return "int s = 0;\nfor (int i = 1; i <= n; i++)\n    \(add)\nreturn s;"
-        }
         return BuiltinFamily(name: "series", specs: [
             intToInt("sum_to_n", "returns 1 + 2 + ... + n (0 when n is 0; n >= 0)", inputs: inputs,
-                     model: { sum($0, { $0 }) }, c: loop("i")),
+                     model: { sum($0, { $0 }) }),
             intToInt("sum_squares", "returns 1*1 + 2*2 + ... + n*n (0 when n is 0; n >= 0)", inputs: inputs,
-                     model: { sum($0, { $0 * $0 }) }, c: loop("i * i")),
+                     model: { sum($0, { $0 * $0 }) }),
             intToInt("sum_odd_upto", "returns the sum of the odd numbers from 1 to n (n >= 0)", inputs: inputs,
-                     model: { sum($0, { $0 }, where: { $0 % 2 == 1 }) }, c: loop("i", when: "i % 2 == 1")),
+                     model: { sum($0, { $0 }, where: { $0 % 2 == 1 }) }),
             intToInt("sum_multiples_of_3", "returns the sum of the numbers from 1 to n that are divisible by 3 (n >= 0)",
-                     inputs: inputs, model: { sum($0, { $0 }, where: { $0 % 3 == 0 }) }, c: loop("i", when: "i % 3 == 0")),
+                     inputs: inputs, model: { sum($0, { $0 }, where: { $0 % 3 == 0 }) }),
             intToInt("sum_cubes", "returns 1*1*1 + 2*2*2 + ... + n*n*n (0 when n is 0; n >= 0)", inputs: inputs, heldOut: true,
-                     model: { sum($0, { $0 * $0 * $0 }) }, c: loop("i * i * i")),
+                     model: { sum($0, { $0 * $0 * $0 }) }),
             intToInt("sum_multiples_of_7", "returns the sum of the numbers from 1 to n that are divisible by 7 (n >= 0)",
-                     inputs: inputs, heldOut: true, model: { sum($0, { $0 }, where: { $0 % 7 == 0 }) },
-                     c: loop("i", when: "i % 7 == 0")),
+                     inputs: inputs, heldOut: true, model: { sum($0, { $0 }, where: { $0 % 7 == 0 }) }),
         ])
     }
 
@@ -261,23 +288,17 @@ extension BuiltinTasks {
         let inputs = [0, 7, 38, 907, 2468, 777170]
         return BuiltinFamily(name: "digits", specs: [
             intToInt("digit_sum", "returns the sum of the decimal digits of n (n >= 0)", inputs: inputs,
-                     model: { digits($0).reduce(0, +) },
-                     c: "int s = 0;\nwhile (n > 0) {\n    s += n % 10;\n    n /= 10;\n}\nreturn s;"),
+                     model: { digits($0).reduce(0, +) }),
             intToInt("digit_count", "returns the number of decimal digits of n (n >= 0; 0 has one digit)", inputs: inputs,
-                     model: { digits($0).count },
-                     c: "int count = 1;\nwhile (n >= 10) {\n    count++;\n    n /= 10;\n}\nreturn count;"),
+                     model: { digits($0).count }),
             intToInt("count_sevens", "returns how many of the decimal digits of n are 7 (n >= 0)", inputs: inputs,
-                     model: { digits($0).filter { $0 == 7 }.count },
-                     c: "int count = 0;\nwhile (n > 0) {\n    if (n % 10 == 7) count++;\n    n /= 10;\n}\nreturn count;"),
+                     model: { digits($0).filter { $0 == 7 }.count }),
             intToInt("largest_digit", "returns the largest decimal digit of n (n >= 0)", inputs: inputs,
-                     model: { digits($0).max()! },
-                     c: "int best = 0;\ndo {\n    if (n % 10 > best) best = n % 10;\n    n /= 10;\n} while (n > 0);\nreturn best;"),
+                     model: { digits($0).max()! }),
             intToInt("digit_product", "returns the product of the decimal digits of n (n >= 0)", inputs: inputs, heldOut: true,
-                     model: { digits($0).reduce(1, *) },
-                     c: "int p = 1;\ndo {\n    p *= n % 10;\n    n /= 10;\n} while (n > 0);\nreturn p;"),
+                     model: { digits($0).reduce(1, *) }),
             intToInt("reverse_digits", "returns the number written with the decimal digits of n in reverse order (n >= 0; 120 gives 21)",
-                     inputs: inputs, heldOut: true, model: { digits($0).reduce(0) { $0 * 10 + $1 } },
-                     c: "int r = 0;\nwhile (n > 0) {\n    r = r * 10 + n % 10;\n    n /= 10;\n}\nreturn r;"),
+                     inputs: inputs, heldOut: true, model: { digits($0).reduce(0) { $0 * 10 + $1 } }),
         ])
     }
 
@@ -295,93 +316,73 @@ extension BuiltinTasks {
         }
         return BuiltinFamily(name: "numtheory", specs: [
             intToInt("factorial", "returns n! (0 <= n <= 12)", inputs: [0, 1, 5, 7, 10, 12],
-                     model: { $0 < 1 ? 1 : (1...$0).reduce(1, *) },
-                     c: "int f = 1;\nfor (int i = 2; i <= n; i++)\n    f *= i;\nreturn f;"),
+                     model: { $0 < 1 ? 1 : (1...$0).reduce(1, *) }),
             intPredicate("is_prime", "returns 1 if n is a prime number and 0 otherwise (n >= 0)", inputs: [1, 2, 9, 17, 91, 97],
-                         model: { n in n >= 2 && (2..<n).allSatisfy { n % $0 != 0 } },
-                         c: "if (n < 2) return 0;\nfor (int d = 2; d * d <= n; d++)\n    if (n % d == 0) return 0;\nreturn 1;"),
+                         model: { n in n >= 2 && (2..<n).allSatisfy { n % $0 != 0 } }),
             intToInt("count_divisors", "returns the number of positive divisors of n (n >= 1)", inputs: [1, 6, 12, 17, 36, 100],
-                     model: { divisors($0).count },
-                     c: "int count = 0;\nfor (int d = 1; d <= n; d++)\n    if (n % d == 0) count++;\nreturn count;"),
+                     model: { divisors($0).count }),
             intToInt("fibonacci", "returns the n-th Fibonacci number, where fibonacci(0) = 0 and fibonacci(1) = 1 (0 <= n <= 40)",
-                     inputs: [0, 1, 2, 10, 20, 30], model: fib,
-                     c: "int a = 0, b = 1;\nfor (int i = 0; i < n; i++) {\n    int t = a + b;\n    a = b;\n    b = t;\n}\nreturn a;"),
+                     inputs: [0, 1, 2, 10, 20, 30], model: fib),
             intToInt("sum_divisors", "returns the sum of all positive divisors of n, n itself included (n >= 1)",
-                     inputs: [1, 6, 12, 17, 28, 100], heldOut: true, model: { divisors($0).reduce(0, +) },
-                     c: "int s = 0;\nfor (int d = 1; d <= n; d++)\n    if (n % d == 0) s += d;\nreturn s;"),
+                     inputs: [1, 6, 12, 17, 28, 100], heldOut: true, model: { divisors($0).reduce(0, +) }),
             intToInt("tribonacci", "returns t(n), where t(0) = 0, t(1) = 1, t(2) = 1 and t(n) = t(n-1) + t(n-2) + t(n-3) (0 <= n <= 30)",
-                     inputs: [0, 1, 2, 3, 10, 25], heldOut: true, model: trib,
-                     c: "int a = 0, b = 1, c = 1;\nfor (int i = 0; i < n; i++) {\n    int t = a + b + c;\n    a = b;\n    b = c;\n    c = t;\n}\nreturn a;"),
+                     inputs: [0, 1, 2, 3, 10, 25], heldOut: true, model: trib),
         ])
     }
 
     static func twoNumbers() -> BuiltinFamily {
         let powers = [(2, 10), (3, 0), (7, 13), (123, 45), (999, 999), (0, 5)]
-        func powerModBody(_ m: Int) -> String {
-            "long long result = 1 % \(m), b = base % \(m);\nwhile (e > 0) {\n    if (e & 1) result = result * b % \(m);\n"
-                + "    b = b * b % \(m);\n    e >>= 1;\n}\nreturn (int)result;"
-        }
         return BuiltinFamily(name: "numpair", specs: [
             twoInts("gcd", "returns the greatest common divisor of a and b (a, b >= 0, not both 0)",
-                    inputs: [(12, 18), (17, 5), (0, 9), (100, 75), (7, 7), (270, 192)], model: gcd,
-                    c: "while (b != 0) {\n    int t = a % b;\n    a = b;\n    b = t;\n}\nreturn a;"),
+                    inputs: [(12, 18), (17, 5), (0, 9), (100, 75), (7, 7), (270, 192)], model: gcd),
             twoInts("power_mod_1000", params: ("base", "e"), "returns base raised to the power e, modulo 1000 (base >= 0, e >= 0)",
-                    inputs: powers, model: { powerMod($0, $1, 1000) }, c: powerModBody(1000)),
+                    inputs: powers, model: { powerMod($0, $1, 1000) }),
             twoInts("binomial", params: ("n", "k"), "returns the binomial coefficient C(n, k) (0 <= k <= n <= 20)",
                     inputs: [(5, 2), (10, 0), (10, 10), (20, 10), (7, 3), (16, 5)],
-                    model: { n, k in (0..<k).reduce(1) { $0 * (n - $1) / ($1 + 1) } },
-                    c: "long long r = 1;\nfor (int i = 0; i < k; i++)\n    r = r * (n - i) / (i + 1);\nreturn (int)r;"),
+                    model: { n, k in (0..<k).reduce(1) { $0 * (n - $1) / ($1 + 1) } }),
             twoInts("int_power", "returns a raised to the power b (b >= 0; the result fits in an int)",
                     inputs: [(2, 10), (3, 0), (-2, 3), (5, 5), (10, 6), (1, 100)],
-                    model: { a, b in (0..<b).reduce(1) { r, _ in r * a } },
-                    c: "int r = 1;\nfor (int i = 0; i < b; i++)\n    r *= a;\nreturn r;"),
+                    model: { a, b in (0..<b).reduce(1) { r, _ in r * a } }),
             twoInts("lcm", "returns the least common multiple of a and b (a, b >= 1)",
-                    inputs: [(4, 6), (5, 7), (1, 9), (12, 18), (21, 6), (8, 8)], heldOut: true, model: { $0 / gcd($0, $1) * $1 },
-                    c: "int x = a, y = b;\nwhile (y != 0) {\n    int t = x % y;\n    x = y;\n    y = t;\n}\nreturn a / x * b;"),
+                    inputs: [(4, 6), (5, 7), (1, 9), (12, 18), (21, 6), (8, 8)], heldOut: true, model: { $0 / gcd($0, $1) * $1 }),
             twoInts("power_mod_97", params: ("base", "e"), "returns base raised to the power e, modulo 97 (base >= 0, e >= 0)",
-                    inputs: powers, heldOut: true, model: { powerMod($0, $1, 97) }, c: powerModBody(97)),
+                    inputs: powers, heldOut: true, model: { powerMod($0, $1, 97) }),
         ])
     }
 
     static func bases() -> BuiltinFamily {
         let inputs = [0, 1, 7, 8, 255, 1000]
-        func sumBody(_ base: Int) -> String { "int s = 0;\nwhile (n > 0) {\n    s += n % \(base);\n    n /= \(base);\n}\nreturn s;" }
-        func countBody(_ base: Int) -> String { "int count = 1;\nwhile (n >= \(base)) {\n    count++;\n    n /= \(base);\n}\nreturn count;" }
         return BuiltinFamily(name: "bases", specs: [
             intToInt("count_one_bits", "returns the number of 1 bits in the binary representation of n (n >= 0)", inputs: inputs,
-                     model: { digits($0, base: 2).reduce(0, +) }, c: sumBody(2)),
+                     model: { digits($0, base: 2).reduce(0, +) }),
             intToInt("binary_digit_count", "returns the number of digits of n written in binary (n >= 0; 0 has one digit)",
-                     inputs: inputs, model: { digits($0, base: 2).count }, c: countBody(2)),
+                     inputs: inputs, model: { digits($0, base: 2).count }),
             intToInt("octal_digit_sum", "returns the sum of the digits of n written in base 8 (n >= 0)", inputs: inputs,
-                     model: { digits($0, base: 8).reduce(0, +) }, c: sumBody(8)),
+                     model: { digits($0, base: 8).reduce(0, +) }),
             intToInt("hex_digit_count", "returns the number of digits of n written in base 16 (n >= 0; 0 has one digit)",
-                     inputs: inputs, model: { digits($0, base: 16).count }, c: countBody(16)),
+                     inputs: inputs, model: { digits($0, base: 16).count }),
             intToInt("ternary_digit_sum", "returns the sum of the digits of n written in base 3 (n >= 0)", inputs: inputs,
-                     heldOut: true, model: { digits($0, base: 3).reduce(0, +) }, c: sumBody(3)),
+                     heldOut: true, model: { digits($0, base: 3).reduce(0, +) }),
             intToInt("base5_digit_count", "returns the number of digits of n written in base 5 (n >= 0; 0 has one digit)",
-                     inputs: inputs, heldOut: true, model: { digits($0, base: 5).count }, c: countBody(5)),
+                     inputs: inputs, heldOut: true, model: { digits($0, base: 5).count }),
         ])
     }
 
     static func arrayStats() -> BuiltinFamily {
         let arrays = [[3, 12, -4, 25, 10], [7], [-8, -3, -15], [11, 11, 0, 42, 9, 10, 64], [2, 4, 6, 8], [-1, 20, -30, 5]]
-        func count(_ condition: String) -> String {
-            "int count = 0;\nfor (int i = 0; i < n; i++)\n    if (\(condition)) count++;\nreturn count;"
-        }
         return BuiltinFamily(name: "array_stats", specs: [
             arrayToInt("array_sum", "returns the sum of the n elements of a (n >= 1)", arrays: arrays,
-                       model: { $0.reduce(0, +) }, c: "int s = 0;\nfor (int i = 0; i < n; i++)\n    s += a[i];\nreturn s;"),
+                       model: { $0.reduce(0, +) }),
             arrayToInt("array_max", "returns the largest of the n elements of a (n >= 1)", arrays: arrays,
-                       model: { $0.max()! }, c: "int best = a[0];\nfor (int i = 1; i < n; i++)\n    if (a[i] > best) best = a[i];\nreturn best;"),
+                       model: { $0.max()! }),
             arrayToInt("count_above_10", "returns how many of the n elements of a are greater than 10", arrays: arrays,
-                       model: { $0.filter { $0 > 10 }.count }, c: count("a[i] > 10")),
+                       model: { $0.filter { $0 > 10 }.count }),
             arrayToInt("count_even", "returns how many of the n elements of a are even", arrays: arrays,
-                       model: { $0.filter { $0 % 2 == 0 }.count }, c: count("a[i] % 2 == 0")),
+                       model: { $0.filter { $0 % 2 == 0 }.count }),
             arrayToInt("array_min", "returns the smallest of the n elements of a (n >= 1)", arrays: arrays, heldOut: true,
-                       model: { $0.min()! }, c: "int best = a[0];\nfor (int i = 1; i < n; i++)\n    if (a[i] < best) best = a[i];\nreturn best;"),
+                       model: { $0.min()! }),
             arrayToInt("sum_of_negatives", "returns the sum of the negative elements among the n elements of a (0 if there are none)",
-                       arrays: arrays, heldOut: true, model: { $0.filter { $0 < 0 }.reduce(0, +) },
-                       c: "int s = 0;\nfor (int i = 0; i < n; i++)\n    if (a[i] < 0) s += a[i];\nreturn s;"),
+                       arrays: arrays, heldOut: true, model: { $0.filter { $0 < 0 }.reduce(0, +) }),
         ])
     }
 
@@ -389,93 +390,75 @@ extension BuiltinTasks {
         let arrays = [[3, 0, -4, 25, 0], [7], [-8, -3, -15], [11, 64, 0, 42, 9, 0, 64], [2, 4, 6, 8], [5, 9, 1, -2]]
         func first(_ keep: @escaping (Int) -> Bool) -> ([Int]) -> Int { { $0.firstIndex(where: keep) ?? -1 } }
         func last(_ keep: @escaping (Int) -> Bool) -> ([Int]) -> Int { { $0.lastIndex(where: keep) ?? -1 } }
-        let firstBody = { (condition: String) in "for (int i = 0; i < n; i++)\n    if (\(condition)) return i;\nreturn -1;" }
-        let lastBody = { (condition: String) in "for (int i = n - 1; i >= 0; i--)\n    if (\(condition)) return i;\nreturn -1;" }
         return BuiltinFamily(name: "array_search", specs: [
             arrayToInt("index_of_max", "returns the index of the largest of the n elements of a, the first one if it occurs more than once (n >= 1)",
-                       arrays: arrays, model: { a in a.firstIndex(of: a.max()!)! },
-                       c: "int best = 0;\nfor (int i = 1; i < n; i++)\n    if (a[i] > a[best]) best = i;\nreturn best;"),
+                       arrays: arrays, model: { a in a.firstIndex(of: a.max()!)! }),
             arrayToInt("index_of_first_negative", "returns the index of the first negative element among the n elements of a, or -1 if there is none",
-                       arrays: arrays, model: first { $0 < 0 }, c: firstBody("a[i] < 0")),
+                       arrays: arrays, model: first { $0 < 0 }),
             arrayToInt("index_of_first_even", "returns the index of the first even element among the n elements of a, or -1 if there is none",
-                       arrays: arrays, model: first { $0 % 2 == 0 }, c: firstBody("a[i] % 2 == 0")),
+                       arrays: arrays, model: first { $0 % 2 == 0 }),
             arrayToInt("index_of_last_zero", "returns the index of the last element equal to 0 among the n elements of a, or -1 if there is none",
-                       arrays: arrays, model: last { $0 == 0 }, c: lastBody("a[i] == 0")),
+                       arrays: arrays, model: last { $0 == 0 }),
             arrayToInt("index_of_min", "returns the index of the smallest of the n elements of a, the first one if it occurs more than once (n >= 1)",
-                       arrays: arrays, heldOut: true, model: { a in a.firstIndex(of: a.min()!)! },
-                       c: "int best = 0;\nfor (int i = 1; i < n; i++)\n    if (a[i] < a[best]) best = i;\nreturn best;"),
+                       arrays: arrays, heldOut: true, model: { a in a.firstIndex(of: a.min()!)! }),
             arrayToInt("index_of_last_negative", "returns the index of the last negative element among the n elements of a, or -1 if there is none",
-                       arrays: arrays, heldOut: true, model: last { $0 < 0 }, c: lastBody("a[i] < 0")),
+                       arrays: arrays, heldOut: true, model: last { $0 < 0 }),
         ])
     }
 
     static func arrayChecks() -> BuiltinFamily {
         let arrays = [[1, 2, 2, 5], [1, 3, 7, 9], [9, 4, 4, 1], [5], [-2, 4, 6], [8, 6, 4, 2]]
         func adjacent(_ keep: @escaping (Int, Int) -> Bool) -> ([Int]) -> Bool { { a in zip(a, a.dropFirst()).allSatisfy(keep) } }
-        let adjacentBody = { (bad: String) in "for (int i = 1; i < n; i++)\n    if (\(bad)) return 0;\nreturn 1;" }
-        let everyBody = { (bad: String) in "for (int i = 0; i < n; i++)\n    if (\(bad)) return 0;\nreturn 1;" }
         return BuiltinFamily(name: "array_check", specs: [
             arrayPredicate("is_sorted", "returns 1 if the n elements of a are in non-decreasing order and 0 otherwise", arrays: arrays,
-                           model: adjacent { $0 <= $1 }, c: adjacentBody("a[i - 1] > a[i]")),
+                           model: adjacent { $0 <= $1 }),
             arrayPredicate("all_positive", "returns 1 if every one of the n elements of a is greater than 0 and 0 otherwise", arrays: arrays,
-                           model: { $0.allSatisfy { $0 > 0 } }, c: everyBody("a[i] <= 0")),
+                           model: { $0.allSatisfy { $0 > 0 } }),
             arrayPredicate("has_duplicate", "returns 1 if some value occurs at least twice among the n elements of a and 0 otherwise",
-                           arrays: arrays, model: { Set($0).count < $0.count },
-                           c: "for (int i = 0; i < n; i++)\n    for (int j = i + 1; j < n; j++)\n        if (a[i] == a[j]) return 1;\nreturn 0;"),
+                           arrays: arrays, model: { Set($0).count < $0.count }),
             arrayPredicate("is_strictly_increasing", "returns 1 if each of the n elements of a is greater than the one before it and 0 otherwise",
-                           arrays: arrays, model: adjacent { $0 < $1 }, c: adjacentBody("a[i - 1] >= a[i]")),
+                           arrays: arrays, model: adjacent { $0 < $1 }),
             arrayPredicate("is_sorted_descending", "returns 1 if the n elements of a are in non-increasing order and 0 otherwise",
-                           arrays: arrays, heldOut: true, model: adjacent { $0 >= $1 }, c: adjacentBody("a[i - 1] < a[i]")),
+                           arrays: arrays, heldOut: true, model: adjacent { $0 >= $1 }),
             arrayPredicate("all_even", "returns 1 if every one of the n elements of a is even and 0 otherwise", arrays: arrays,
-                           heldOut: true, model: { $0.allSatisfy { $0 % 2 == 0 } }, c: everyBody("a[i] % 2 != 0")),
+                           heldOut: true, model: { $0.allSatisfy { $0 % 2 == 0 } }),
         ])
     }
 
     static func arrayInPlace() -> BuiltinFamily {
         let arrays = [[1, 2, 3, 4, 5], [7], [-3, 12, 0, -1], [10, 20], [4, -4, 11, 6, 30, -9]]
-        let eachBody = { (statement: String) in "for (int i = 0; i < n; i++)\n    \(statement)" }
         return BuiltinFamily(name: "array_inplace", specs: [
             arrayInPlace("reverse_array", "reverses the order of the n elements of a in place", arrays: arrays,
-                         model: { Array($0.reversed()) },
-                         c: "for (int i = 0, j = n - 1; i < j; i++, j--) {\n    int t = a[i];\n    a[i] = a[j];\n    a[j] = t;\n}"),
+                         model: { Array($0.reversed()) }),
             arrayInPlace("rotate_left", "rotates the n elements of a left by one place, in place: the first element moves to the end (n >= 1)",
-                         arrays: arrays, model: { Array($0.dropFirst()) + [$0[0]] },
-                         c: "int first = a[0];\nfor (int i = 0; i < n - 1; i++)\n    a[i] = a[i + 1];\na[n - 1] = first;"),
+                         arrays: arrays, model: { Array($0.dropFirst()) + [$0[0]] }),
             arrayInPlace("zero_negatives", "replaces every negative one of the n elements of a with 0, in place", arrays: arrays,
-                         model: { $0.map { max($0, 0) } }, c: eachBody("if (a[i] < 0) a[i] = 0;")),
+                         model: { $0.map { max($0, 0) } }),
             arrayInPlace("square_each", "replaces each of the n elements of a with its square, in place", arrays: arrays,
-                         model: { $0.map { $0 * $0 } }, c: eachBody("a[i] = a[i] * a[i];")),
+                         model: { $0.map { $0 * $0 } }),
             arrayInPlace("rotate_right", "rotates the n elements of a right by one place, in place: the last element moves to the front (n >= 1)",
-                         arrays: arrays, heldOut: true, model: { [$0[$0.count - 1]] + $0.dropLast() },
-                         c: "int last = a[n - 1];\nfor (int i = n - 1; i > 0; i--)\n    a[i] = a[i - 1];\na[0] = last;"),
+                         arrays: arrays, heldOut: true, model: { [$0[$0.count - 1]] + $0.dropLast() }),
             arrayInPlace("cap_at_10", "replaces every one of the n elements of a that is greater than 10 with 10, in place",
-                         arrays: arrays, heldOut: true, model: { $0.map { min($0, 10) } }, c: eachBody("if (a[i] > 10) a[i] = 10;")),
+                         arrays: arrays, heldOut: true, model: { $0.map { min($0, 10) } }),
         ])
     }
 
     static func stringCounts() -> BuiltinFamily {
         let strings = ["", "hello world", "Hello, World 2024", "  two  spaces  ", "AEIOU xyz", "a1b2c3"]
-        func count(_ condition: String) -> String {
-            "int count = 0;\nfor (int i = 0; s[i] != '\\0'; i++)\n    if (\(condition)) count++;\nreturn count;"
-        }
         let vowels = Set("aeiouAEIOU".utf8)
         return BuiltinFamily(name: "string_count", specs: [
             stringToInt("string_length", "returns the length of the string s without calling strlen", strings: strings,
-                        model: { $0.count }, c: "int n = 0;\nwhile (s[n] != '\\0')\n    n++;\nreturn n;"),
+                        model: { $0.count }),
             stringToInt("count_vowels", "returns how many characters of s are vowels (a, e, i, o or u, in either case)",
-                        strings: strings, model: { $0.filter(vowels.contains).count },
-                        c: "int count = 0;\nfor (int i = 0; s[i] != '\\0'; i++) {\n    char c = s[i];\n"
-                            + "    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');\n"
-                            + "    if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u') count++;\n}\nreturn count;"),
+                        strings: strings, model: { $0.filter(vowels.contains).count }),
             stringToInt("count_digits", "returns how many characters of s are decimal digits", strings: strings,
-                        model: { $0.filter(isDigit).count }, c: count("s[i] >= '0' && s[i] <= '9'")),
+                        model: { $0.filter(isDigit).count }),
             stringToInt("count_words", "returns the number of words in s, where words are separated by one or more spaces",
-                        strings: strings, model: { $0.split(separator: space).count },
-                        c: count("s[i] != ' ' && (i == 0 || s[i - 1] == ' ')")),
+                        strings: strings, model: { $0.split(separator: space).count }),
             stringToInt("count_uppercase", "returns how many characters of s are uppercase letters A-Z", strings: strings,
-                        heldOut: true, model: { $0.filter(isUpper).count }, c: count("s[i] >= 'A' && s[i] <= 'Z'")),
+                        heldOut: true, model: { $0.filter(isUpper).count }),
             stringToInt("count_spaces", "returns how many characters of s are spaces", strings: strings, heldOut: true,
-                        model: { $0.filter { $0 == space }.count }, c: count("s[i] == ' '")),
+                        model: { $0.filter { $0 == space }.count }),
         ])
     }
 
@@ -483,45 +466,34 @@ extension BuiltinTasks {
         let strings = ["", "abba", "12321", "Hello", "abc 3", "level"]
         return BuiltinFamily(name: "string_check", specs: [
             stringPredicate("is_palindrome", "returns 1 if s reads the same forwards and backwards (the empty string does) and 0 otherwise",
-                            strings: strings, model: { $0 == $0.reversed() },
-                            c: "int i = 0, j = 0;\nwhile (s[j] != '\\0')\n    j++;\nfor (j--; i < j; i++, j--)\n    if (s[i] != s[j]) return 0;\nreturn 1;"),
+                            strings: strings, model: { $0 == $0.reversed() }),
             stringPredicate("all_digits", "returns 1 if s is not empty and every character of s is a decimal digit, and 0 otherwise",
-                            strings: strings, model: { !$0.isEmpty && $0.allSatisfy(isDigit) },
-                            c: "if (s[0] == '\\0') return 0;\nfor (int i = 0; s[i] != '\\0'; i++)\n    if (s[i] < '0' || s[i] > '9') return 0;\nreturn 1;"),
+                            strings: strings, model: { !$0.isEmpty && $0.allSatisfy(isDigit) }),
             stringPredicate("has_adjacent_repeat", "returns 1 if two adjacent characters of s are equal and 0 otherwise",
-                            strings: strings, model: { s in zip(s, s.dropFirst()).contains { $0 == $1 } },
-                            c: "for (int i = 0; s[i] != '\\0' && s[i + 1] != '\\0'; i++)\n    if (s[i] == s[i + 1]) return 1;\nreturn 0;"),
+                            strings: strings, model: { s in zip(s, s.dropFirst()).contains { $0 == $1 } }),
             stringPredicate("starts_with_upper", "returns 1 if the first character of s is an uppercase letter A-Z and 0 otherwise (0 for the empty string)",
-                            strings: strings, model: { $0.first.map(isUpper) ?? false }, c: "return s[0] >= 'A' && s[0] <= 'Z';"),
+                            strings: strings, model: { $0.first.map(isUpper) ?? false }),
             stringPredicate("all_lowercase", "returns 1 if s is not empty and every character of s is a lowercase letter a-z, and 0 otherwise",
-                            strings: strings, heldOut: true, model: { !$0.isEmpty && $0.allSatisfy(isLower) },
-                            c: "if (s[0] == '\\0') return 0;\nfor (int i = 0; s[i] != '\\0'; i++)\n    if (s[i] < 'a' || s[i] > 'z') return 0;\nreturn 1;"),
+                            strings: strings, heldOut: true, model: { !$0.isEmpty && $0.allSatisfy(isLower) }),
             stringPredicate("ends_with_digit", "returns 1 if the last character of s is a decimal digit and 0 otherwise (0 for the empty string)",
-                            strings: strings, heldOut: true, model: { $0.last.map(isDigit) ?? false },
-                            c: "int n = 0;\nwhile (s[n] != '\\0')\n    n++;\nreturn n > 0 && s[n - 1] >= '0' && s[n - 1] <= '9';"),
+                            strings: strings, heldOut: true, model: { $0.last.map(isDigit) ?? false }),
         ])
     }
 
     static func stringInPlace() -> BuiltinFamily {
         let strings = ["", "abc", "Hello World", "xyz zz", "C3-PO!"]
-        let eachBody = { (statement: String) in "for (int i = 0; s[i] != '\\0'; i++)\n    \(statement)" }
-        func shiftBody(_ k: Int) -> String { eachBody("if (s[i] >= 'a' && s[i] <= 'z') s[i] = (char)('a' + (s[i] - 'a' + \(k)) % 26);") }
         return BuiltinFamily(name: "string_inplace", specs: [
-            stringInPlace("reverse_string", "reverses the string s in place", strings: strings, model: { Array($0.reversed()) },
-                          c: "int j = 0;\nwhile (s[j] != '\\0')\n    j++;\nfor (int i = 0, k = j - 1; i < k; i++, k--) {\n"
-                              + "    char t = s[i];\n    s[i] = s[k];\n    s[k] = t;\n}"),
+            stringInPlace("reverse_string", "reverses the string s in place", strings: strings, model: { Array($0.reversed()) }),
             stringInPlace("to_upper", "converts every lowercase letter a-z of s to uppercase in place, leaving other characters unchanged",
-                          strings: strings, model: { $0.map { isLower($0) ? $0 - 32 : $0 } },
-                          c: eachBody("if (s[i] >= 'a' && s[i] <= 'z') s[i] = (char)(s[i] - 'a' + 'A');")),
+                          strings: strings, model: { $0.map { isLower($0) ? $0 - 32 : $0 } }),
             stringInPlace("replace_spaces", "replaces every space in s with an underscore '_', in place", strings: strings,
-                          model: { $0.map { $0 == space ? UInt8(ascii: "_") : $0 } }, c: eachBody("if (s[i] == ' ') s[i] = '_';")),
+                          model: { $0.map { $0 == space ? UInt8(ascii: "_") : $0 } }),
             stringInPlace("shift_letters_1", "moves every lowercase letter of s one place forward in the alphabet, in place ('z' becomes 'a'), leaving other characters unchanged",
-                          strings: strings, model: { shiftLower($0, by: 1) }, c: shiftBody(1)),
+                          strings: strings, model: { shiftLower($0, by: 1) }),
             stringInPlace("to_lower", "converts every uppercase letter A-Z of s to lowercase in place, leaving other characters unchanged",
-                          strings: strings, heldOut: true, model: { $0.map { isUpper($0) ? $0 + 32 : $0 } },
-                          c: eachBody("if (s[i] >= 'A' && s[i] <= 'Z') s[i] = (char)(s[i] - 'A' + 'a');")),
+                          strings: strings, heldOut: true, model: { $0.map { isUpper($0) ? $0 + 32 : $0 } }),
             stringInPlace("shift_letters_13", "moves every lowercase letter of s 13 places forward in the alphabet, in place ('z' becomes 'm'), leaving other characters unchanged",
-                          strings: strings, heldOut: true, model: { shiftLower($0, by: 13) }, c: shiftBody(13)),
+                          strings: strings, heldOut: true, model: { shiftLower($0, by: 13) }),
         ])
     }
 }

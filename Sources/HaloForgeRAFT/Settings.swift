@@ -10,24 +10,43 @@ public protocol Configurable: Sendable, Equatable {
     static var settings: [Setting<Self>] { get }
 }
 
-/// One setting: its flat YAML key, the nested names of halo-forge's upstream configs that also
-/// set it (`raft.samples_per_prompt`), and how to read, copy and write its value.
+/// One setting, declared once: its flat YAML key, the nested names of halo-forge's upstream
+/// configs that also set it (`raft.samples_per_prompt`), its help line, the rule its value must
+/// keep, and how to read, copy and write the value. The type and the default come from the field
+/// the key path names. YAML files, `--set KEY=VALUE`, the stored run config, validation and
+/// `config keys` all read this one entry.
 // Key paths and these closures are immutable once the table is built.
 public struct Setting<Config>: @unchecked Sendable {
     /// The flat key, e.g. `samples_per_prompt`.
     public let key: String
     /// Dotted upstream names, e.g. `raft.samples_per_prompt`.
     public let upstream: [String]
+    /// What the setting does, with its unit, in one line (flag help and `config keys`).
+    public let help: String
+    /// The value's kind as a reader sees it: a whole number, a number, text, true or false, a list of names.
+    public let kind: String
+    /// The rule's text ("must be at least 1"), or nil when any value of the type is accepted.
+    public let ruleText: String?
+    /// A value the rule accepts that differs from the default, as YAML (for tests and examples).
+    public let example: String
     let path: PartialKeyPath<Config>
     let read: (FieldValue, inout Config) throws -> Bool
     let copy: (Config, inout Config) -> Void
     let render: (Config) -> String
+    /// The "got …" text when the value breaks the rule, else nil.
+    let violation: (Config) -> String?
 
     /// A setting whose value is always present.
-    init<V: SettingValue>(_ key: String, _ path: WritableKeyPath<Config, V>, upstream: [String] = []) {
+    init<V: SettingValue>(
+        _ key: String, _ path: WritableKeyPath<Config, V>, upstream: [String] = [], help: String, rule: Rule<V>? = nil
+    ) where Config: Configurable {
         self.key = key
         self.upstream = upstream
+        self.help = help
         self.path = path
+        kind = V.kind
+        ruleText = rule?.text
+        example = Self.example(rule, default: Config()[keyPath: path])
         read = { value, config in
             guard let v = try V.read(value) else { return false }
             config[keyPath: path] = v
@@ -35,13 +54,20 @@ public struct Setting<Config>: @unchecked Sendable {
         }
         copy = { from, to in to[keyPath: path] = from[keyPath: path] }
         render = { $0[keyPath: path].yaml }
+        violation = { config in rule?.violation(config[keyPath: path]) }
     }
 
-    /// A setting that may be unset (null).
-    init<V: SettingValue>(_ key: String, _ path: WritableKeyPath<Config, V?>, upstream: [String] = []) {
+    /// A setting that may be unset (null); its rule applies to a value that is set.
+    init<V: SettingValue>(
+        _ key: String, _ path: WritableKeyPath<Config, V?>, upstream: [String] = [], help: String, rule: Rule<V>? = nil
+    ) where Config: Configurable {
         self.key = key
         self.upstream = upstream
+        self.help = help
         self.path = path
+        kind = V.kind
+        ruleText = rule?.text
+        example = Self.example(rule, default: Config()[keyPath: path])
         read = { value, config in
             guard let v = try V.read(value) else { return false }
             config[keyPath: path] = v
@@ -49,7 +75,93 @@ public struct Setting<Config>: @unchecked Sendable {
         }
         copy = { from, to in to[keyPath: path] = from[keyPath: path] }
         render = { $0[keyPath: path]?.yaml ?? "null" }
+        violation = { config in config[keyPath: path].flatMap { rule?.violation($0) } }
     }
+
+    /// A value the rule accepts, other than the default where the rule allows one, as YAML.
+    private static func example<V: SettingValue>(_ rule: Rule<V>?, default value: V?) -> String {
+        let other = V.example(differentFrom: value)
+        guard let rule else { return other.yaml }
+        if rule.example.yaml == value?.yaml, rule.violation(other) == nil { return other.yaml }
+        return rule.example.yaml
+    }
+
+    /// The value in `config` as a reader writes it: text unquoted, `null` when unset.
+    public func display(_ config: Config) -> String {
+        let yaml = render(config)
+        return yaml.hasPrefix("\"") ? String(yaml.dropFirst().dropLast()) : yaml
+    }
+
+    /// The first broken rule of this setting in `config`, named by its key.
+    func check(_ config: Config, source: String) throws {
+        guard let got = violation(config), let ruleText else { return }
+        throw ConfigurationError(source: source, field: key, message: "field '\(key)' \(ruleText), got \(got)")
+    }
+}
+
+/// What a setting's value must satisfy: the text completes "field 'KEY' …" in an error.
+public struct Rule<V>: @unchecked Sendable {
+    /// e.g. "must be at least 1".
+    public let text: String
+    /// A value that keeps the rule.
+    let example: V
+    /// The "got …" text when `value` breaks the rule, else nil.
+    let violation: (V) -> String?
+
+    /// A rule that `holds` checks; comparisons should be written so that NaN fails them.
+    init(_ text: String, example: V, _ holds: @escaping (V) -> Bool) where V: SettingValue {
+        self.text = text
+        self.example = example
+        violation = { holds($0) ? nil : $0.yaml }
+    }
+
+    init(_ text: String, example: V, violation: @escaping (V) -> String?) {
+        self.text = text
+        self.example = example
+        self.violation = violation
+    }
+}
+
+extension Rule where V == Int {
+    static func atLeast(_ low: Int) -> Rule { Rule("must be at least \(low)", example: low + 1) { $0 >= low } }
+}
+
+extension Rule where V == Double {
+    /// [low, high] with either end open.
+    static func range(_ low: Double, _ high: Double, openLow: Bool = false, openHigh: Bool = false, example: Double) -> Rule {
+        Rule("must be in \(openLow ? "(" : "[")\(bound(low)), \(bound(high))\(openHigh ? ")" : "]")", example: example) {
+            (openLow ? $0 > low : $0 >= low) && (openHigh ? $0 < high : $0 <= high)
+        }
+    }
+
+    static var finiteAtLeastZero: Rule { Rule("must be a finite number at least 0", example: 0.5) { $0 >= 0 && $0.isFinite } }
+    static var finiteAboveZero: Rule { Rule("must be a finite number above 0", example: 1e-3) { $0 > 0 && $0.isFinite } }
+
+    private static func bound(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : "\(x)" }
+}
+
+extension Rule where V == String {
+    static func oneOf(_ choices: [String]) -> Rule {
+        Rule("must be \(spoken(choices))", example: choices.last!) { choices.contains($0) }
+    }
+
+    static var nonEmpty: Rule { Rule("must not be empty", example: "x") { !$0.isEmpty } }
+}
+
+extension Rule where V == [String] {
+    static var nonEmpty: Rule { Rule("must name at least one module", example: ["q_proj"]) { !$0.isEmpty } }
+
+    /// Every name in the list is one of `choices`; an error shows the first that is not.
+    static func each(of choices: [String]) -> Rule {
+        Rule("must list \(spoken(choices))", example: [choices.first!], violation: { list in
+            list.first { !choices.contains($0) }.map(yamlQuoted)
+        })
+    }
+}
+
+/// "a, b or c".
+func spoken(_ words: [String]) -> String {
+    words.count < 2 ? words.joined() : words.dropLast().joined(separator: ", ") + " or " + words.last!
 }
 
 /// Settings given by one source (a file or the flags): unset ones leave the layer below alone.
@@ -102,6 +214,52 @@ public struct Overrides<Config: Configurable>: Sendable, Equatable {
             preconditionFailure("\(path) is not in \(Config.self).settings")
         }
         return setting.key
+    }
+
+    /// These settings with every one that `later` gives replaced (flags after a file, `--set` after flags).
+    public func merging(_ later: Overrides) -> Overrides {
+        var merged = self
+        merged.values = later.apply(to: values)
+        merged.given.formUnion(later.given)
+        return merged
+    }
+
+    /// Reads `--set KEY=VALUE` assignments: KEY is a flat key or an upstream name, VALUE is read
+    /// as in a YAML file (`0.5`, `true`, `[q_proj, v_proj]`) and must keep the setting's rule.
+    /// Errors name the assignment, e.g. `--set cycles=0: field 'cycles' must be at least 1, got 0`.
+    public static func parse(assignments: [String], flag: String = "--set") throws -> Overrides {
+        var overrides = Overrides()
+        for assignment in assignments {
+            let source = "\(flag) \(assignment)"
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw ConfigurationError(source: flag, message: "'\(assignment)': expected KEY=VALUE (keys: `halo-forge config keys`)")
+            }
+            let name = String(assignment[..<equals]).trimmingCharacters(in: .whitespaces)
+            let text = String(assignment[assignment.index(after: equals)...])
+            guard let setting = Config.settings.first(where: { $0.key == name || $0.upstream.contains(name) }) else {
+                let hint = suggestion(for: name).map { " (did you mean '\($0)'?)" } ?? " (keys: `halo-forge config keys`)"
+                throw ConfigurationError(source: source, field: name, message: "unknown setting '\(name)'\(hint)")
+            }
+            do {
+                let node = try Yams.compose(yaml: text) ?? Node("")
+                if try setting.read(FieldValue(node: node, key: setting.key, source: source), &overrides.values) {
+                    overrides.given.insert(setting.key)
+                } else {
+                    throw ConfigurationError(source: source, field: setting.key, message: "field '\(setting.key)': expected \(setting.kind), got nothing")
+                }
+                try setting.check(overrides.values, source: source)
+            } catch var error as ConfigurationError {
+                // One value on the command line: a line number would only mislead.
+                error.line = nil
+                error.source = source
+                throw error
+            } catch let error as YamlError {
+                var error = ConfigurationError(yamlError: error, source: source)
+                error.line = nil
+                throw error
+            }
+        }
+        return overrides
     }
 
     /// `base` with every setting this source gives replaced.
@@ -187,6 +345,18 @@ extension Configurable {
     /// This configuration with every setting the overrides give replaced.
     public func applying(_ overrides: Overrides<Self>) -> Self { overrides.apply(to: self) }
 
+    /// Throws the first value that breaks its setting's rule, in the table's order, named by its key.
+    public func checkRules(source: String) throws {
+        for setting in Self.settings { try setting.check(self, source: source) }
+    }
+
+    /// The help line of `key` with its default, for a flag that sets it: "Samples per prompt (default: 8)."
+    public static func help(_ key: String) -> String {
+        guard let setting = settings.first(where: { $0.key == key }) else { preconditionFailure("\(key) is not in \(Self.self).settings") }
+        let value = setting.display(Self())
+        return setting.help + (value == "null" || value.isEmpty ? "." : " (default: \(value)).")
+    }
+
     /// Every setting as YAML, one flat key per line in the table's order, so a run can record it.
     public var yaml: String { Self.settings.map { "\($0.key): \($0.render(self))\n" }.joined() }
 }
@@ -234,31 +404,45 @@ extension Array: SettingType where Element == String {}
 protocol SettingValue: SettingType {
     static func read(_ value: FieldValue) throws -> Self?
     var yaml: String { get }
+    /// How an error or `config keys` names the type.
+    static var kind: String { get }
+    /// Some value other than `value`, when no rule gives one.
+    static func example(differentFrom value: Self?) -> Self
 }
 
 extension String: SettingValue {
     static func read(_ value: FieldValue) throws -> String? { try value.string() }
     var yaml: String { yamlQuoted(self) }
+    static var kind: String { "text" }
+    static func example(differentFrom value: String?) -> String { (value ?? "") + "x" }
 }
 
 extension Int: SettingValue {
     static func read(_ value: FieldValue) throws -> Int? { try value.int() }
     var yaml: String { String(self) }
+    static var kind: String { "a whole number" }
+    static func example(differentFrom value: Int?) -> Int { (value ?? 0) + 1 }
 }
 
 extension Double: SettingValue {
     static func read(_ value: FieldValue) throws -> Double? { try value.double() }
     var yaml: String { "\(self)" }
+    static var kind: String { "a number" }
+    static func example(differentFrom value: Double?) -> Double { value == 0.5 ? 0.25 : 0.5 }
 }
 
 extension Bool: SettingValue {
     static func read(_ value: FieldValue) throws -> Bool? { try value.bool() }
     var yaml: String { String(self) }
+    static var kind: String { "true or false" }
+    static func example(differentFrom value: Bool?) -> Bool { !(value ?? false) }
 }
 
 extension Array: SettingValue where Element == String {
     static func read(_ value: FieldValue) throws -> [String]? { try value.strings() }
     var yaml: String { "[" + map(yamlQuoted).joined(separator: ", ") + "]" }
+    static var kind: String { "a list of names" }
+    static func example(differentFrom value: [String]?) -> [String] { (value ?? []) + ["x"] }
 }
 
 /// One value from the file, read as the type its field needs.
@@ -384,20 +568,20 @@ private func editDistance(_ a: String, _ b: String) -> Int {
     return previous[b.count]
 }
 
-private extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 extension ConfigurationError {
     /// Turns a Yams syntax error into one line with the line number it reports.
     init(yamlError: YamlError, source: String) {
         switch yamlError {
-        case let .scanner(context, problem, mark, _),
-             let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
-            let where_ = context.map { " (\($0.text))" } ?? ""
-            self.init(source: source, line: mark.line, message: "invalid YAML: \(problem)\(where_)")
-        case let .duplicatedKeysInMapping(duplicates, context):
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let near = context.map { " (\($0.text))" } ?? ""
+            self.init(source: source, line: mark.line, message: "invalid YAML: \(problem)\(near)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             self.init(
                 source: source, line: context.mark.line > 0 ? context.mark.line : nil,

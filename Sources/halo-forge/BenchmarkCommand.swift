@@ -1,15 +1,10 @@
 import ArgumentParser
-import Foundation
-import HaloForgeBench
-import HaloForgeCore
 import HaloForgeData
-import HaloForgeEngine
-import HaloForgeVerify
 
 struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
-        abstract: "Measure a model's quality: pass@k, compile rate, mean reward.",
+        abstract: "Quality of a model's code: pass@k, compile rate and mean reward on a benchmark (speed: `halo-forge speed`).",
         subcommands: [Run.self, BenchmarkFull.self])
 
     struct Run: AsyncParsableCommand {
@@ -23,40 +18,18 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 form (MBPP's integer task_id, evalplus's Mbpp/2, "2").
                 """)
 
-        @Option(help: "Benchmark: humaneval (default), mbpp, mbpp-sanitized, humaneval-x-cpp, builtin-c, codeforces (compile only), or a prompt file.")
-        var dataset: String?
-
+        @Option(help: "Benchmark: humaneval (default), mbpp, mbpp-sanitized, humaneval-x-cpp, builtin-c, codeforces (compile only), or a prompt file.") var dataset: String?
         @OptionGroup var taskOptions: TaskOptions
-
-        @Option(help: "Replay: score the completions in this JSONL file (task_id, completion) without a model.")
-        var completions: String?
-
-        @Option(help: "Samples per problem (with --model).")
-        var samples: Int = 10
-
-        @Option(help: "Values of k, comma-separated.")
-        var k: String = "1,5,10"
-
-        @Option(help: "Use only the first N problems (0: all).")
-        var limit: Int = 0
-
-        @Option(help: "Sampling temperature.")
-        var temperature: Double = 0.7
-
-        @Option(help: "Most new tokens per completion.")
-        var maxNewTokens: Int = 384
-
-        @Option(name: [.short, .long], help: "Write the JSON summary (with per-problem results) here.")
-        var output: String?
-
-        @Option(name: [.short, .long], help: "Model (with generation): a folder, a Hugging Face id, tiny or smollm2.")
-        var model: String?
-
-        @Option(help: "A LoRA adapter folder to load on the model.")
-        var adapter: String?
-
+        @Option(help: "Replay: score the completions in this JSONL file (task_id, completion) without a model.") var completions: String?
+        @Option(help: "Samples per problem (with --model).") var samples: Int = 10
+        @Option(help: "Values of k, comma-separated.") var k: String = "1,5,10"
+        @Option(help: "Use only the first N problems (0: all).") var limit: Int = 0
+        @Option(help: "Sampling temperature.") var temperature: Double = 0.7
+        @Option(help: "Most new tokens per completion.") var maxNewTokens: Int = 384
+        @Option(name: [.short, .long], help: "Write the JSON summary (with per-problem results) here.") var output: String?
+        @Option(name: [.short, .long], help: "Model (with generation): a folder, a Hugging Face id, tiny or smollm2.") var model: String?
+        @Option(help: "A LoRA adapter folder to load on the model.") var adapter: String?
         @OptionGroup var options: VerifierOptions
-
         @OptionGroup var generatorOptions: GeneratorOptions
 
         func validate() throws {
@@ -73,50 +46,12 @@ struct BenchmarkCommand: AsyncParsableCommand {
         func run() async throws {
             let source = taskOptions.prompts ?? dataset ?? DatasetName.humaneval.rawValue
             let (set, choice) = try resolveTasks(source, verifier: taskOptions.verifier, datasets: taskOptions.datasets)
-            var tasks = set.tasks
-            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
-            var texts: [String: [String]]
-            if let completions {
-                do { texts = try Benchmark.match(try Benchmark.readCompletions(completions), to: tasks, file: completions) {
-                    Terminal.note($0)
-                } } catch {
-                    throw CommandError("\(error)")
-                }
-            } else {
-                var p = SamplingParameters()
-                p.n = samples
-                p.temperature = temperature
-                p.maxNewTokens = maxNewTokens
-                let prompts = tasks.map { (id: $0.id, prompt: $0.prompt) }
-                let result: GenerationResult
-                if generatorOptions.engine == .vllm {
-                    result = try await EngineOptions.withLoadedEngine(model: model!, adapter: adapter, threads: nil) { engine, path in
-                        try await generatorOptions.withGenerator(engine: engine, model: path) { vllm in
-                            if let adapter { try await vllm!.adapterSaved(adapter) }  // loaded, probed
-                            return try await vllm!.generate(prompts: prompts, parameters: p)
-                        }
-                    }
-                } else if let remote = try generatorOptions.makeGenerator() {
-                    do { result = try await remote.generate(prompts: prompts, parameters: p) } catch { throw CommandError("\(error)") }
-                } else {
-                    result = try await EngineOptions.withLoadedEngine(model: model!, adapter: adapter, threads: nil) { engine, _ in
-                        try await engine.generate(prompts, p, progress: progressPrinter("generate"))
-                    }
-                }
-                texts = Dictionary(grouping: result.samples, by: \.id).mapValues { $0.sorted { $0.sample < $1.sample }.map(\.completion) }
-                Terminal.note(String(format: "\rgenerated %d samples (%.0f tokens/s)", result.samples.count, result.tokensPerSecond))
-            }
-            let verifier = try options.makeVerifier(quiet: true, choice: choice)
-            let total = tasks.reduce(0) { $0 + (texts[$1.id]?.count ?? 0) }
-            let progress = VerifyProgress(total: total)
-            let summary = await Benchmark.score(
-                dataset: source, tasks: tasks, completions: texts, verifier: verifier, jobs: options.jobs, ks: parsedK,
-                progress: { progress.record($0) })
-            if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
-            print(summary.table)
-            if let output {
-                try Data((summary.json.serialized + "\n").utf8).write(to: URL(fileURLWithPath: output))
-            }
+            var from = BenchmarkRun.Completions()
+            (from.file, from.generator, from.model, from.adapter) = (completions, generatorOptions.setup, model, adapter)
+            (from.sampling.n, from.sampling.temperature, from.sampling.maxNewTokens) = (samples, temperature, maxNewTokens)
+            try await BenchmarkRun.run(
+                dataset: source, tasks: limit > 0 ? Array(set.tasks.prefix(limit)) : set.tasks, completions: from, ks: parsedK,
+                jobs: options.jobs, output: output) { try options.makeVerifier(quiet: true, choice: choice) }
         }
     }
 }

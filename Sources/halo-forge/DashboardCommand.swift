@@ -19,20 +19,11 @@ struct DashboardCommand: AsyncParsableCommand {
             and printed), sent as ?token=, a cookie, or Authorization: Bearer.
             """)
 
-    @Argument(help: "Run folders (each holds run.sqlite).")
-    var runDirs: [String] = []
-
-    @Option(help: "A folder of run folders; new runs in it appear without a restart.")
-    var runs: String?
-
-    @Option(help: "Address to listen on (127.0.0.1: this machine only).")
-    var host: String = "127.0.0.1"
-
-    @Option(help: "TCP port (0: a free one, printed on start).")
-    var port: Int = 8080
-
-    @Option(help: "Token every request must carry (default on a non-loopback --host: a random one, printed).")
-    var token: String?
+    @Argument(help: "Run folders (each holds run.sqlite).") var runDirs: [String] = []
+    @Option(help: "A folder of run folders; new runs in it appear without a restart.") var runs: String?
+    @Option(help: "Address to listen on (127.0.0.1: this machine only).") var host: String = "127.0.0.1"
+    @Option(help: "TCP port (0: a free one, printed on start).") var port: Int = 8080
+    @Option(help: "Token every request must carry (default on a non-loopback --host: a random one, printed).") var token: String?
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }

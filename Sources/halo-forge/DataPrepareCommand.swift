@@ -22,26 +22,13 @@ extension DataCommand {
             case verify
         }
 
-        @Option(help: "Built-in set name, a .jsonl/.json file, or a dataset folder.")
-        var dataset: String
-
-        @Option(name: [.short, .long], help: "Output JSONL file, or - for standard output.")
-        var output: String = "-"
-
-        @Option(help: "Which records: train, held-out or all.")
-        var split: HaloForgeData.Prepare.SplitChoice = .all
-
-        @Option(help: "prepared (records) or verify (reference answers as verify input).")
-        var format: Format = .prepared
-
-        @Option(help: "Seed of the split for sets without published ranges.")
-        var seed: Int = 0
-
-        @Option(help: "Held-out fraction for sets without published ranges (0–1).")
-        var heldOutFraction: Double = 0.25
-
-        @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
-        var datasets: String?
+        @Option(help: "Built-in set name, a .jsonl/.json file, or a dataset folder.") var dataset: String
+        @Option(name: [.short, .long], help: "Output JSONL file, or - for standard output.") var output: String = "-"
+        @Option(help: "Which records: train, held-out or all.") var split: HaloForgeData.Prepare.SplitChoice = .all
+        @Option(help: "prepared (records) or verify (reference answers as verify input).") var format: Format = .prepared
+        @Option(help: "Seed of the split for sets without published ranges.") var seed: Int = 0
+        @Option(help: "Held-out fraction for sets without published ranges (0–1).") var heldOutFraction: Double = 0.25
+        @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).") var datasets: String?
 
         func validate() throws {
             if !(heldOutFraction > 0 && heldOutFraction < 1) { throw ValidationError("--held-out-fraction must be between 0 and 1") }
@@ -77,28 +64,3 @@ extension DataCommand {
 }
 
 extension HaloForgeData.Prepare.SplitChoice: ExpressibleByArgument {}
-
-/// Writes `text` to `path` through a temporary file beside it and a rename, so a reader never
-/// sees half a file; `-` is standard output.
-func writeAtomically(_ text: String, to path: String) throws {
-    if path == "-" {
-        FileHandle.standardOutput.write(Data(text.utf8))
-        return
-    }
-    let url = URL(fileURLWithPath: path)
-    // `--output data/train.jsonl` from a fresh folder: make `data/`.
-    try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    do {
-        // `--output data/train.jsonl` in a fresh folder: the folder is made, as users expect.
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: temporary)
-        if rename(temporary.path, url.path) != 0 { throw CommandError("cannot write \(path): \(String(cString: strerror(errno)))") }
-    } catch let error as CommandError {
-        try? FileManager.default.removeItem(at: temporary)
-        throw error
-    } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw CommandError("cannot write \(path): \(error.localizedDescription)")
-    }
-}

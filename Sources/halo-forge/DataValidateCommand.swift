@@ -15,14 +15,9 @@ extension DataCommand {
                 atomically.
                 """)
 
-        @Argument(help: "JSONL file of prepared records.")
-        var file: String
-
-        @Flag(help: "Fix what is safe to fix, in place (atomically).")
-        var fix = false
-
-        @Option(help: "Python interpreter that parses Python tests and references.")
-        var python: String = "python3"
+        @Argument(help: "JSONL file of prepared records.") var file: String
+        @Flag(help: "Fix what is safe to fix, in place (atomically).") var fix = false
+        @Option(help: "Python interpreter that parses Python tests and references.") var python: String = "python3"
 
         func run() async throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw CommandError("cannot read \(file)") }

@@ -1,4 +1,6 @@
 import ArgumentParser
+// The console, the run plumbing and the whole-run recipes every command file uses.
+@_exported import HaloForgePipeline
 
 @main
 struct HaloForge: AsyncParsableCommand {
@@ -13,6 +15,10 @@ struct HaloForge: AsyncParsableCommand {
             compiles with warnings 0.3, compiles clean 0.5, runs without crashing 0.7, correct 1.0.
             """,
         version: version,
-        subcommands: [DemoCommand.self, VerifyCommand.self, RAFTCommand.self, SFTCommand.self, GenerateCommand.self, TrainCommand.self, ModelCommand.self, ServeCommand.self, DashboardCommand.self, BenchmarkCommand.self, BenchCommand.self, DataCommand.self, SelfTestCommand.self, InfoCommand.self, ConfigCommand.self]
+        subcommands: [
+            DemoCommand.self, VerifyCommand.self, RAFTCommand.self, SFTCommand.self, GenerateCommand.self, TrainCommand.self,
+            ModelCommand.self, ServeCommand.self, DashboardCommand.self, BenchmarkCommand.self, SpeedCommand.self, DataCommand.self,
+            SelfTestCommand.self, InfoCommand.self, ConfigCommand.self,
+        ]
     )
 }

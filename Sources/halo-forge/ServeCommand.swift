@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import HaloForgeEngine
 import HaloForgeServer
@@ -18,15 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var engineOptions: EngineOptions
-
-    @Option(help: "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every IPv4 interface).")
-    var host: String = "127.0.0.1"
-
-    @Option(help: "TCP port (0: a free one, printed on start).")
-    var port: Int = 8000
-
-    @Option(help: "The model name clients send and /v1/models lists (default: --model as given).")
-    var servedModelName: String?
+    @Option(help: "Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every IPv4 interface).") var host: String = "127.0.0.1"
+    @Option(help: "TCP port (0: a free one, printed on start).") var port: Int = 8000
+    @Option(help: "The model name clients send and /v1/models lists (default: --model as given).") var servedModelName: String?
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
@@ -57,52 +50,5 @@ struct ServeCommand: AsyncParsableCommand {
             }
             Terminal.note("stopped")
         }
-    }
-}
-
-/// Runs `action` once on SIGINT or SIGTERM instead of dying, so the server can finish
-/// its requests and the worker can be shut down.
-final class SignalStopper: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    private let once = OnceFlag()
-    /// Whether a signal came.
-    var fired: Bool { once.isClaimed }
-
-    init(_ action: @escaping @Sendable () async -> Void) {
-        let once = once
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                guard once.claim() else { return }
-                Terminal.note("stopping (signal \(number))")
-                Task { await action() }
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-    }
-}
-
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var claimed = false
-
-    var isClaimed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return claimed
-    }
-
-    func claim() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if claimed { return false }
-        claimed = true
-        return true
     }
 }

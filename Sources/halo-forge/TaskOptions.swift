@@ -26,27 +26,11 @@ struct TaskOptions: ParsableArguments {
                 """))
     var verifier: String?
 
-    @Option(help: "Folder with the shipped dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
-    var datasets: String?
+    @Option(help: "Folder with the shipped dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).") var datasets: String?
 
     func validate() throws {
         if let verifier {
             do { _ = try VerifierChoice(parsing: verifier) } catch { throw ValidationError("--verifier: \(error)") }
         }
-    }
-}
-
-/// The tasks of `source` (a built-in name, or a prompt file or folder) and the verifier choice
-/// that judges them, or a one-line error naming what is wrong.
-func resolveTasks(_ source: String, verifier: String?, datasets: String?, seed: Int = 0) throws -> (tasks: TaskSet, choice: VerifierChoice?) {
-    do {
-        let choice = try verifier.map { try VerifierChoice(parsing: $0) }
-        let defaults = TaskDefaults(
-            language: choice?.language, testFramework: choice?.testFramework, customLanguages: choice?.customLanguages ?? [])
-        let tasks = try TaskResolver.resolve(source, datasets: datasets, defaults: defaults, seed: seed)
-        if !tasks.skipped.isEmpty { Terminal.note("\(source): left out \(tasks.skipped.joined(separator: ", "))") }
-        return (tasks, choice)
-    } catch {
-        throw CommandError("\(error)")
     }
 }

@@ -1,6 +1,4 @@
 """Training under torchrun: 2 CPU processes (gloo) against one process on the same global batch."""
-import os
-
 import pytest
 from peft import PeftModel
 from transformers import AutoModelForCausalLM

@@ -15,8 +15,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 PY_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(PY_DIR)
 os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")

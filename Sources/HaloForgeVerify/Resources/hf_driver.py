@@ -364,7 +364,7 @@ class Link:
         try:
             send(self.wfd, req)
             reply = recv(self.rfd)
-        except (EOFError, OSError, ValueError, RecursionError, MemoryError) as e:
+        except (EOFError, OSError, ValueError, RecursionError, MemoryError):
             self.ended = child_status(self.pid, stop=True)
             self.dead = f"the candidate's process ended ({self.ended})"
             raise CandidateAbort(self.dead) from None
@@ -623,8 +623,8 @@ def judge(p, link, report, done, leave):
             tree = ast.fix_missing_locations(rewrite.visit(tree)) if mode == "tests" else tree
             test_code = compile(tree, TEST_FILE, "exec", dont_inherit=True)
     if mode == "pytest":
-        import pytest  # before the candidate runs: nothing of its process can reach this one anyway
-        import hf_pytest_plugin
+        import pytest  # noqa: F401  # before the candidate runs: nothing of its process can reach this one anyway
+        import hf_pytest_plugin  # noqa: F401
 
     # The candidate's side gets only what it needs to import the module.
     send(link.wfd, {"mode": mode, "code_path": path, "site_paths": p.get("site_paths") or []})

@@ -1,4 +1,5 @@
 internal import Foundation
+public import HaloForgeBench
 public import HaloForgeCore
 public import HaloForgeData
 public import HaloForgeEngine
@@ -156,22 +157,15 @@ public enum FullBenchmark {
     }
 }
 
-extension BenchmarkSummary {
-    /// Reads back what `json` wrote.
-    init(json: JSONValue) {
-        let passes = (json["pass_at_k"]?.objectValue ?? [:]).compactMap { key, value -> (k: Int, value: Double)? in
-            guard let k = Int(key.dropFirst("pass@".count)), let v = value.doubleValue else { return nil }
-            return (k, v)
-        }.sorted { $0.k < $1.k }
-        self.init(
-            dataset: json["dataset"]?.stringValue ?? "", passAtK: passes, compileRate: json["compile_rate"]?.doubleValue ?? 0,
-            meanReward: json["mean_reward"]?.doubleValue ?? 0, samples: json["samples"]?.intValue ?? 0, problems: [],
-            seconds: json["seconds"]?.doubleValue ?? 0)
-        func interval(_ key: String) -> Interval? {
-            guard let pair = json[key]?.arrayValue, pair.count == 2, let low = pair[0].doubleValue, let high = pair[1].doubleValue else { return nil }
-            return Interval(low: low, high: high)
+extension FullBenchmark {
+    /// `run` inside the run's environment: trackers, the engine, the generator.
+    public static func run(
+        _ settings: Settings, store: RunStore, verifier: Verifier, train: [BenchmarkTask], heldOut: [BenchmarkTask], environment: RunEnvironment
+    ) async throws -> [Row] {
+        try await environment.run(folder: store.folder, settings: settings.raft) { engine, generator, metrics in
+            try await run(settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut, metrics: metrics, generator: generator) {
+                Terminal.note($0)
+            }
         }
-        pass1Interval = interval("pass_at_1_ci95")
-        compileInterval = interval("compile_rate_ci95")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HaloForgeCore
-@testable import HaloForgeBench
+import HaloForgeBench
+@testable import HaloForgePipeline
 import HaloForgeData
 import HaloForgeEngine
 import HaloForgeRAFT

@@ -1,44 +1,13 @@
-import Foundation
-import HaloForgeCore
-import HaloForgeData
-import HaloForgeEngine
-import HaloForgeRAFT
-import HaloForgeVerify
-
-/// Prints ✓/✗ lines with timings and counts the failures.
-final class Checklist {
-    private(set) var failures = 0
-
-    func line(_ ok: Bool, _ name: String, _ detail: String, seconds: Double? = nil) {
-        if !ok { failures += 1 }
-        let time = seconds.map { String(format: " (%.2f s)", $0) } ?? ""
-        print("\(ok ? "✓" : "✗") \(name)\(time) — \(detail)")
-    }
-
-    /// A check that does not apply on this host: said, never counted as a failure.
-    func skip(_ name: String, _ why: String) {
-        print("– \(name) — not checked: \(why)")
-    }
-
-    /// Runs one timed check: its value and detail line, or nil after a ✗ with the error.
-    func check<T>(_ name: String, _ body: () async throws -> (T, String)) async -> T? {
-        let start = Date()
-        do {
-            let (value, detail) = try await body()
-            line(true, name, detail, seconds: Date().timeIntervalSince(start))
-            return value
-        } catch {
-            let message = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
-            line(false, name, message, seconds: Date().timeIntervalSince(start))
-            return nil
-        }
-    }
-}
+internal import Foundation
+internal import HaloForgeData
+internal import HaloForgeEngine
+internal import HaloForgeRAFT
+internal import HaloForgeVerify
 
 /// The model half of `halo-forge test`: the worker and the tiny model (standard), then one
 /// RAFT cycle through the run store (full). A failed check skips the ones that need it.
 struct ModelChecks {
-    let level: SelfTestCommand.Level
+    let level: SelfTest.Level
     let verifier: Verifier
     let jobs: Int
 

@@ -1,0 +1,52 @@
+import ArgumentParser
+import HaloForgeEngine
+import HaloForgeRAFT
+
+/// `--set KEY=VALUE`: any setting of the settings table, read and checked by the table.
+struct SettingOptions: ParsableArguments {
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Any setting as KEY=VALUE, repeatable (keys and upstream names: `halo-forge config keys`); applied after the other flags.",
+            valueName: "key=value"))
+    var assignments: [String] = []
+
+    func overrides<C: Configurable>(as _: C.Type = RAFTConfiguration.self) throws -> Overrides<C> {
+        try setOverrides(assignments, as: C.self)
+    }
+}
+
+/// Flags of commands that train: several processes with torchrun, gradient checkpointing.
+struct DistributedOptions: ParsableArguments {
+    @Option(help: "Training processes on this machine, run by torchrun with DDP (one per GPU on CUDA; gloo on CPU). Default 1: training runs in the worker.") var nproc: Int = 1
+    @Option(help: "With --nproc: machines taking part; each runs the same command with its own --node-rank.") var nnodes: Int = 1
+    @Option(help: "With --nnodes: this machine's rank, 0..nnodes-1.") var nodeRank: Int = 0
+    @Option(help: "With --nnodes: the address of the rank-0 machine.") var masterAddr: String = "127.0.0.1"
+    @Option(help: "With --nproc: the rendezvous port (default: a free one; several machines must give it).") var masterPort: Int?
+    @Flag(help: "Recompute activations in the backward pass: less memory, about a third slower.") var gradientCheckpointing = false
+
+    func validate() throws {
+        if nproc < 1 { throw ValidationError("--nproc must be at least 1") }
+        if nnodes < 1 { throw ValidationError("--nnodes must be at least 1") }
+        if !(0..<nnodes).contains(nodeRank) { throw ValidationError("--node-rank must be in 0..\(nnodes - 1)") }
+        if nnodes > 1, masterPort == nil { throw ValidationError("--nnodes above 1 needs --master-port, the same on every machine") }
+        if let port = masterPort, !(1...65535).contains(port) { throw ValidationError("--master-port must be 1–65535") }
+    }
+
+    /// nil when training stays in the worker.
+    var distributed: DistributedTraining? {
+        nproc * nnodes > 1
+            ? DistributedTraining(nproc: nproc, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr, masterPort: masterPort ?? 0)
+            : nil
+    }
+}
+
+/// The run environment the flags describe.
+func environment(trackers: [String], _ generator: GeneratorOptions, _ distributed: DistributedOptions? = nil) -> RunEnvironment {
+    var e = RunEnvironment()
+    e.trackers = trackers
+    e.generator = generator.setup
+    e.distributed = distributed?.distributed
+    e.gradientCheckpointing = distributed?.gradientCheckpointing ?? false
+    return e
+}
