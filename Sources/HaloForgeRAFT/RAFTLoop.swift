@@ -50,7 +50,7 @@ public final class RAFTLoop: Sendable {
     }
 
     /// What this process did so far; the rest of the run's state is in the store.
-    private struct Progress {
+    private struct ProcessProgress {
         var evaluated: Set<Int> = []
         var requested: [Int: Set<String>] = [:]
         var started: [Int: Date] = [:]
@@ -92,7 +92,7 @@ public final class RAFTLoop: Sendable {
         // GPU) or cores are left over; on a CPU that torch's threads fill the two take turns.
         let beside = !(await generator.competesForCores(withJobs: jobs))
 
-        var progress = Progress()
+        var progress = ProcessProgress()
         do {
             while true {
                 let action = machine.next(try facts(&progress))
@@ -128,7 +128,7 @@ public final class RAFTLoop: Sendable {
         return try store.cycles()
     }
 
-    private func perform(_ action: RAFTStateMachine.Action, _ progress: inout Progress, afterCycle: @Sendable (Int) async throws -> Void) async throws {
+    private func perform(_ action: RAFTStateMachine.Action, _ progress: inout ProcessProgress, afterCycle: @Sendable (Int) async throws -> Void) async throws {
         switch action {
         case .enter(let cycle, let phase):
             if progress.started[cycle] == nil { progress.started[cycle] = Date() }
@@ -169,7 +169,7 @@ public final class RAFTLoop: Sendable {
     // MARK: facts
 
     /// What the machine needs to know, read from the store.
-    private func facts(_ progress: inout Progress) throws -> RAFTStateMachine.Facts {
+    private func facts(_ progress: inout ProcessProgress) throws -> RAFTStateMachine.Facts {
         let phases = try store.phases()
         var facts = RAFTStateMachine.Facts(cycles: configuration.cycles, phases: phases, evaluated: progress.evaluated)
         guard let cycle = RAFTStateMachine.Facts.unfinished(cycles: configuration.cycles, phases: phases) else { return facts }
@@ -210,7 +210,7 @@ public final class RAFTLoop: Sendable {
 
     // MARK: effects
 
-    private func generate(cycle: Int, _ chunk: RAFTStateMachine.GenerationChunk, _ progress: inout Progress) async throws {
+    private func generate(cycle: Int, _ chunk: RAFTStateMachine.GenerationChunk, _ progress: inout ProcessProgress) async throws {
         if progress.started[cycle] == nil { progress.started[cycle] = Date() }
         if let clock = progress.clock, clock.cycle != cycle || clock.round != chunk.round { try endGeneration(&progress) }
         if let r = chunk.refill {
@@ -240,7 +240,7 @@ public final class RAFTLoop: Sendable {
     }
 
     /// Stores the speed of the sampling round that just ended, if one did.
-    private func endGeneration(_ progress: inout Progress) throws {
+    private func endGeneration(_ progress: inout ProcessProgress) throws {
         guard let clock = progress.clock else { return }
         progress.clock = nil
         var m = CycleMetrics()
