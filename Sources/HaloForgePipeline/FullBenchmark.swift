@@ -65,7 +65,7 @@ public enum FullBenchmark {
         var rows: [Row] = []
         for (i, key) in (["baseline"] + (1...max(cycles, 1)).map { "cycle-\($0)" }).enumerated() where i == 0 || i <= cycles {
             guard let text = try store.setting("eval:" + key), let json = try? JSONValue.parse(Data(text.utf8)) else { continue }
-            let cycle = i == 0 ? [:] : (records.first { $0.cycle == i - 1 }?.metrics ?? [:])
+            let cycle = i == 0 ? [:] : (records.first { $0.cycle == i - 1 }?.metrics.json ?? [:])
             rows.append(Row(stage: key, heldOut: BenchmarkSummary(json: json), cycle: cycle))
         }
         return rows

@@ -169,6 +169,19 @@ public enum SampleFilter {
         return (kept, report)
     }
 
+    /// The kept samples among `candidates`, in the order `select` returns them: by prompt (first
+    /// appearance among all candidates), then by rank. A resumed run trains on the stored kept
+    /// samples in the order the filter chose them.
+    public static func inTrainingOrder(_ candidates: [Candidate], kept: (Candidate) -> Bool) -> [Candidate] {
+        var promptOrder: [String] = []
+        var groups: [String: [Candidate]] = [:]
+        for candidate in candidates {
+            if groups[candidate.promptID] == nil { promptOrder.append(candidate.promptID) }
+            groups[candidate.promptID, default: []].append(candidate)
+        }
+        return promptOrder.flatMap { (groups[$0] ?? []).filter(kept).sorted(by: ranksBefore) }
+    }
+
     /// Samples a prompt may keep after top-k and fraction: ceil(fraction × count), at least 1.
     static func keepLimit(_ count: Int, _ c: RAFTConfiguration) -> Int {
         var limit = count

@@ -37,7 +37,7 @@ extension MetricsSink {
         }
         let cycles = try store.cycles()
         for c in cycles where c.phase == .done {
-            record(.cycle, step: c.cycle + 1, finite(Dictionary(uniqueKeysWithValues: c.metrics.map { ("cycle/" + $0.key, $0.value.number) })))
+            record(.cycle, step: c.cycle + 1, finite(Dictionary(uniqueKeysWithValues: c.metrics.json.map { ("cycle/" + $0.key, $0.value.number) })))
         }
         for stage in 0...cycles.count {
             guard let text = try store.setting("eval:" + (stage == 0 ? "baseline" : "cycle-\(stage)")),

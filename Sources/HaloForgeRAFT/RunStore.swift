@@ -29,7 +29,7 @@ public final class RunStore: Sendable {
         public var cycle: Int
         public var phase: Phase
         public var adapter: String?
-        public var metrics: [String: JSONValue]
+        public var metrics: CycleMetrics
     }
 
     /// Opens (or creates) the run in `folder`.
@@ -131,6 +131,23 @@ public final class RunStore: Sendable {
         }
     }
 
+    /// This cycle's prompts that have samples without a verdict.
+    public func promptsWithUnverifiedSamples(cycle: Int) throws -> Set<String> {
+        try db.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT prompt_id FROM sample WHERE cycle = ? AND reward IS NULL", arguments: [cycle]))
+        }
+    }
+
+    /// Each sample's prompt, index and reward (nil: not verified), in storage order, without the
+    /// completions: what the prompt policy reads, cheap enough to read after every request.
+    public func rewards(cycle: Int) throws -> [(promptID: String, index: Int, reward: Double?)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT prompt_id, sample_index, reward FROM sample WHERE cycle = ? ORDER BY id", arguments: [cycle]).map {
+                (promptID: $0["prompt_id"], index: $0["sample_index"], reward: $0["reward"])
+            }
+        }
+    }
+
     public func storeVerdict(sampleID: Int64, _ verdict: Verdict) throws {
         try db.write { db in
             try db.execute(
@@ -162,8 +179,18 @@ public final class RunStore: Sendable {
         try db.read { db in
             try Row.fetchAll(db, sql: "SELECT cycle, phase, adapter, metrics FROM cycle ORDER BY cycle").map { row in
                 let metrics = (try? JSONValue.parse(Data((row["metrics"] as String).utf8)))?.objectValue ?? [:]
-                return CycleRecord(cycle: row["cycle"], phase: Phase(rawValue: row["phase"]) ?? .generate, adapter: row["adapter"], metrics: metrics)
+                return CycleRecord(
+                    cycle: row["cycle"], phase: Phase(rawValue: row["phase"]) ?? .generate, adapter: row["adapter"], metrics: CycleMetrics(json: metrics))
             }
+        }
+    }
+
+    /// Each started cycle's phase.
+    public func phases() throws -> [Int: Phase] {
+        try db.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT cycle, phase FROM cycle").map {
+                ($0["cycle"] as Int, Phase(rawValue: $0["phase"]) ?? .generate)
+            })
         }
     }
 
@@ -175,17 +202,46 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// Merges `metrics` into the cycle's metrics.
+    /// Merges the fields `metrics` sets into the cycle's metrics.
+    public func addMetrics(cycle: Int, _ metrics: CycleMetrics) throws {
+        try addMetrics(cycle: cycle, metrics.json)
+    }
+
+    /// Merges `metrics` (stored keys) into the cycle's metrics.
     public func addMetrics(cycle: Int, _ metrics: [String: JSONValue]) throws {
+        try db.write { db in try Self.merge(metrics, cycle: cycle, db) }
+    }
+
+    private static func merge(_ metrics: [String: JSONValue], cycle: Int, _ db: Database) throws {
+        let current = try String.fetchOne(db, sql: "SELECT metrics FROM cycle WHERE cycle = ?", arguments: [cycle]) ?? "{}"
+        var merged = (try? JSONValue.parse(Data(current.utf8)))?.objectValue ?? [:]
+        merged.merge(metrics) { _, new in new }
+        try db.execute(sql: "UPDATE cycle SET metrics = ? WHERE cycle = ?", arguments: [JSONValue.object(merged).serialized, cycle])
+    }
+
+    /// Records a finished sampling: its metrics and the phase `verify`, in one transaction.
+    public func finishSampling(cycle: Int, metrics: CycleMetrics) throws {
         try db.write { db in
-            let current = try String.fetchOne(db, sql: "SELECT metrics FROM cycle WHERE cycle = ?", arguments: [cycle]) ?? "{}"
-            var merged = (try? JSONValue.parse(Data(current.utf8)))?.objectValue ?? [:]
-            merged.merge(metrics) { _, new in new }
-            try db.execute(sql: "UPDATE cycle SET metrics = ? WHERE cycle = ?", arguments: [JSONValue.object(merged).serialized, cycle])
+            try Self.merge(metrics.json, cycle: cycle, db)
+            try db.execute(sql: "UPDATE cycle SET phase = ? WHERE cycle = ?", arguments: [Phase.verify.rawValue, cycle])
+        }
+    }
+
+    /// Records a finished filter: the kept samples, its metrics and the phase `train`, in one transaction.
+    public func finishFiltering(cycle: Int, keptIDs: [Int64], metrics: CycleMetrics) throws {
+        try db.write { db in
+            try db.execute(sql: "UPDATE sample SET kept = 0 WHERE cycle = ?", arguments: [cycle])
+            for id in keptIDs { try db.execute(sql: "UPDATE sample SET kept = 1 WHERE id = ?", arguments: [id]) }
+            try Self.merge(metrics.json, cycle: cycle, db)
+            try db.execute(sql: "UPDATE cycle SET phase = ? WHERE cycle = ?", arguments: [Phase.train.rawValue, cycle])
         }
     }
 
     /// Records a finished training: its steps, the adapter and the phase, in one transaction.
+    public func finishTraining(cycle: Int, adapter: String?, steps: [(step: Int, loss: Double, gradNorm: Double, lr: Double, tokens: Int, tokensPerSecond: Double)], metrics: CycleMetrics) throws {
+        try finishTraining(cycle: cycle, adapter: adapter, steps: steps, metrics: metrics.json)
+    }
+
     public func finishTraining(cycle: Int, adapter: String?, steps: [(step: Int, loss: Double, gradNorm: Double, lr: Double, tokens: Int, tokensPerSecond: Double)], metrics: [String: JSONValue]) throws {
         try db.write { db in
             try db.execute(sql: "DELETE FROM train_step WHERE cycle = ?", arguments: [cycle])
@@ -194,12 +250,8 @@ public final class RunStore: Sendable {
                     sql: "INSERT INTO train_step (cycle, step, loss, grad_norm, lr, tokens, tokens_per_second) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     arguments: [cycle, s.step, s.loss, s.gradNorm, s.lr, s.tokens, s.tokensPerSecond])
             }
-            let current = try String.fetchOne(db, sql: "SELECT metrics FROM cycle WHERE cycle = ?", arguments: [cycle]) ?? "{}"
-            var merged = (try? JSONValue.parse(Data(current.utf8)))?.objectValue ?? [:]
-            merged.merge(metrics) { _, new in new }
-            try db.execute(
-                sql: "UPDATE cycle SET adapter = ?, phase = ?, metrics = ? WHERE cycle = ?",
-                arguments: [adapter, Phase.done.rawValue, JSONValue.object(merged).serialized, cycle])
+            try Self.merge(metrics, cycle: cycle, db)
+            try db.execute(sql: "UPDATE cycle SET adapter = ?, phase = ? WHERE cycle = ?", arguments: [adapter, Phase.done.rawValue, cycle])
         }
     }
 

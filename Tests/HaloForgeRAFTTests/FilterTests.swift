@@ -25,6 +25,15 @@ struct FilterTests {
         #expect(report == FilterReport(considered: 4, belowThreshold: 2, kept: 2))
     }
 
+    /// A resumed run reads the kept flags back from the store: put in training order, they are
+    /// what `select` returned, in its order (safeguard additions included).
+    @Test(arguments: [0.5, 1.0, 0.95]) func keptFlagsReadBackInTheFiltersOrder(threshold: Double) {
+        let candidates = Self.prompt("b", [0.5, 1.0, 0.0, 0.5, 1.0]) + Self.prompt("a", [0.7, 0.0, 1.0]) + Self.prompt("c", [0, 0, 0.3])
+        let (kept, _) = SampleFilter.select(candidates, Self.config { $0.rewardThreshold = threshold; $0.minKept = 5 })
+        let flags = Set(kept.map { "\($0.promptID)#\($0.index)" })
+        #expect(SampleFilter.inTrainingOrder(candidates) { flags.contains("\($0.promptID)#\($0.index)") } == kept)
+    }
+
     @Test func earlyPromptsDoNotCrowdOutLaterOnes() {
         // halo-forge 1.3.0 sorted all samples globally and kept the top 50%: prompt "easy"
         // filled every slot and "hard" was never trained on.
