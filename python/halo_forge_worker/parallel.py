@@ -69,6 +69,13 @@ class Alone:
     def clip(self, params, max_norm):
         return float(torch.nn.utils.clip_grad_norm_(params, max_norm))
 
+    def optimizer_state(self, opt):
+        """The optimizer's state as one process's optimizer holds it (every process must call this)."""
+        return opt.state_dict()
+
+    def load_optimizer_state(self, opt, state):
+        opt.load_state_dict(state)
+
 
 class Replicated(Alone):
     """DistributedDataParallel's arithmetic without its backward hooks: DDP all-reduces inside
@@ -140,6 +147,29 @@ class Sharded(Replicated):
     def clip(self, params, max_norm):
         norm = torch.nn.utils.clip_grad_norm_(params, max_norm)  # over the shards of every process
         return float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
+
+    def optimizer_state(self, opt):
+        """Each moment gathered whole, in the layout of a single process's AdamW: a checkpoint
+        resumes under any number of processes, or none."""
+        from torch.distributed.tensor import DTensor
+
+        state = opt.state_dict()
+        whole = {}
+        for i, entry in state["state"].items():  # the same order on every process: the gathers pair up
+            whole[i] = {k: v.full_tensor().cpu() if isinstance(v, DTensor) else v for k, v in entry.items()}
+        return dict(state, state=whole)
+
+    def load_optimizer_state(self, opt, state):
+        """A whole optimizer state (every process read the same file) cut to this process's shards."""
+        from torch.distributed.tensor import DTensor, distribute_tensor
+
+        params = [p for g in opt.param_groups for p in g["params"]]
+        for i, entry in state["state"].items():
+            p = params[int(i)]
+            for k, v in entry.items():
+                if isinstance(p, DTensor) and torch.is_tensor(v) and v.shape == p.shape:
+                    entry[k] = distribute_tensor(v.to(p.device), p.device_mesh, p.placements, src_data_rank=None)
+        opt.load_state_dict(state)
 
 
 def buckets(params, size=BUCKET):

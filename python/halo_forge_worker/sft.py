@@ -75,9 +75,11 @@ def fingerprint(cfg, seqs, eval_seqs, total_steps):
             "grad_accum": cfg.grad_accum}
 
 
-def save_checkpoint(model, tok, opt, state, path):
+def save_checkpoint(model, tok, trainer, state, path):
+    opt_state = trainer.group.optimizer_state(trainer.opt)  # every process: FSDP gathers the shards
+
     def extra(d):
-        torch.save(opt.state_dict(), os.path.join(d, "optimizer.pt"))
+        torch.save(opt_state, os.path.join(d, "optimizer.pt"))
         torch.save({"torch": torch.get_rng_state(),
                     "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
                    os.path.join(d, "rng.pt"))
@@ -144,7 +146,8 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None, strategy=None):
         model = prepare_for_training(model, cfg)
     trainer = Trainer(model, cfg, seqs, pad_id, progress, strategy)
     if resuming:
-        trainer.opt.load_state_dict(torch.load(os.path.join(cfg.checkpoint_dir, "optimizer.pt"), map_location=trainer.device))
+        opt_state = torch.load(os.path.join(cfg.checkpoint_dir, "optimizer.pt"), map_location=trainer.device)
+        trainer.group.load_optimizer_state(trainer.opt, opt_state)
         rng = torch.load(os.path.join(cfg.checkpoint_dir, "rng.pt"), weights_only=False)
         torch.set_rng_state(rng["torch"])
         if rng.get("cuda") is not None and torch.cuda.is_available():
@@ -179,7 +182,7 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None, strategy=None):
                 if cfg.patience and state["bad_evals"] >= cfg.patience:
                     state["stopped_early"] = True
             if cfg.checkpoint_dir and (n % cfg.checkpoint_every == 0 or n == len(steps) or state["stopped_early"]):
-                save_checkpoint(model, tok, trainer.opt, state, cfg.checkpoint_dir)
+                save_checkpoint(model, tok, trainer, state, cfg.checkpoint_dir)
                 last_saved_step = n
             if state["stopped_early"]:
                 break

@@ -10,6 +10,7 @@ saves the result; the worker then loads it.
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -48,13 +49,10 @@ class Distributed:
         return self.nproc * self.nnodes > 1
 
 
-def parse(distributed, request=None):
-    """The `distributed` argument of a `train` or `sft` request (its other args: `request`)."""
+def parse(distributed):
+    """The `distributed` argument of a `train` or `sft` request."""
     d = from_args(Distributed, distributed or {})
     d.validate()
-    if d.needed and d.strategy == "fsdp" and (request or {}).get("checkpoint_dir"):
-        # a checkpoint's optimizer state would be rank 0's shard only
-        raise BadRequest("distributed: checkpoint_dir is not supported with strategy fsdp")
     return d
 
 
@@ -96,7 +94,9 @@ def launch(worker, op, args, dist):
            f"--master_port={dist.master_port or free_port()}", "-m", "halo_forge_worker.torchrun", path]
     log("train: " + " ".join(cmd[2:]))
     t0, tail = time.time(), []
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp)
+    # its own process group: stopping the request stops torchrun and every rank it started
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp,
+                            start_new_session=True)
     try:
         for line in proc.stdout:
             if line.startswith(PROGRESS):
@@ -106,7 +106,7 @@ def launch(worker, op, args, dist):
                 tail = (tail + [line.strip()])[-4:]
         rc = proc.wait()
     except BaseException:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         raise
     finally:

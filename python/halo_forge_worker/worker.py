@@ -99,7 +99,7 @@ class Worker:
 
         self.need_model()
         cfg = from_args(TrainConfig, args)
-        dist = torchrun.parse(cfg.distributed, args)
+        dist = torchrun.parse(cfg.distributed)
         if dist.needed:
             return torchrun.launch(self, "train", args, dist)
         self.model, result = train(self.model, self.tok, cfg, self.progress)
@@ -115,7 +115,7 @@ class Worker:
 
         self.need_model()
         cfg = from_args(SFTConfig, args)
-        dist = torchrun.parse(cfg.distributed, args)
+        dist = torchrun.parse(cfg.distributed)
         if dist.needed:
             return torchrun.launch(self, "sft", args, dist)
         self.model, result = sft(self.model, self.tok, cfg, self.progress)

@@ -17,10 +17,10 @@ ROWS = {"examples": [{"prompt": f"int f{i}(int x) {{", "completion": f" return x
         "steps": 3, "learning_rate": 1e-2, "chat": False, "lora": {"dropout": 0.0}}
 
 
-def single(tiny_dir, args, save_to=None):
+def single(tiny_dir, args, save_to=None, op="train"):
     w = Worker(lambda m: None)
     w.handle(0, "load", {"model": tiny_dir})
-    return w.handle(1, "train", dict(args, save_to=save_to) if save_to else args)
+    return w.handle(1, op, dict(args, save_to=save_to) if save_to else args)
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +95,48 @@ def test_fsdp_sft_evaluates_and_saves_the_best_adapter(worker, tiny_dir, tmp_pat
     assert worker.handle(3, "evaluate", {"examples": held_out, "chat": False})["loss"] == pytest.approx(two["best_eval_loss"], rel=1e-4)
 
 
-def test_fsdp_refuses_checkpoints(worker, tmp_path):
+class Crash(Exception):
+    pass
+
+
+def test_fsdp_resumes_a_checkpoint_and_writes_one_a_single_process_reads(tiny_dir, tmp_path):
+    """FSDP cuts a whole checkpoint (adapter and AdamW moments) into its shards and gathers them
+    back whole when it saves one: the same files a single process writes and resumes from."""
+    args = dict(ARGS, steps=6, eval_examples=EXAMPLES[:6], eval_every=3, patience=0, checkpoint_every=3, batch_tokens=256,
+                checkpoint_dir=str(tmp_path / "ckpt"))
+    whole = single(tiny_dir, dict(args, checkpoint_dir=str(tmp_path / "whole")), op="sft")
+
+    def crash_at_step_5(msg):
+        if msg.get("event") == "progress" and msg["data"].get("step") == 5 and "loss" in msg["data"]:
+            raise Crash()
+
+    w = Worker(crash_at_step_5)
+    w.handle(0, "load", {"model": tiny_dir})
+    with pytest.raises(Crash):
+        w.handle(1, "sft", args)  # one process, killed after its checkpoint at step 3
+    w = Worker(lambda m: None)
+    w.handle(0, "load", {"model": tiny_dir})
+    resumed = w.handle(2, "sft", dict(args, resume=True, distributed={"nproc": 2, "strategy": "fsdp"}))
+    assert resumed["resumed_from_step"] == 3 and [s["step"] for s in resumed["steps"]] == list(range(1, 7))
+    for a, b in zip(resumed["steps"], whole["steps"]):
+        assert b["loss"] == pytest.approx(a["loss"], rel=1e-4), (a, b)
+    assert resumed["evals"][-1]["loss"] == pytest.approx(whole["evals"][-1]["loss"], rel=1e-4)
+
+    # the step-6 checkpoint FSDP wrote matches the one process's, moment by moment
+    mine = torch.load(str(tmp_path / "ckpt" / "optimizer.pt"))["state"]
+    ref = torch.load(str(tmp_path / "whole" / "optimizer.pt"))["state"]
+    assert sorted(mine) == sorted(ref)
+    for i in ref:
+        for k in ("exp_avg", "exp_avg_sq"):
+            assert mine[i][k].shape == ref[i][k].shape
+            assert torch.allclose(mine[i][k], ref[i][k], rtol=1e-2, atol=1e-6), (i, k)
+    a, b = adapter(tiny_dir, str(tmp_path / "ckpt")), adapter(tiny_dir, str(tmp_path / "whole"))
+    assert max((a[k] - b[k]).abs().max().item() for k in a) < 1e-3
+
+
+def test_an_unknown_strategy_is_a_bad_request(worker):
     from halo_forge_worker.protocol import BadRequest
 
-    with pytest.raises(BadRequest, match="checkpoint_dir"):
-        worker.handle(1, "sft", dict(ARGS, checkpoint_dir=str(tmp_path / "c"), distributed={"nproc": 2, "strategy": "fsdp"}))
     with pytest.raises(BadRequest, match="strategy"):
         worker.handle(2, "train", dict(ARGS, distributed={"nproc": 2, "strategy": "zero3"}))
     assert torch.is_tensor(next(worker.model.parameters()))  # the worker kept its model
