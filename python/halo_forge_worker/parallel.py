@@ -123,7 +123,7 @@ class Sharded(Replicated):
 
     collective_forward = True
 
-    def __init__(self, model):
+    def __init__(self, model):  # no broadcast: each process keeps its slice of the same seeded weights
         from torch.distributed.fsdp import fully_shard
 
         self.rank, self.world, self.device = dist.get_rank(), dist.get_world_size(), model.device

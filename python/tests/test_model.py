@@ -59,7 +59,7 @@ def test_sampling_draws_what_transformers_generate_draws(worker, temperature, to
     """The worker's own decode loop (rows leave the batch as they end) with transformers' warpers:
     seeded alike, one row samples token for token what model.generate(do_sample=True) samples."""
     tok, model = worker.tok, worker.model
-    for seed, prompt in enumerate([p["prompt"] for p in PROMPTS]):
+    for seed, prompt in enumerate([p["prompt"] for p in PROMPTS[:2]]):
         r = worker.handle(1, "generate", {"prompts": [{"id": 0, "prompt": prompt}], "n": 1, "temperature": temperature,
                                           "top_p": top_p, "top_k": top_k, "max_new_tokens": 24, "seed": seed,
                                           "chat": False, "token_ids": True})
