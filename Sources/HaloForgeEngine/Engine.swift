@@ -52,7 +52,7 @@ public struct TrainingStep: Sendable, Decodable {
     public var peakMemoryMb: Double?
 }
 
-/// Training on several processes with torchrun (DDP); nil or one process trains in the worker.
+/// Training on several processes with torchrun (DDP, or FSDP); nil or one process trains in the worker.
 public struct DistributedTraining: Sendable, Equatable {
     /// Processes on this node (one per GPU on CUDA).
     public var nproc = 1
@@ -61,19 +61,23 @@ public struct DistributedTraining: Sendable, Equatable {
     public var masterAddr = "127.0.0.1"
     /// 0: a free port (one node only).
     public var masterPort = 0
+    /// Shard every weight across the processes (FSDP) rather than a whole copy in each (DDP).
+    public var fsdp = false
 
-    public init(nproc: Int = 1, nnodes: Int = 1, nodeRank: Int = 0, masterAddr: String = "127.0.0.1", masterPort: Int = 0) {
+    public init(nproc: Int = 1, nnodes: Int = 1, nodeRank: Int = 0, masterAddr: String = "127.0.0.1", masterPort: Int = 0,
+                fsdp: Bool = false) {
         self.nproc = nproc
         self.nnodes = nnodes
         self.nodeRank = nodeRank
         self.masterAddr = masterAddr
         self.masterPort = masterPort
+        self.fsdp = fsdp
     }
 
     var argument: JSONValue {
         .object([
             "nproc": .int(nproc), "nnodes": .int(nnodes), "node_rank": .int(nodeRank), "master_addr": .string(masterAddr),
-            "master_port": .int(masterPort),
+            "master_port": .int(masterPort), "strategy": .string(fsdp ? "fsdp" : "ddp"),
         ])
     }
 }

@@ -28,11 +28,13 @@ extension SampleVerifier {
     ) async throws(Failure) -> [Verdict] {
         var verdicts = [Verdict?](repeating: nil, count: samples.count)
         var done = 0
-        try await Pool.run(samples, jobs: jobs, body: { await self.verify($0) }) { (index, verdict) throws(Failure) in
-            verdicts[index] = verdict
-            done += 1
-            try progress(VerificationProgress(index: index, verdict: verdict, done: done, total: samples.count))
-        }
+        try await Pool.run(
+            samples, jobs: jobs, body: { await self.verify($0) },
+            completed: { (index, verdict) throws(Failure) in
+                verdicts[index] = verdict
+                done += 1
+                try progress(VerificationProgress(index: index, verdict: verdict, done: done, total: samples.count))
+            })
         return verdicts.map { $0 ?? Verdict.cancelled }
     }
 

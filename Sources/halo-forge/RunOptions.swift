@@ -23,6 +23,7 @@ struct DistributedOptions: ParsableArguments {
     @Option(help: "With --nnodes: this machine's rank, 0..nnodes-1.") var nodeRank: Int = 0
     @Option(help: "With --nnodes: the address of the rank-0 machine.") var masterAddr: String = "127.0.0.1"
     @Option(help: "With --nproc: the rendezvous port (default: a free one; several machines must give it).") var masterPort: Int?
+    @Flag(help: "With --nproc: shard every weight across the processes (FSDP) instead of a whole copy in each (DDP), for a model that does not fit one device.") var fsdp = false
     @Flag(help: "Recompute activations in the backward pass: less memory, about a third slower.") var gradientCheckpointing = false
 
     func validate() throws {
@@ -31,12 +32,13 @@ struct DistributedOptions: ParsableArguments {
         if !(0..<nnodes).contains(nodeRank) { throw ValidationError("--node-rank must be in 0..\(nnodes - 1)") }
         if nnodes > 1, masterPort == nil { throw ValidationError("--nnodes above 1 needs --master-port, the same on every machine") }
         if let port = masterPort, !(1...65535).contains(port) { throw ValidationError("--master-port must be 1–65535") }
+        if fsdp, nproc * nnodes < 2 { throw ValidationError("--fsdp shards the model across processes: it needs --nproc or --nnodes above 1") }
     }
 
     /// nil when training stays in the worker.
     var distributed: DistributedTraining? {
         nproc * nnodes > 1
-            ? DistributedTraining(nproc: nproc, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr, masterPort: masterPort ?? 0)
+            ? DistributedTraining(nproc: nproc, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr, masterPort: masterPort ?? 0, fsdp: fsdp)
             : nil
     }
 }

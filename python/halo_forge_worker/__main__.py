@@ -7,7 +7,7 @@ from .protocol import Channel, BadRequest, error, parse_request
 
 def main():
     chan = Channel()  # first, so that anything printed while importing torch goes to stderr
-    from .model import Worker
+    from .worker import Worker
 
     worker = Worker(chan.send)
     chan.send(worker.hello())

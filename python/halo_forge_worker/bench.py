@@ -8,7 +8,9 @@ import time
 
 import torch
 
-from .model import GenerateConfig, TrainConfig, encode_prompt, eos_ids, from_args, generate, is_peft, train, uses_chat
+from .common import encode_prompt, eos_ids, from_args, is_peft, uses_chat
+from .generation import GenerateConfig, generate
+from .training import TrainConfig, train
 from .protocol import BadRequest
 
 

@@ -55,7 +55,7 @@ def build(shape, device, dtype, folder):
 
 
 def peak(device):
-    from .model import rss_mb
+    from .common import rss_mb
 
     if device == "cuda":
         return round(torch.cuda.max_memory_allocated() / 2**30, 2)
@@ -63,7 +63,9 @@ def peak(device):
 
 
 def bench_shape(shape, args):
-    from .model import GenerateConfig, TrainConfig, generate, pick_device, pick_dtype, train
+    from .common import pick_device, pick_dtype
+    from .generation import GenerateConfig, generate
+    from .training import TrainConfig, train
 
     device = pick_device()
     dtype = pick_dtype(args.dtype, device)

@@ -11,7 +11,7 @@ def import_gguf(gguf, output, dtype="float32"):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
-    from .model import atomic_save, count_params
+    from .common import atomic_save, count_params
 
     gguf = os.path.abspath(gguf)
     if not os.path.isfile(gguf):

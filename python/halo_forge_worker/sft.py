@@ -1,10 +1,9 @@
 """Supervised fine-tuning with a held-out loss: evaluation, early stopping, checkpoints, resume.
 
-The step itself is `train`'s (length-grouped micro-batches, loss on completions only, AdamW with
-clipping, the same LR schedule); this module adds what a long run needs around it.
+The plan and the step are `train`'s (training.plan_steps, training.Trainer); this module adds what
+a long run needs around them.
 """
 import json
-import math
 import os
 import random
 import time
@@ -12,9 +11,10 @@ from dataclasses import dataclass
 
 import torch
 
-from .model import (TrainConfig, atomic_save, backoff_step, collate, completion_loss, free_memory, is_peft, lr_at,
-                    make_batches, peak_mb, prepare_for_training, set_checkpointing, tokenize_examples, uses_chat, wrap_ddp)
+from .common import is_peft, uses_chat
+from .parallel import save_pretrained
 from .protocol import BadRequest
+from .training import TrainConfig, Trainer, collate, completion_loss, make_batches, plan_steps, prepare_for_training, tokenize_examples
 
 STATE = "trainer_state.json"
 
@@ -31,8 +31,10 @@ class SFTConfig(TrainConfig):
     best_to: str = None  # the weights with the lowest evaluation loss (the last ones without evaluation)
 
 
-def evaluate_loss(model, seqs, batch_tokens, pad_id):
-    """Mean cross-entropy per completion token over `seqs`, without dropout or gradients."""
+def evaluate_loss(model, seqs, batch_tokens, pad_id, loss=None):
+    """Mean cross-entropy per completion token over `seqs`, without dropout or gradients.
+    `loss(x, m, y)`: the summed loss of a batch (a Trainer's, when FSDP holds the weights)."""
+    loss = loss or (lambda x, m, y: completion_loss(model, x, m, y))
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
@@ -41,7 +43,7 @@ def evaluate_loss(model, seqs, batch_tokens, pad_id):
             lengths = [len(s[0]) for s in seqs]
             for batch in make_batches(lengths, batch_tokens, None, random.Random(0)):
                 x, m, y = collate(seqs, batch, pad_id, None, model.device)
-                total += completion_loss(model, x, m, y).item()
+                total += loss(x, m, y).item()
                 count += int((y[:, 1:] != -100).sum())
     finally:
         model.train(was_training)
@@ -66,19 +68,6 @@ def evaluate(model, tok, args):
     return {"loss": loss, "tokens": tokens, "examples": len(seqs), "seconds": round(time.time() - t0, 4)}
 
 
-def plan_steps(cfg, lengths):
-    """The micro-batches of the whole run grouped into optimizer steps; the same for the same data
-    and seed, which is what lets a resumed run skip exactly the steps it already took."""
-    rng = random.Random(cfg.seed)
-    want = cfg.steps * cfg.grad_accum if cfg.steps else None
-    micro, epochs = [], 0
-    while (len(micro) < want) if want else (epochs < cfg.epochs):
-        micro += make_batches(lengths, cfg.batch_tokens, None, rng)
-        epochs += 1
-    micro = micro[:want] if want else micro
-    return [micro[i:i + cfg.grad_accum] for i in range(0, len(micro), cfg.grad_accum)]
-
-
 def fingerprint(cfg, seqs, eval_seqs, total_steps):
     """What must match for a checkpoint to belong to this run."""
     return {"examples": len(seqs), "tokens": sum(len(s[0]) for s in seqs), "eval_examples": len(eval_seqs),
@@ -86,37 +75,18 @@ def fingerprint(cfg, seqs, eval_seqs, total_steps):
             "grad_accum": cfg.grad_accum}
 
 
-def is_main():
-    """Whether this process writes files: always, unless it is a torchrun process other than rank 0."""
-    return not (torch.distributed.is_available() and torch.distributed.is_initialized()) or torch.distributed.get_rank() == 0
+def save_checkpoint(model, tok, trainer, state, path):
+    opt_state = trainer.group.optimizer_state(trainer.opt)  # every process: FSDP gathers the shards
 
-
-def save_weights(model, tok, path):
-    if not is_main():
-        return path
-
-    def write(d):
-        model.save_pretrained(d)
-        tok.save_pretrained(d)
-
-    return atomic_save(path, write)
-
-
-def save_checkpoint(model, tok, opt, state, path):
-    if not is_main():
-        return path
-
-    def write(d):
-        model.save_pretrained(d)
-        tok.save_pretrained(d)
-        torch.save(opt.state_dict(), os.path.join(d, "optimizer.pt"))
+    def extra(d):
+        torch.save(opt_state, os.path.join(d, "optimizer.pt"))
         torch.save({"torch": torch.get_rng_state(),
                     "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
                    os.path.join(d, "rng.pt"))
         with open(os.path.join(d, STATE), "w") as f:
             json.dump(state, f)
 
-    return atomic_save(path, write)
+    return save_pretrained(model, tok, path, extra)
 
 
 def load_checkpoint_weights(model, path, mode):
@@ -142,7 +112,7 @@ def load_checkpoint_weights(model, path, mode):
     return model
 
 
-def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
+def sft(model, tok, cfg: SFTConfig, progress=lambda d: None, strategy=None):
     """-> (model, result). The model is the last step's; `best_to` holds the best-evaluated weights."""
     if not cfg.examples:
         raise BadRequest("examples is empty")
@@ -152,7 +122,8 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
         raise BadRequest("eval_every and checkpoint_every must be at least 1, patience at least 0")
     if cfg.resume and not cfg.checkpoint_dir:
         raise BadRequest("resume needs checkpoint_dir")
-    device = model.device
+    if cfg.pad_to:
+        raise BadRequest("sft pads each micro-batch to its own longest row: pad_to is for bench_train")
     chat = uses_chat(tok, cfg.chat)
     seqs = tokenize_examples(tok, cfg.examples, chat, cfg.max_length)
     eval_seqs = tokenize_examples(tok, cfg.eval_examples, chat, cfg.max_length) if cfg.eval_examples else []
@@ -173,13 +144,10 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
         random.seed(cfg.seed)
         torch.manual_seed(cfg.seed)
         model = prepare_for_training(model, cfg)
-    free_memory(device)
-    set_checkpointing(model, cfg.gradient_checkpointing)
-    ddp = wrap_ddp(model)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    trainer = Trainer(model, cfg, seqs, pad_id, progress, strategy)
     if resuming:
-        opt.load_state_dict(torch.load(os.path.join(cfg.checkpoint_dir, "optimizer.pt"), map_location=device))
+        opt_state = torch.load(os.path.join(cfg.checkpoint_dir, "optimizer.pt"), map_location=trainer.device)
+        trainer.group.load_optimizer_state(trainer.opt, opt_state)
         rng = torch.load(os.path.join(cfg.checkpoint_dir, "rng.pt"), weights_only=False)
         torch.set_rng_state(rng["torch"])
         if rng.get("cuda") is not None and torch.cuda.is_available():
@@ -187,12 +155,12 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
     resumed_from = state["step"]
 
     def record_eval(step):
-        loss, _ = evaluate_loss(model, eval_seqs, cfg.batch_tokens, pad_id)
+        loss, _ = evaluate_loss(model, eval_seqs, cfg.batch_tokens, pad_id, trainer.loss)
         improved = state["best"] is None or loss < state["best"] - cfg.min_delta
         if improved:
             state["best"], state["best_step"], state["bad_evals"] = loss, step, 0
             if cfg.best_to:
-                save_weights(model, tok, cfg.best_to)
+                save_pretrained(model, tok, cfg.best_to)
         else:
             state["bad_evals"] += 1
         state["evals"].append({"step": step, "loss": loss, "improved": improved})
@@ -201,45 +169,27 @@ def sft(model, tok, cfg: SFTConfig, progress=lambda d: None):
     if eval_seqs and state["step"] == 0 and not state["evals"]:
         record_eval(0)  # the loss before training: the baseline every later evaluation is held against
     model.train()
-    t0, session_tokens, last_saved_step, split = time.time(), 0, None, 1
+    t0, session_tokens, last_saved_step = time.time(), 0, None
     try:
         first = len(steps) + 1 if state["stopped_early"] else state["step"] + 1  # a stopped run stays stopped
         for n in range(first, len(steps) + 1):
-            ts = time.time()
-            lr = lr_at(n, len(steps), cfg)
-            for g in opt.param_groups:
-                g["lr"] = lr
-            if device.type == "cuda":
-                torch.cuda.reset_peak_memory_stats(device)
-            loss_sum, tokens, targets, split = backoff_step(model, opt, seqs, steps[n - 1], pad_id, None, device, split, n, ddp)
-            grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-            if not math.isfinite(loss_sum) or not math.isfinite(float(grad_norm)):
-                raise FloatingPointError(f"loss {loss_sum / max(targets, 1)}, grad norm {float(grad_norm)} at step {n}: lower the learning rate")
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-            dt = time.time() - ts
-            session_tokens += tokens
-            rec = {"step": n, "loss": loss_sum / max(targets, 1), "grad_norm": float(grad_norm), "lr": lr,
-                   "tokens": tokens, "tokens_per_second": round(tokens / max(dt, 1e-9), 1),
-                   "micro_batch_split": split, "peak_memory_mb": peak_mb(device)}
+            rec = trainer.step(n, len(steps), steps[n - 1])
+            session_tokens += rec["tokens"]
             state["log"].append(rec)
-            state["step"], state["tokens"] = n, state["tokens"] + tokens
-            progress(dict(rec, steps=len(steps)))
+            state["step"], state["tokens"] = n, state["tokens"] + rec["tokens"]
             if eval_seqs and (n % cfg.eval_every == 0 or n == len(steps)):
                 record_eval(n)
                 if cfg.patience and state["bad_evals"] >= cfg.patience:
                     state["stopped_early"] = True
             if cfg.checkpoint_dir and (n % cfg.checkpoint_every == 0 or n == len(steps) or state["stopped_early"]):
-                save_checkpoint(model, tok, opt, state, cfg.checkpoint_dir)
+                save_checkpoint(model, tok, trainer, state, cfg.checkpoint_dir)
                 last_saved_step = n
             if state["stopped_early"]:
                 break
     finally:
-        model.eval()
-        opt.zero_grad(set_to_none=True)
-        set_checkpointing(model, False)
+        trainer.close()
     if cfg.best_to and not eval_seqs and state["step"] > resumed_from:
-        save_weights(model, tok, cfg.best_to)
+        save_pretrained(model, tok, cfg.best_to)
     seconds = time.time() - t0
     return model, {
         "steps": state["log"], "evals": state["evals"], "best_eval_loss": state["best"], "best_step": state["best_step"],

@@ -10,7 +10,7 @@ sys.path.insert(0, PY_DIR)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from halo_forge_worker.model import Worker  # noqa: E402
+from halo_forge_worker.worker import Worker  # noqa: E402
 
 
 @pytest.fixture(scope="session")

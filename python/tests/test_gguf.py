@@ -5,7 +5,7 @@ import gguf
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from halo_forge_worker.model import Worker
+from halo_forge_worker.worker import Worker
 
 
 def write_gguf(hf_dir, path):

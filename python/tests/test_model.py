@@ -7,7 +7,8 @@ import torch
 from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from halo_forge_worker.model import TrainConfig, atomic_save, collate, lr_at, make_batches, tokenize_examples
+from halo_forge_worker.common import atomic_save, eos_ids
+from halo_forge_worker.training import TrainConfig, collate, lr_at, make_batches, tokenize_examples
 from halo_forge_worker.tiny import build_tokenizer
 
 CODE = 'int add(int a, int b) {\n    return a + b;  // sum\n}\n\ndef f(x):\n\treturn "é" * x\r\n'
@@ -51,6 +52,24 @@ def test_temperature_zero_is_greedy(worker):
         mine = r["samples"][3 * i:3 * i + 3]
         assert len({s["completion"] for s in mine}) == 1
         assert greedy(worker.model, worker.tok, p["prompt"], 12).startswith(mine[0]["completion"])
+
+
+@pytest.mark.parametrize("temperature,top_p,top_k", [(0.7, 0.95, 0), (1.0, 1.0, 0), (1.3, 0.8, 0), (0.9, 1.0, 20), (0.8, 0.9, 5)])
+def test_sampling_draws_what_transformers_generate_draws(worker, temperature, top_p, top_k):
+    """The worker's own decode loop (rows leave the batch as they end) with transformers' warpers:
+    seeded alike, one row samples token for token what model.generate(do_sample=True) samples."""
+    tok, model = worker.tok, worker.model
+    for seed, prompt in enumerate([p["prompt"] for p in PROMPTS[:2]]):
+        r = worker.handle(1, "generate", {"prompts": [{"id": 0, "prompt": prompt}], "n": 1, "temperature": temperature,
+                                          "top_p": top_p, "top_k": top_k, "max_new_tokens": 24, "seed": seed,
+                                          "chat": False, "token_ids": True})
+        mine = r["samples"][0]["token_ids"]
+        ids = torch.tensor([tok(prompt)["input_ids"]])
+        torch.manual_seed(seed)
+        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=True, temperature=temperature,
+                             top_p=top_p, top_k=top_k, max_new_tokens=24, eos_token_id=eos_ids(model, tok),
+                             pad_token_id=tok.pad_token_id)
+        assert mine == out[0, ids.shape[1]:].tolist()[:len(mine)], (seed, prompt)
 
 
 def test_prompt_is_prefilled_once_per_batch(worker):
@@ -168,7 +187,7 @@ def test_atomic_save_replaces_only_on_success(tmp_path):
 
 
 def test_init_tiny_with_pretraining_learns(tmp_path):
-    from halo_forge_worker.model import Worker
+    from halo_forge_worker.worker import Worker
 
     r = Worker(lambda m: None).handle(1, "init_tiny", {"path": str(tmp_path / "t"), "pretrain_steps": 15, "layers": 2})
     assert r["pretrain_loss"] is not None and r["pretrain_loss"] < 6.5  # log(vocab) ~ 7.1 at the start
@@ -185,7 +204,7 @@ def test_benches_report_ratios(worker):
 
 
 def test_generate_backs_off_on_out_of_memory(worker, monkeypatch):
-    import halo_forge_worker.model as M
+    import halo_forge_worker.generation as M
 
     real, sizes = M._generate_batch, []
 

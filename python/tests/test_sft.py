@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from halo_forge_worker.model import Worker
+from halo_forge_worker.worker import Worker
 
 # Pairs in a fixed pattern the tiny model can pick up within a few dozen steps.
 PAIRS = [{"prompt": f"def add_{i}(x):", "completion": f"\n    return x + {i}\n"} for i in range(40)]

@@ -1,14 +1,16 @@
-"""Training on several processes with torchrun: DistributedDataParallel over gloo (CPU) or NCCL (CUDA).
+"""Training on several processes with torchrun, over gloo (CPU) or NCCL (CUDA).
 
 The worker keeps its protocol: a `train` or `sft` request with `distributed: {"nproc": N, ...}` is
-run by `torchrun` as N processes of `python -m halo_forge_worker.ddp REQUEST.json`. Each process
+run by `torchrun` as N processes of `python -m halo_forge_worker.torchrun REQUEST.json`. Each process
 loads the model (the worker's own copy is freed first, so it does not hold a device's memory),
-tokenizes the same data into the same plan, and trains on its share of every micro-batch; DDP
-averages the gradients. Rank 0 sends progress and saves the result; the worker then loads it.
+tokenizes the same data into the same plan, and trains on its share of every micro-batch, with the
+whole model (`ddp`) or a shard of every weight (`fsdp`; see parallel.py). Rank 0 sends progress and
+saves the result; the worker then loads it.
 """
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .common import free_memory, from_args, is_peft, log
+from .parallel import STRATEGIES, save_pretrained
 from .protocol import BadRequest
 
 PROGRESS = "HALO_FORGE_PROGRESS "  # rank 0's progress lines on torchrun's stdout
@@ -30,22 +34,24 @@ class Distributed:
     node_rank: int = 0
     master_addr: str = "127.0.0.1"
     master_port: int = 0  # 0: a free port (one node only)
+    strategy: str = "ddp"  # "ddp": a whole copy per process; "fsdp": every weight sharded across them
 
     def validate(self):
         if self.nproc < 1 or self.nnodes < 1 or not 0 <= self.node_rank < self.nnodes:
             raise BadRequest("distributed: nproc and nnodes must be at least 1, node_rank in 0..nnodes-1")
         if self.nnodes > 1 and not self.master_port:
             raise BadRequest("distributed: several nodes need a master_port every node knows")
+        if self.strategy not in STRATEGIES:
+            raise BadRequest(f"distributed: strategy is {' or '.join(STRATEGIES)}; got {self.strategy!r}")
 
     @property
     def needed(self):
         return self.nproc * self.nnodes > 1
 
 
-def parse(args):
-    from .model import from_args
-
-    d = from_args(Distributed, args or {})
+def parse(distributed):
+    """The `distributed` argument of a `train` or `sft` request."""
+    d = from_args(Distributed, distributed or {})
     d.validate()
     return d
 
@@ -59,8 +65,6 @@ def free_port():
 def launch(worker, op, args, dist):
     """Runs a `train` or `sft` request under torchrun and loads its result into `worker`.
     -> the result rank 0 wrote (as the single-process op returns it)."""
-    from .model import free_memory, is_peft, log
-
     tmp = tempfile.mkdtemp(prefix="halo-forge-ddp-")
     load = dict(worker.load_args)
     if is_peft(worker.model):  # train on from the adapter as it is now, saved or not
@@ -72,7 +76,8 @@ def launch(worker, op, args, dist):
         load["model"], load["adapter"] = os.path.join(tmp, "start-model"), None
     out = {"train": "save_to", "sft": "best_to"}[op]
     save_to = args.get(out) or os.path.join(tmp, "result-weights")
-    request = {"op": op, "load": load, "args": dict(args, **{out: save_to}), "result": os.path.join(tmp, "result.json")}
+    request = {"op": op, "load": load, "args": dict(args, **{out: save_to}), "strategy": dist.strategy,
+               "result": os.path.join(tmp, "result.json")}
     request["args"].pop("distributed", None)
     path = os.path.join(tmp, "request.json")
     with open(path, "w") as f:
@@ -86,10 +91,12 @@ def launch(worker, op, args, dist):
         env["OMP_NUM_THREADS"] = str(max(1, int(threads) // dist.nproc))
     cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={dist.nproc}", f"--nnodes={dist.nnodes}",
            f"--node_rank={dist.node_rank}", f"--master_addr={dist.master_addr}",
-           f"--master_port={dist.master_port or free_port()}", "-m", "halo_forge_worker.ddp", path]
+           f"--master_port={dist.master_port or free_port()}", "-m", "halo_forge_worker.torchrun", path]
     log("train: " + " ".join(cmd[2:]))
     t0, tail = time.time(), []
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp)
+    # its own process group: stopping the request stops torchrun and every rank it started
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp,
+                            start_new_session=True)
     try:
         for line in proc.stdout:
             if line.startswith(PROGRESS):
@@ -99,7 +106,7 @@ def launch(worker, op, args, dist):
                 tail = (tail + [line.strip()])[-4:]
         rc = proc.wait()
     except BaseException:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         raise
     finally:
@@ -134,8 +141,9 @@ def main(path):
     import torch.distributed as td
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from .model import TrainConfig, atomic_save, from_args, is_peft, pick_device, pick_dtype, train
+    from .common import pick_device, pick_dtype
     from .sft import SFTConfig, sft
+    from .training import TrainConfig, train
 
     with open(path) as f:
         req = json.load(f)
@@ -162,17 +170,12 @@ def main(path):
             if rank == 0:
                 print(PROGRESS + json.dumps(data), flush=True)
 
-        args = req["args"]
+        args, strategy = req["args"], req.get("strategy")
         if req["op"] == "sft":
-            model, result = sft(model, tok, from_args(SFTConfig, args), progress)
+            model, result = sft(model, tok, from_args(SFTConfig, args), progress, strategy)
         else:
-            model, result = train(model, tok, from_args(TrainConfig, args), progress)
-            if rank == 0:
-                def write(d):
-                    model.save_pretrained(d)
-                    tok.save_pretrained(d)
-
-                result["saved"] = atomic_save(args["save_to"], write)
+            model, result = train(model, tok, from_args(TrainConfig, args), progress, strategy)
+            result["saved"] = save_pretrained(model, tok, args["save_to"])  # every rank: FSDP gathers the shards
         result["kind"] = "adapter" if is_peft(model) else "model"
         td.barrier()
     except Exception as e:
