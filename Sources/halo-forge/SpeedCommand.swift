@@ -5,6 +5,6 @@ struct SpeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "speed",
         abstract: "Speed of the verifier, the generation engine and the trainer against bare baselines (quality of a model: `halo-forge benchmark`).",
-        subcommands: [BenchCommand.VerifyBench.self, GenerateBench.self, TrainBench.self],
+        subcommands: [VerifySpeedCommand.self, GenerateBench.self, TrainBench.self],
         aliases: ["bench"])
 }
