@@ -23,8 +23,7 @@ enum Parquet {
         let env = ProcessInfo.processInfo.environment
         var candidates: [[String]] = []
         if let own = env["HALO_FORGE_PYTHON"], !own.isEmpty { candidates.append([own]) }
-        let home = env["HALO_FORGE_HOME"] ?? ((env["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/halo-forge")
-        let venv = home + "/venv/bin/python"
+        let venv = CacheHome.folder + "/venv/bin/python"
         if FileManager.default.isExecutableFile(atPath: venv) { candidates.append([venv]) }
         candidates.append(["/usr/bin/env", "python3"])
         return candidates

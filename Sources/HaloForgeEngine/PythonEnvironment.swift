@@ -16,11 +16,7 @@ public struct PythonEnvironment: Sendable {
     public var workerDir: String
 
     /// halo-forge's own folder: $HALO_FORGE_HOME, else ~/.cache/halo-forge.
-    public static var home: String {
-        let env = ProcessInfo.processInfo.environment
-        if let home = env["HALO_FORGE_HOME"] { return home }
-        return (env["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/halo-forge"
-    }
+    public static var home: String { CacheHome.folder }
 
     /// Finds the worker package: $HALO_FORGE_WORKER_DIR, else a `python/` folder above the
     /// executable or the working directory (a checkout or an install tree).

@@ -22,8 +22,13 @@ final class PrecompiledHeaders: Sendable {
         chmod(folder + "/bits/stdc++.h.gch", 0o755)
         // The standard headers a forwarded C++ test program includes (CForwarding).
         try FileManager.default.createDirectory(atPath: folder + "/\(Self.forwarding).gch", withIntermediateDirectories: true)
-        try Data(CForwarding.standardHeaders.utf8).write(to: URL(fileURLWithPath: folder + "/" + Self.forwarding))
-        chmod(folder + "/" + Self.forwarding, 0o644)
+        // The folder may be a build cache that other processes read: the header changes only
+        // with halo-forge, which starts a new folder, so it is written once, atomically.
+        let forwardingPath = folder + "/" + Self.forwarding
+        if !FileManager.default.fileExists(atPath: forwardingPath) {
+            try Data(CForwarding.standardHeaders.utf8).write(to: URL(fileURLWithPath: forwardingPath), options: .atomic)
+            chmod(forwardingPath, 0o644)
+        }
         chmod(folder + "/\(Self.forwarding).gch", 0o755)
     }
 
@@ -103,6 +108,13 @@ final class PrecompiledHeaders: Sendable {
     /// once only costs.
     func ready(compiler: String, flags: [String], header: String = "bits/stdc++.h", after: Int = 1) -> Bool {
         let key = Self.key(flags + (header == "bits/stdc++.h" ? [] : [header]))
+        if variants.withLock({ $0[key] }) == true { return true }
+        // Built by an earlier run into the build cache.
+        if FileManager.default.fileExists(atPath: target(key: key, header: header)) {
+            utimes(target(key: key, header: header), nil)  // recently used: kept when the cache is pruned
+            variants.withLock { $0[key] = true }
+            return true
+        }
         if after > 1 {
             let seen = sightings.withLock { counts in
                 counts[key, default: 0] += 1
@@ -123,13 +135,17 @@ final class PrecompiledHeaders: Sendable {
         return variants.withLock { $0[key] == true }
     }
 
+    private func target(key: String, header: String) -> String { folder + "/\(header).gch/\(key).gch" }
+
     private func build(compiler: String, flags: [String], key: String, header: String) {
         // One at a time: a burst of new include sets must not take every core from the samples.
         Self.building.lock()
         defer { Self.building.unlock() }
-        let source = folder + "/stdcpp-\(key).h"
-        let partial = folder + "/\(header).gch/.\(key).partial"
-        let target = folder + "/\(header).gch/\(key).gch"
+        // Private names: another process may build the same variant into a shared cache.
+        let mine = "\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+        let source = folder + "/stdcpp-\(key)-\(mine).h"
+        let partial = folder + "/\(header).gch/.\(key).\(mine).partial"
+        let target = target(key: key, header: header)
         try? Data("#include <\(header)>\n".utf8).write(to: URL(fileURLWithPath: source))
         let arguments = flags + (header == "bits/stdc++.h" ? [] : ["-I", folder]) + ["-x", "c++-header", source, "-o", partial]
         let ok = Subprocess.runBlocking(compiler, arguments, stdout: .discard, stderr: .discard).status == 0
@@ -142,11 +158,5 @@ final class PrecompiledHeaders: Sendable {
         }
     }
 
-    static func key(_ flags: [String]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: stable across runs
-        for byte in flags.joined(separator: "\u{1}").utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return String(hash, radix: 16)
-    }
+    static func key(_ flags: [String]) -> String { BuildCache.hash(flags.joined(separator: "\u{1}")) }
 }

@@ -19,7 +19,7 @@ public final class Verifier: Sendable {
     /// The folder holding this verifier's scratch folders, jail root and harness.
     public let folder: String
     private let cache: VerdictCache
-    private let testPrograms = TestProgramCache()
+    private let testPrograms: TestProgramCache
 
     public init(configuration: VerifierConfiguration = VerifierConfiguration()) throws {
         var configuration = configuration
@@ -67,7 +67,9 @@ public final class Verifier: Sendable {
         try Verifier.installHarness(to: hostHarness)
         driver = found.python.flatMap { Verifier.compileDriver(in: hostHarness, python: $0.path) } ?? "hf_driver.py"
         jailConfiguration.readOnlyMounts.append((hostHarness, "/hf"))
-        let pch = try PrecompiledHeaders(folder: jailConfiguration.scratchRoot + "/pch")
+        let buildCache = configuration.buildCache.flatMap { BuildCache(root: $0, toolchains: found) }
+        testPrograms = TestProgramCache(disk: buildCache)
+        let pch = try PrecompiledHeaders(folder: buildCache?.precompiledHeaders ?? jailConfiguration.scratchRoot + "/pch")
         jailConfiguration.readOnlyMounts.append((pch.folder, "/pch"))
         precompiledHeaders = pch
         configuration.jail = jailConfiguration

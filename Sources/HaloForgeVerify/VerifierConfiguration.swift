@@ -62,6 +62,9 @@ public struct VerifierConfiguration: Sendable {
     public var runWithoutTests = false
     /// Verdicts a verifier keeps for samples it sees again (0: none).
     public var verdictCacheSize = 4096
+    /// Where precompiled headers, forwarded test programs and answering objects (none holds
+    /// candidate code) are kept across runs; nil: built anew by each verifier.
+    public var buildCache: String? = CacheHome.folder + "/build-cache"
     public var customLanguages: [CustomLanguage] = []
     public var jail = JailConfiguration()
     /// Where C and C++ programs are built for; `mingw` cross-compiles and runs them under wine.

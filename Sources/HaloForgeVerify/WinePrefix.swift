@@ -58,11 +58,7 @@ final class WinePrefix: Sendable {
     }
 
     /// halo-forge's cache folder: $HALO_FORGE_HOME, else ~/.cache/halo-forge.
-    static var cacheHome: String {
-        let env = ProcessInfo.processInfo.environment
-        if let home = env["HALO_FORGE_HOME"] { return home }
-        return (env["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/halo-forge"
-    }
+    static var cacheHome: String { CacheHome.folder }
 
     /// The template for `wine`, built on first use; its path on the host.
     static func template(wine: Tool, cache: String = WinePrefix.cacheHome) throws -> String {
