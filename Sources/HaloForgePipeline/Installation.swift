@@ -27,6 +27,7 @@ public enum Installation {
                 print("  \(name): " + (Self.which(tool).map { "\($0) (\(Self.version(of: $0, flag: flag)))" } ?? "not installed"))
             }
             print("sandbox: \(verifier.jail.isolation.rawValue) — \(verifier.jail.featureSummary)")
+            print("build cache: " + (verifier.buildCacheFolder.map { "\($0) (\(Self.megabytes(in: $0)) MB; test programs and precompiled headers, no candidate code)" } ?? "off"))
         } catch {
             print("  verifier unavailable: \(error)")
         }
@@ -50,6 +51,15 @@ public enum Installation {
         } catch {
             print("  worker does not start: \(error)")
         }
+    }
+
+    /// The size of everything under `folder`, in whole megabytes.
+    static func megabytes(in folder: String) -> Int {
+        let fm = FileManager.default
+        let total = (fm.enumerator(atPath: folder)?.allObjects as? [String] ?? []).reduce(0) { sum, name in
+            sum + ((try? fm.attributesOfItem(atPath: folder + "/" + name)[.size] as? Int) ?? 0)
+        }
+        return total / 1_000_000
     }
 
     /// Creates or repairs the worker's environment (with the trackers, and vLLM's own environment,

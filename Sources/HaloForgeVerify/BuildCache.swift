@@ -38,6 +38,20 @@ final class BuildCache: Sendable {
         chmod(precompiledHeaders, 0o755)
         guard access(programs, W_OK) == 0, access(precompiledHeaders, W_OK) == 0 else { return nil }
         prune()
+        Self.removeOtherBuilds(in: root, keeping: folder)
+    }
+
+    /// Each halo-forge build or compiler upgrade starts a folder: the three used last stay
+    /// (a checkout and an installed copy may well run side by side), older ones go.
+    private static func removeOtherBuilds(in root: String, keeping own: String) {
+        utimes(own, nil)
+        let fm = FileManager.default
+        let folders = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).map { root + "/" + $0 }.filter { $0 != own }
+        let dated = folders.map { path -> (String, Int) in
+            var info = stat()
+            return (path, stat(path, &info) == 0 ? info.st_mtim.tv_sec : 0)
+        }
+        for (path, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(2) { try? fm.removeItem(atPath: path) }
     }
 
     /// The stored bytes for `key`, or nil. A hit is marked recent, for pruning.

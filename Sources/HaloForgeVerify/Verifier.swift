@@ -20,6 +20,8 @@ public final class Verifier: Sendable {
     public let folder: String
     private let cache: VerdictCache
     private let testPrograms: TestProgramCache
+    /// This toolchain's folder in the build cache; nil when the cache is off or unwritable.
+    public let buildCacheFolder: String?
 
     public init(configuration: VerifierConfiguration = VerifierConfiguration()) throws {
         var configuration = configuration
@@ -69,6 +71,7 @@ public final class Verifier: Sendable {
         jailConfiguration.readOnlyMounts.append((hostHarness, "/hf"))
         let buildCache = configuration.buildCache.flatMap { BuildCache(root: $0, toolchains: found) }
         testPrograms = TestProgramCache(disk: buildCache)
+        buildCacheFolder = buildCache?.folder
         let pch = try PrecompiledHeaders(folder: buildCache?.precompiledHeaders ?? jailConfiguration.scratchRoot + "/pch")
         jailConfiguration.readOnlyMounts.append((pch.folder, "/pch"))
         precompiledHeaders = pch

@@ -50,6 +50,20 @@ import Testing
         #expect(try #require(BuildCache(root: root, toolchains: found)).data(for: "k") == Data("x".utf8))
     }
 
+    /// Folders of other halo-forge builds or compilers: the three used last stay.
+    @Test func foldersOfOlderBuildsGo() throws {
+        let root = Self.freshRoot("builds")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for i in 0..<4 {
+            try FileManager.default.createDirectory(atPath: root + "/old\(i)/programs", withIntermediateDirectories: true)
+            var times = [timeval(tv_sec: 1_000_000 + i, tv_usec: 0), timeval(tv_sec: 1_000_000 + i, tv_usec: 0)]
+            utimes(root + "/old\(i)", &times)
+        }
+        let cache = try #require(BuildCache(root: root, toolchains: Toolchains.discover(VerifierConfiguration())))
+        let left = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+        #expect(left == [String(cache.folder.split(separator: "/").last!), "old2", "old3"].sorted(), "\(left)")
+    }
+
     @Test func keepsTheMostRecentlyUsedWithinItsCapacity() throws {
         let root = Self.freshRoot("prune")
         defer { try? FileManager.default.removeItem(atPath: root) }
