@@ -72,7 +72,7 @@ enum BuiltinSplit {
     /// The first held-out set: two tasks a family, 24 in all.
     case heldOut
     /// Six more held-out tasks a family, listed after the first 24: with 24 tasks a 95 %
-    /// interval is about ±13 points wide, with 96 about ±6.5 (docs/LEARNING.md).
+    /// interval is about ±13 points wide, with 96 about ±6 to ±9 (docs/LEARNING.md).
     case heldOutAdded
 }
 
