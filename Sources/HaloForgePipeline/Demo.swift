@@ -42,7 +42,7 @@ public enum Demo {
     ) async throws {
         let (set, _) = try resolveTasks(raft.dataset, verifier: nil, datasets: nil)
         let train = set.train, heldOut = set.heldOut
-        Terminal.note("demo: \(raft.model) on built-in C tasks (\(train.count) training, \(heldOut.count) held-out × \(evalSamples) samples), \(raft.cycles) RAFT cycles → \(store.folder)")
+        Terminal.note("demo: \(raft.model) on built-in C tasks (\(train.count) training, \(heldOut.count) held-out at \(evalSamples) sample\(evalSamples == 1 ? "" : "s") each), \(raft.cycles) RAFT cycles → \(store.folder)")
         let rows = try await environment.run(folder: store.folder, settings: raft) { engine, generator, metrics in
             if let adapter = raft.adapter, !FileManager.default.fileExists(atPath: adapter + "/adapter_config.json") {
                 try await formatStage(engine: engine, model: raft.model, threads: raft.threads, tiny: tiny, saveTo: adapter)
