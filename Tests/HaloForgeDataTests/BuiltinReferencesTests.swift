@@ -7,7 +7,7 @@ import Testing
 struct BuiltinReferencesTests {
     @Test func everyTaskHasItsReferenceFromTheResource() {
         let tasks = BuiltinTasks.all
-        #expect(tasks.count == 72)
+        #expect(tasks.count == 144)
         #expect(BuiltinTasks.references.count == tasks.count)
         for task in tasks {
             let reference = task.reference ?? ""

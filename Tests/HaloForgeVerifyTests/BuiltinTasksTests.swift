@@ -20,13 +20,14 @@ let strictWarningsVerifier: Verifier = {
 
     @Test func countsAndShape() {
         #expect(train.count == 48)
-        #expect(heldOut.count == 24)
-        #expect(BuiltinTasks.all.count == 72)
+        #expect(heldOut.count == 96)
+        #expect(BuiltinTasks.all.count == 144)
         let families = Set(BuiltinTasks.all.map(Self.family))
         #expect(families.count == 12)
         for family in families {
             #expect(train.filter { Self.family($0) == family }.count == 4, "\(family)")
-            #expect(heldOut.filter { Self.family($0) == family }.count == 2, "\(family)")
+            #expect(heldOut.filter { Self.family($0) == family }.count == 8, "\(family)")
+            #expect(heldOut.prefix(24).filter { Self.family($0) == family }.count == 2, "\(family)")
         }
         for task in BuiltinTasks.all {
             #expect(task.language == .c)
@@ -49,12 +50,35 @@ let strictWarningsVerifier: Verifier = {
         #expect(BuiltinTasks.all.map(\.prompt) == train.map(\.prompt) + heldOut.map(\.prompt))
     }
 
+    /// Runs before the held-out set grew measured on its first 24 tasks, after training on
+    /// these 48: both stay as they were, in order, so that old and new results compare.
+    @Test func earlierTasksKeepTheirPlaces() {
+        let trainNames = """
+            sum_to_n sum_squares sum_odd_upto sum_multiples_of_3 digit_sum digit_count count_sevens largest_digit
+            factorial is_prime count_divisors fibonacci gcd power_mod_1000 binomial int_power
+            count_one_bits binary_digit_count octal_digit_sum hex_digit_count array_sum array_max count_above_10 count_even
+            index_of_max index_of_first_negative index_of_first_even index_of_last_zero
+            is_sorted all_positive has_duplicate is_strictly_increasing reverse_array rotate_left zero_negatives square_each
+            string_length count_vowels count_digits count_words is_palindrome all_digits has_adjacent_repeat starts_with_upper
+            reverse_string to_upper replace_spaces shift_letters_1
+            """
+        let firstHeldOutNames = """
+            sum_cubes sum_multiples_of_7 digit_product reverse_digits sum_divisors tribonacci lcm power_mod_97
+            ternary_digit_sum base5_digit_count array_min sum_of_negatives index_of_min index_of_last_negative
+            is_sorted_descending all_even rotate_right cap_at_10 count_uppercase count_spaces all_lowercase ends_with_digit
+            to_lower shift_letters_13
+            """
+        #expect(train.compactMap(\.entryPoint) == trainNames.split(whereSeparator: \.isWhitespace).map(String.init))
+        #expect(heldOut.prefix(24).compactMap(\.entryPoint) == firstHeldOutNames.split(whereSeparator: \.isWhitespace).map(String.init))
+    }
+
     @Test func idsAndPromptsAreUniqueAndSplitsDisjoint() {
         let all = BuiltinTasks.all
         #expect(Set(all.map(\.id)).count == all.count)
         #expect(Set(all.map(\.prompt)).count == all.count)
         #expect(Set(all.compactMap(\.entryPoint)).count == all.count)
         #expect(Set(train.map(\.id)).isDisjoint(with: heldOut.map(\.id)))
+        #expect(Set(train.compactMap(\.entryPoint)).isDisjoint(with: heldOut.compactMap(\.entryPoint)))
         #expect(Set(train.map(\.prompt)).isDisjoint(with: heldOut.map(\.prompt)))
         #expect(Set(train.compactMap(\.test)).isDisjoint(with: heldOut.compactMap(\.test)))
     }
@@ -85,6 +109,21 @@ let strictWarningsVerifier: Verifier = {
         let fenced = tasks.prefix(3).map { $0.sample(completion: "Here it is:\n```c\n\($0.reference ?? "")```\n", index: 1) }
         for (id, verdict) in await verifyAll(fenced) {
             #expect(verdict.reward == 1.0, "\(id): \(verdict.detail)")
+        }
+    }
+
+    /// A function that does nothing, under the task's own signature, compiles and fails: every
+    /// harness checks some value that 0, or an array or string left as it was, does not give.
+    @Test func doNothingBodiesFail() async {
+        let samples = BuiltinTasks.all.map { task in
+            let signature = task.prompt.split(separator: "`")[1]
+            let body = signature.hasPrefix("void ") ? "{\n}\n" : "{\n    return 0;\n}\n"
+            return task.sample(completion: signature + " " + body, index: 0)
+        }
+        let verdicts = await verifyAll(samples)
+        #expect(verdicts.count == samples.count)
+        for (id, verdict) in verdicts.sorted(by: { $0.key < $1.key }) {
+            #expect(verdict.outcome == .failedTests, "\(id): \(verdict.outcome) \(verdict.detail)")
         }
     }
 

@@ -29,7 +29,7 @@ import Testing
 
     @Test func builtinNamesResolve() throws {
         let builtin = try TaskResolver.resolve("builtin-c")
-        #expect(builtin.train.count == 48 && builtin.heldOut.count == 24)
+        #expect(builtin.train.count == 48 && builtin.heldOut.count == 96)
         #expect(builtin.train.map(\.id) == BuiltinTasks.train().map(\.id))
         let humaneval = try TaskResolver.resolve("humaneval")
         #expect(humaneval.tasks.count == 164 && humaneval.heldOut.count == 41)

@@ -12,11 +12,11 @@ int min_int(int a, int b) {
     return a < b ? a : b;
 }
 
-/* Sum the first n elements of an array. */
-long sum_array(const int *xs, int n) {
+/* Dot product of two arrays of n integers. */
+long dot_product(const int *a, const int *b, int n) {
     long total = 0;
     for (int i = 0; i < n; i++) {
-        total += xs[i];
+        total += (long)a[i] * b[i];
     }
     return total;
 }
@@ -31,59 +31,52 @@ int find_index(const int *xs, int n, int x) {
     return -1;
 }
 
-/* Reverse a string in place. */
-void reverse_string(char *s) {
+/* Remove the spaces at the end of a string, in place. */
+void trim_trailing_spaces(char *s) {
     size_t n = strlen(s);
-    for (size_t i = 0; i < n / 2; i++) {
-        char tmp = s[i];
-        s[i] = s[n - 1 - i];
-        s[n - 1 - i] = tmp;
+    while (n > 0 && s[n - 1] == ' ') {
+        n--;
     }
+    s[n] = '\0';
 }
 
-/* 1 if n is prime, 0 otherwise. */
-int is_prime(int n) {
-    if (n < 2) {
-        return 0;
-    }
-    for (int d = 2; d * d <= n; d++) {
-        if (n % d == 0) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Greatest common divisor by Euclid's algorithm. */
-int gcd(int a, int b) {
-    while (b != 0) {
-        int t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
-/* n-th Fibonacci number, iteratively. */
-long fibonacci(int n) {
-    long a = 0, b = 1;
-    for (int i = 0; i < n; i++) {
-        long t = a + b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
-/* Count the vowels in a string. */
-int count_vowels(const char *s) {
-    int count = 0;
+/* The djb2 hash of a string. */
+unsigned long hash_string(const char *s) {
+    unsigned long h = 5381;
     for (; *s; s++) {
-        if (strchr("aeiouAEIOU", *s) != NULL) {
-            count++;
-        }
+        h = h * 33 + (unsigned char)*s;
     }
-    return count;
+    return h;
+}
+
+struct point {
+    int x;
+    int y;
+};
+
+/* Distance between two points walking along the grid. */
+int manhattan_distance(struct point a, struct point b) {
+    int dx = a.x > b.x ? a.x - b.x : b.x - a.x;
+    int dy = a.y > b.y ? a.y - b.y : b.y - a.y;
+    return dx + dy;
+}
+
+/* Sum of the diagonal of an n x n matrix stored row by row. */
+int matrix_trace(const int *m, int n) {
+    int total = 0;
+    for (int i = 0; i < n; i++) {
+        total += m[i * n + i];
+    }
+    return total;
+}
+
+/* Compare two strings like strcmp: negative, zero or positive. */
+int string_compare(const char *a, const char *b) {
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
 }
 
 /* Sort an array with insertion sort. */
@@ -126,24 +119,23 @@ char *duplicate(const char *s) {
     return out;
 }
 
-/* 1 if the string reads the same both ways. */
-int is_palindrome(const char *s) {
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n / 2; i++) {
-        if (s[i] != s[n - 1 - i]) {
-            return 0;
+/* Fill an n x n matrix, stored row by row, with the identity. */
+void fill_identity(int *m, int n) {
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            m[i * n + j] = i == j;
         }
     }
-    return 1;
 }
 
-/* Factorial of n, with 0! = 1. */
-long factorial(int n) {
-    long result = 1;
-    for (int i = 2; i <= n; i++) {
-        result *= i;
-    }
-    return result;
+/* Next value of a xorshift pseudo-random generator. */
+unsigned int xorshift32(unsigned int *state) {
+    unsigned int x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
 }
 
 /* Average of an array, 0.0 when empty. */
@@ -161,6 +153,6 @@ double average(const double *xs, int n) {
 int main(void) {
     int xs[] = {5, 3, 8, 1, 9, 2};
     insertion_sort(xs, 6);
-    printf("%d %ld %d\n", xs[0], sum_array(xs, 6), gcd(12, 18));
+    printf("%d %ld %lu\n", xs[0], dot_product(xs, xs, 6), hash_string("abc"));
     return 0;
 }

@@ -4,13 +4,14 @@
 #include <string>
 #include <vector>
 
-// Return the largest element of a non-empty vector.
-int max_element_of(const std::vector<int>& xs) {
-    int best = xs[0];
-    for (int x : xs) {
-        best = std::max(best, x);
+// Remove the spaces and tabs at both ends of a string.
+std::string trim(const std::string& s) {
+    size_t start = s.find_first_not_of(" \t");
+    if (start == std::string::npos) {
+        return "";
     }
-    return best;
+    size_t end = s.find_last_not_of(" \t");
+    return s.substr(start, end - start + 1);
 }
 
 // Count how often each word occurs.
@@ -114,14 +115,13 @@ std::vector<long> prefix_sums(const std::vector<int>& xs) {
     return out;
 }
 
-// Convert a string to upper case.
-std::string to_upper(std::string s) {
-    for (auto& c : s) {
-        if (c >= 'a' && c <= 'z') {
-            c = c - 'a' + 'A';
-        }
+// A string repeated a number of times.
+std::string repeat(const std::string& s, int times) {
+    std::string out;
+    for (int i = 0; i < times; i++) {
+        out += s;
     }
-    return s;
+    return out;
 }
 
 // Dot product of two vectors of equal length.
@@ -150,7 +150,7 @@ std::vector<std::vector<int>> transpose(const std::vector<std::vector<int>>& m) 
 int main() {
     std::vector<int> xs = {4, 1, 4, 2, 3, 1};
     auto u = unique_in_order(xs);
-    std::cout << max_element_of(xs) << " " << u.size() << std::endl;
+    std::cout << trim("  x ") << " " << u.size() << std::endl;
     std::cout << join(split("a,b,c", ','), "-") << std::endl;
     return 0;
 }

@@ -40,16 +40,9 @@ def flatten(nested):
     return out
 
 
-def is_prime(n):
-    """True when n is a prime number."""
-    if n < 2:
-        return False
-    d = 2
-    while d * d <= n:
-        if n % d == 0:
-            return False
-        d += 1
-    return True
+def clamp(x, lo, hi):
+    """x limited to the range lo..hi."""
+    return max(lo, min(x, hi))
 
 
 def primes_below(limit):
@@ -64,30 +57,34 @@ def primes_below(limit):
     return primes
 
 
-def gcd(a, b):
-    """Greatest common divisor."""
-    while b:
-        a, b = b, a % b
-    return a
+def mean(xs):
+    """The arithmetic mean of a non-empty list."""
+    return sum(xs) / len(xs)
 
 
-def lcm(a, b):
-    """Least common multiple."""
-    return a * b // gcd(a, b)
+def median(xs):
+    """The middle value of a non-empty list, or the mean of the two middle ones."""
+    ys = sorted(xs)
+    mid = len(ys) // 2
+    return ys[mid] if len(ys) % 2 else (ys[mid - 1] + ys[mid]) / 2
 
 
-def fibonacci(n):
-    """The n-th Fibonacci number."""
-    a, b = 0, 1
-    for _ in range(n):
-        a, b = b, a + b
-    return a
+def dedupe(xs):
+    """The items of xs without repeats, in their first order."""
+    seen = set()
+    out = []
+    for x in xs:
+        if x not in seen:
+            seen.add(x)
+            out.append(x)
+    return out
 
 
-def is_palindrome(s):
-    """True when s reads the same both ways, ignoring case."""
-    s = s.lower()
-    return s == s[::-1]
+def is_anagram(a, b):
+    """True when a and b have the same letters, ignoring case and spaces."""
+    def letters(s):
+        return sorted(s.lower().replace(" ", ""))
+    return letters(a) == letters(b)
 
 
 def group_by_length(words):
@@ -162,9 +159,14 @@ def second_largest(xs):
     return values[-2]
 
 
-def digits_sum(n):
-    """Sum of the decimal digits of n."""
-    return sum(int(d) for d in str(abs(n)))
+def snake_case(name):
+    """camelCase or PascalCase to snake_case."""
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i > 0:
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
 
 
 class Stack:
