@@ -92,3 +92,42 @@ def test_stray_prints_go_to_stderr():
             "os.write(1, b'C noise\\n'); c.send({'a': float('nan')})")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PY_DIR, timeout=60)
     assert r.stdout == '{"a": null}\n' and "noise" in r.stderr and "C noise" in r.stderr
+
+
+def test_worker_exits_when_its_orchestrator_is_killed():
+    """kill -9 of the process that started the worker: the orphan stops within seconds, though
+    its stdin stays open (a long op would never read EOF)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import PY_DIR
+
+    env = dict(os.environ, PYTHONPATH=PY_DIR)
+    shell = subprocess.Popen(["sh", "-c", f"{sys.executable} -u -m halo_forge_worker & echo $!; wait"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                             env=env, cwd="/")
+    worker_pid = int(shell.stdout.readline())
+    hello = json.loads(shell.stdout.readline())
+    assert hello["event"] == "hello"
+
+    def alive():
+        try:
+            with open(f"/proc/{worker_pid}/status") as f:
+                return not any(line.startswith("State:") and "Z" in line for line in f)
+        except FileNotFoundError:
+            return False
+
+    assert alive()
+    os.kill(shell.pid, signal.SIGKILL)
+    shell.wait()
+    deadline = time.monotonic() + 10
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert not alive(), "the orphaned worker is still running"
+    finally:
+        if alive():
+            os.kill(worker_pid, signal.SIGKILL)
+        shell.stdin.close()
