@@ -105,7 +105,7 @@ def test_worker_exits_when_its_orchestrator_is_killed():
     from conftest import PY_DIR
 
     env = dict(os.environ, PYTHONPATH=PY_DIR)
-    shell = subprocess.Popen(["sh", "-c", f"{sys.executable} -u -m halo_forge_worker & echo $!; wait"],
+    shell = subprocess.Popen(["sh", "-c", f"exec 3<&0; {sys.executable} -u -m halo_forge_worker <&3 & echo $!; wait"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                              env=env, cwd="/")
     worker_pid = int(shell.stdout.readline())
