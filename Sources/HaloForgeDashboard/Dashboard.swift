@@ -51,6 +51,19 @@ public final class Dashboard: Sendable {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
+    /// A token for a dashboard reachable from other machines: 24 characters from an alphabet
+    /// without look-alikes (no l, o, 0, 1), about 120 bits.
+    public static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<24).map { _ in "abcdefghijkmnpqrstuvwxyz23456789".randomElement(using: &generator)! })
+    }
+
+    /// The token requests must carry: `given`, else a random one when `host` is reachable from
+    /// other machines, else none.
+    public static func token(given: String?, host: String) -> String? {
+        given ?? (isLoopback(host) ? nil : randomToken())
+    }
+
     public func run() async throws {
         await http.appendRoute("*") { [self] request in await self.respond(request) }
         try await http.run()

@@ -37,30 +37,13 @@ struct DashboardCommand: AsyncParsableCommand {
 
     func run() async throws {
         var settings = Dashboard.Settings()
-        settings.runFolders = runDirs
-        settings.runsRoot = runs
-        settings.host = host
-        settings.port = port
-        settings.token = token
-        if token == nil && !Dashboard.isLoopback(host) {
-            var generator = SystemRandomNumberGenerator()
-            settings.token = (0..<24).map { _ in String("abcdefghijkmnpqrstuvwxyz23456789".randomElement(using: &generator)!) }.joined()
-        }
+        (settings.runFolders, settings.runsRoot, settings.host, settings.port) = (runDirs, runs, host, port)
+        settings.token = Dashboard.token(given: token, host: host)
         let dashboard: Dashboard
         do { dashboard = try Dashboard(settings: settings) } catch { throw CommandError("\(error)") }
-        let stopper = SignalStopper { await dashboard.stop() }
-        defer { stopper.cancel() }
-        let serving = Task { try await dashboard.run() }
-        let bound: Int
-        do { bound = try await dashboard.port() } catch {
-            serving.cancel()
-            throw CommandError("cannot listen on \(host):\(port): \(error)")
-        }
-        let shown = host.contains(":") ? "[\(host)]" : host
-        // Written straight to the descriptor: scripts and tests wait for this line.
-        FileHandle.standardOutput.write(Data("dashboard at http://\(shown):\(bound)/\(settings.token.map { "?token=\($0)" } ?? "")\n".utf8))
-        do { try await serving.value } catch {
-            if !stopper.fired { throw CommandError("dashboard on \(host):\(bound): \(error)") }
-        }
+        try await serveInForeground(
+            "dashboard", host: host, port: port, run: { try await dashboard.run() }, boundPort: { try await dashboard.port() },
+            stop: { await dashboard.stop() }
+        ) { address in "dashboard at \(address)/\(settings.token.map { "?token=\($0)" } ?? "")" }
     }
 }

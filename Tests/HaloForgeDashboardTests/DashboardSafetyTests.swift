@@ -68,3 +68,16 @@ import Testing
         #expect(html.contains("<span class=\"c\">// &lt;b&gt;</span>"))
     }
 }
+
+/// Who must show a token: anyone reaching a dashboard from another machine.
+@Suite struct DashboardTokenTests {
+    @Test func aTokenIsMadeOnlyOffLoopback() {
+        #expect(Dashboard.token(given: nil, host: "127.0.0.1") == nil)
+        #expect(Dashboard.token(given: nil, host: "::1") == nil)
+        #expect(Dashboard.token(given: "my-secret-token", host: "0.0.0.0") == "my-secret-token")
+        let made = try? #require(Dashboard.token(given: nil, host: "0.0.0.0"))
+        #expect(made?.count == 24)
+        #expect(made?.allSatisfy { "abcdefghijkmnpqrstuvwxyz23456789".contains($0) } == true)
+        #expect(made != Dashboard.token(given: nil, host: "0.0.0.0"), "each start makes a new one")
+    }
+}
