@@ -17,13 +17,6 @@ public func fileOverrides<C: Configurable>(_ config: String?, as _: C.Type = RAF
     }
 }
 
-/// `--set KEY=VALUE` assignments read through the settings table; errors name the assignment.
-public func setOverrides<C: Configurable>(_ assignments: [String], as _: C.Type = RAFTConfiguration.self) throws -> Overrides<C> {
-    do { return try Overrides<C>.parse(assignments: assignments) } catch let error as ConfigurationError {
-        throw CommandError("\(error)")
-    }
-}
-
 /// defaults < file < flags, the checkpoint resolved, validated: what a fresh run stores.
 public func layeredSettings(
     base: RAFTConfiguration = RAFTConfiguration(), file: RAFTOverrides, flags: RAFTOverrides, source: String?

@@ -12,41 +12,25 @@ struct BenchmarkFull: AsyncParsableCommand {
         discussion: """
             Writes summary.json, plots (SVG) and report.html into the run folder, and prints a table.
             Held-out tasks are never trained on. Running it again on the same --output resumes.
+            RAFT settings as below, except that --cycles defaults to 2 here.
             """)
 
     @Option(name: [.short, .long], help: "Model: a folder, a Hugging Face id, tiny or smollm2 (required unless --config names one).") var model: String?
     @Option(help: "Tasks: builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces, or a prompt file (default: builtin-c).") var dataset: String?
     @OptionGroup var taskOptions: TaskOptions
     @Option(name: [.short, .long], help: "Run folder (default: output in --config, else runs/benchmark-TIME, printed).") var output: String?
-    @Option(help: "RAFT cycles (default: 2).") var cycles: Int?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("samples_per_prompt"))) var samplesPerPrompt: Int?
     @Option(help: "Samples per held-out task for pass@1.") var evalSamples: Int = 4
     @Option(help: "Use only the first N training and N held-out tasks (0: all).") var limit: Int = 0
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("max_new_tokens"))) var maxNewTokens: Int?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("learning_rate"))) var learningRate: Double?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("steps_per_cycle"))) var stepsPerCycle: Int?
     @Option(name: [.short, .long], help: "YAML settings for the RAFT cycles: flags given here win over the file, the file over the defaults.") var config: String?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("seed"))) var seed: Int?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("threads"))) var threads: Int?
-    @OptionGroup var settingOptions: SettingOptions
+    @OptionGroup var settingFlags: SettingFlags<RAFTConfiguration>
     @OptionGroup var options: VerifierOptions
     @OptionGroup var trackerOptions: TrackerOptions
     @OptionGroup var generatorOptions: GeneratorOptions
     @OptionGroup var distributedOptions: DistributedOptions
 
-    /// The typed flags, then `--set`.
-    func flagOverrides() throws -> RAFTOverrides {
-        var o = RAFTOverrides()
-        (o.model, o.dataset, o.prompts, o.verifier) = (model, dataset, taskOptions.prompts, taskOptions.verifier)
-        (o.cycles, o.samplesPerPrompt, o.maxNewTokens, o.learningRate) = (cycles, samplesPerPrompt, maxNewTokens, learningRate)
-        (o.stepsPerCycle, o.seed, o.threads) = (stepsPerCycle, seed, threads)
-        o.reportTo = trackerOptions.overrides
-        return o.merging(try settingOptions.overrides())
-    }
-
     func run() async throws {
         let file: RAFTOverrides = try fileOverrides(config)
-        let flags = try flagOverrides()
+        let flags = try settingFlags.overrides(model: model, dataset: dataset, tasks: taskOptions, trackers: trackerOptions)
         let output = output ?? file.output ?? defaultRunFolder("benchmark")
         if self.output == nil { Terminal.note("run folder: \(output)") }
         let run = try OpenedRun(folder: output, datasets: taskOptions.datasets) {

