@@ -191,6 +191,15 @@ public enum RAFTRun {
     }
 }
 
+extension RAFTRun {
+    /// The tasks `raft train` trains on: a prompt file whole, the built-in C tasks' training split
+    /// (their held-out split stays for benchmarks), any other set whole; the first `limit` when above 0.
+    public static func tasks(_ run: OpenedRun, limit: Int) -> [BenchmarkTask] {
+        let all = run.settings.prompts == nil && run.settings.dataset == TaskResolver.builtinC ? run.tasks.train : run.tasks.tasks
+        return limit > 0 ? Array(all.prefix(limit)) : all
+    }
+}
+
 /// A run folder opened for `raft train` or `benchmark full`: a resumed run keeps the settings it
 /// stored; a fresh run stores `fresh()` only once its tasks have read without error, so a bad
 /// file never poisons the folder.

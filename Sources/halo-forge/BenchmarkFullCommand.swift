@@ -1,9 +1,5 @@
 import ArgumentParser
-import Foundation
-import HaloForgeBench
-import HaloForgeData
 import HaloForgeRAFT
-import HaloForgeVerify
 
 struct BenchmarkFull: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,22 +34,9 @@ struct BenchmarkFull: AsyncParsableCommand {
             base.cycles = 2
             return try layeredSettings(base: base, file: file, flags: flags, source: config)
         }
-        let (raft, set) = (run.settings, run.tasks)
-        var (train, heldOut) = (set.train, set.heldOut)
-        guard !train.isEmpty, !heldOut.isEmpty else {
-            throw CommandError("\(set.source): \(train.count) training and \(heldOut.count) held-out tasks: both sides need at least one")
-        }
-        if limit > 0 { (train, heldOut) = (Array(train.prefix(limit)), Array(heldOut.prefix(limit))) }
-        Terminal.note("\(set.source): \(train.count) training tasks, \(heldOut.count) held-out tasks")
-        let verifier = try options.applying(raft).makeVerifier(quiet: true, choice: run.choice)
-        var settings = FullBenchmark.Settings(raft: raft)
-        settings.evalSamples = evalSamples
-        settings.jobs = options.jobs
-        let rows = try await FullBenchmark.run(
-            settings, store: run.store, verifier: verifier, train: train, heldOut: heldOut,
-            environment: environment(trackers: trackerOptions.trackers(settings: raft.reportTo), generatorOptions, distributedOptions))
-        print(FullBenchmark.table(rows))
-        if let verdict = FullBenchmark.verdict(rows) { print(verdict) }
-        print("report: \(output)/report.html · summary: \(output)/summary.json · samples: \(output)/samples.jsonl")
+        let verifier = try options.applying(run.settings).makeVerifier(quiet: true, choice: run.choice)
+        try await FullBenchmark.run(
+            run, limit: limit, evalSamples: evalSamples, jobs: options.jobs, verifier: verifier,
+            environment: environment(trackers: trackerOptions.trackers(settings: run.settings.reportTo), generatorOptions, distributedOptions))
     }
 }

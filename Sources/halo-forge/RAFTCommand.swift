@@ -1,8 +1,5 @@
 import ArgumentParser
-import Foundation
-import HaloForgeData
 import HaloForgeRAFT
-import HaloForgeVerify
 
 struct RAFTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,13 +41,10 @@ struct RAFTCommand: AsyncParsableCommand {
             let run = try OpenedRun(folder: folder, resuming: resume != nil, datasets: taskOptions.datasets) {
                 try layeredSettings(file: file, flags: flags, source: config)
             }
-            let (settings, set) = (run.settings, run.tasks)
-            // A prompt file is trained on whole; the demo's C tasks keep their held-out split for benchmarks.
-            var tasks = settings.prompts == nil && settings.dataset == TaskResolver.builtinC ? set.train : set.tasks
-            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
+            let settings = run.settings
             let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: run.choice)
             try await RAFTRun.train(
-                settings, store: run.store, tasks: tasks, verifier: verifier, jobs: options.jobs,
+                settings, store: run.store, tasks: RAFTRun.tasks(run, limit: limit), verifier: verifier, jobs: options.jobs,
                 environment: environment(trackers: trackerOptions.trackers(settings: settings.reportTo), generatorOptions, distributedOptions))
         }
     }
