@@ -26,6 +26,17 @@ public final class Dashboard: Sendable {
         public var liveWait = 20.0
 
         public init() {}
+
+        /// Throws for the first setting the dashboard cannot serve with, named by its flag.
+        public func validate() throws {
+            if !(0...65535).contains(port) { throw DashboardError("--port must be between 0 and 65535") }
+            if runFolders.isEmpty && runsRoot == nil { throw DashboardError("name run folders, or --runs DIR") }
+            for dir in runFolders where !FileManager.default.fileExists(atPath: dir + "/run.sqlite") {
+                throw DashboardError("\(dir): no run.sqlite (not a run folder)")
+            }
+            if let runsRoot, !FileManager.default.fileExists(atPath: runsRoot) { throw DashboardError("--runs: \(runsRoot) does not exist") }
+            if let token, token.count < 8 { throw DashboardError("--token must be at least 8 characters") }
+        }
     }
 
     public let settings: Settings

@@ -51,21 +51,17 @@ struct DistributedOptions: ParsableArguments {
     @Flag(help: "With --nproc: shard every weight across the processes (FSDP) instead of a whole copy in each (DDP), for a model that does not fit one device.") var fsdp = false
     @Flag(help: "Recompute activations in the backward pass: less memory, about a third slower.") var gradientCheckpointing = false
 
+    /// The training these flags describe (0: a free rendezvous port).
+    private var training: DistributedTraining {
+        DistributedTraining(nproc: nproc, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr, masterPort: masterPort ?? 0, fsdp: fsdp)
+    }
+
     func validate() throws {
-        if nproc < 1 { throw ValidationError("--nproc must be at least 1") }
-        if nnodes < 1 { throw ValidationError("--nnodes must be at least 1") }
-        if !(0..<nnodes).contains(nodeRank) { throw ValidationError("--node-rank must be in 0..\(nnodes - 1)") }
-        if nnodes > 1, masterPort == nil { throw ValidationError("--nnodes above 1 needs --master-port, the same on every machine") }
-        if let port = masterPort, !(1...65535).contains(port) { throw ValidationError("--master-port must be 1–65535") }
-        if fsdp, nproc * nnodes < 2 { throw ValidationError("--fsdp shards the model across processes: it needs --nproc or --nnodes above 1") }
+        if let problem = training.problem { throw ValidationError(problem) }
     }
 
     /// nil when training stays in the worker.
-    var distributed: DistributedTraining? {
-        nproc * nnodes > 1
-            ? DistributedTraining(nproc: nproc, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr, masterPort: masterPort ?? 0, fsdp: fsdp)
-            : nil
-    }
+    var distributed: DistributedTraining? { training.isDistributed ? training : nil }
 }
 
 /// The run environment the flags describe.

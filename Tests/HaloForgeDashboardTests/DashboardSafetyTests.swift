@@ -81,3 +81,22 @@ import Testing
         #expect(made != Dashboard.token(given: nil, host: "0.0.0.0"), "each start makes a new one")
     }
 }
+
+/// What the dashboard refuses to start with, each named by its flag.
+@Suite struct DashboardSettingsTests {
+    @Test func badSettingsAreNamedByTheirFlags() throws {
+        var settings = Dashboard.Settings()
+        #expect(throws: DashboardError.self) { try settings.validate() }  // nothing to show
+        settings.runsRoot = temporaryFolder("settings-root")
+        try FileManager.default.createDirectory(atPath: settings.runsRoot!, withIntermediateDirectories: true)
+        try settings.validate()
+        settings.port = 70000
+        #expect { try settings.validate() } throws: { "\($0)" == "--port must be between 0 and 65535" }
+        settings.port = 0
+        settings.token = "short"
+        #expect { try settings.validate() } throws: { "\($0)" == "--token must be at least 8 characters" }
+        settings.token = nil
+        settings.runFolders = [settings.runsRoot! + "/none"]
+        #expect { try settings.validate() } throws: { "\($0)".hasSuffix("/none: no run.sqlite (not a run folder)") }
+    }
+}

@@ -24,3 +24,23 @@ import Testing
         #expect(record["finish_reason"]?.stringValue == "stop" && record["prompt_tokens"]?.intValue == 3)
     }
 }
+
+/// The generator flags that contradict each other, refused by name.
+@Suite struct GeneratorSetupTests {
+    @Test func contradictionsNameTheFlags() throws {
+        try GeneratorSetup().validate()
+        var remote = GeneratorSetup()
+        remote.model = "m"
+        #expect { try remote.validate() } throws: { "\($0)" == "--generator-model and --generator-reload need --generator" }
+        remote.url = "http://127.0.0.1:8000"
+        try remote.validate()
+        remote.engine = .vllm
+        #expect { try remote.validate() } throws: { "\($0)" == "give --engine vllm or --generator, not both" }
+        var worker = GeneratorSetup()
+        worker.vllmArguments = ["--max-model-len"]
+        #expect { try worker.validate() } throws: { "\($0)" == "--vllm-arg needs --engine vllm" }
+        worker = GeneratorSetup()
+        worker.concurrency = 0
+        #expect { try worker.validate() } throws: { "\($0)" == "--generator-concurrency must be at least 1" }
+    }
+}
