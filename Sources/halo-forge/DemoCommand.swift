@@ -25,9 +25,7 @@ struct DemoCommand: AsyncParsableCommand {
         var flags = RAFTOverrides()
         flags.reportTo = trackerOptions.overrides
         flags = flags.merging(try settingFlags.overrides())
-        let store = try openRun(folder)
-        let recipe = Demo.settings(tiny: tiny, folder: folder)
-        let raft = try runSettings(store) { try layeredSettings(base: recipe, file: RAFTOverrides(), flags: flags, source: nil) }
+        let (store, raft) = try Demo.open(tiny: tiny, folder: folder, flags: flags)
         var options = options
         options.defaultTimeout = 3  // the built-in tasks' tests finish in milliseconds; endless loops are common
         try await Demo.run(
