@@ -32,6 +32,13 @@ public func layeredSettings(
     }
 }
 
+/// defaults < file < flags for `sft train`, validated; errors name the source.
+public func layeredSFTSettings(file: SFTOverrides, flags: SFTOverrides, source: String?) throws -> SFTConfiguration {
+    let settings = SFTConfiguration().applying(file).applying(flags)
+    do { try settings.validate(source: source ?? "--flags") } catch let error as ConfigurationError { throw CommandError("\(error)") }
+    return settings
+}
+
 /// A run folder named after the command and the time, for commands run without --output.
 public func defaultRunFolder(_ command: String) -> String {
     let formatter = DateFormatter()

@@ -33,18 +33,11 @@ struct SFTCommand: AsyncParsableCommand {
         @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).") var datasets: String?
         @OptionGroup var trackerOptions: TrackerOptions
 
-        /// defaults < --config < flags, validated.
-        func settings() throws -> SFTConfiguration {
+        func run() async throws {
             var flags = SFTOverrides()
             (flags.model, flags.output, flags.reportTo) = (model, output, trackerOptions.overrides)
-            flags = flags.merging(try settingFlags.overrides())
-            let settings = SFTConfiguration().applying(try fileOverrides(config, as: SFTConfiguration.self)).applying(flags)
-            do { try settings.validate(source: config ?? "--flags") } catch let error as ConfigurationError { throw CommandError("\(error)") }
-            return settings
-        }
-
-        func run() async throws {
-            let s = try settings()
+            let s = try layeredSFTSettings(
+                file: try fileOverrides(config, as: SFTConfiguration.self), flags: flags.merging(try settingFlags.overrides()), source: config)
             try await SFTRun.train(
                 s, resume: resume, datasets: datasets ?? Datasets.defaultFolder(),
                 environment: environment(trackers: trackerOptions.trackers(settings: s.reportTo), nil, distributedOptions))

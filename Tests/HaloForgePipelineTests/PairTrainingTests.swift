@@ -1,6 +1,7 @@
 import Foundation
 import HaloForgeEngine
 import HaloForgePipeline
+import HaloForgeRAFT
 import Testing
 
 @Suite struct PairTrainingTests {
@@ -24,5 +25,18 @@ import Testing
         #expect(lines[1].hasPrefix("   1  2.5000    1.250      2.00e-04   50        300       1"), "\(lines[1])")
         #expect(lines[2].hasSuffix("2"))
         #expect(lines[3] == "200 tokens in 4.0 s (50 tokens/s); saved to out/adapter")
+    }
+}
+
+/// `sft train`'s layers: defaults, then the file, then the flags, checked once.
+@Suite struct SFTLayeringTests {
+    @Test func flagsWinOverTheFileAndTheResultIsValidated() throws {
+        var file = SFTOverrides()
+        (file.model, file.data, file.output, file.steps) = ("models/m", "d.jsonl", "out", 5)
+        var flags = SFTOverrides()
+        flags.steps = 2
+        let settings = try layeredSFTSettings(file: file, flags: flags, source: "sft.yaml")
+        #expect(settings.steps == 2 && settings.model == "models/m")
+        #expect(throws: CommandError.self) { try layeredSFTSettings(file: SFTOverrides(), flags: flags, source: nil) }
     }
 }
