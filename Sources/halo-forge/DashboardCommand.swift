@@ -42,7 +42,6 @@ struct DashboardCommand: AsyncParsableCommand {
         do { dashboard = try Dashboard(settings: settings) } catch { throw CommandError("\(error)") }
         try await serveInForeground(
             "dashboard", host: host, port: port, run: { try await dashboard.run() }, boundPort: { try await dashboard.port() },
-            stop: { await dashboard.stop() }
-        ) { address in "dashboard at \(address)/\(settings.token.map { "?token=\($0)" } ?? "")" }
+            stop: { await dashboard.stop() }, ready: { address in "dashboard at \(address)/\(settings.token.map { "?token=\($0)" } ?? "")" })
     }
 }

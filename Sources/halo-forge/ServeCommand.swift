@@ -34,8 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
             do { server = try OpenAIServer(engine: engine, settings: settings) { Terminal.note($0) } } catch { throw CommandError("\(error)") }
             try await serveInForeground(
                 "server", host: host, port: port, run: { try await server.run() }, boundPort: { try await server.port() },
-                stop: { await server.stop(timeout: 5) }
-            ) { address in "serving \(settings.modelName) at \(address)/v1" }
+                stop: { await server.stop(timeout: 5) }, ready: { address in "serving \(settings.modelName) at \(address)/v1" })
             Terminal.note("stopped")
         }
     }
