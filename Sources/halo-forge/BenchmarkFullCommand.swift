@@ -34,7 +34,7 @@ struct BenchmarkFull: AsyncParsableCommand {
             base.cycles = 2
             return try layeredSettings(base: base, file: file, flags: flags, source: config)
         }
-        let verifier = try options.applying(run.settings).makeVerifier(quiet: true, choice: run.choice)
+        let verifier = try options.makeVerifier(quiet: true, choice: run.choice, run: run.settings)
         try await FullBenchmark.run(
             run, limit: limit, evalSamples: evalSamples, jobs: options.jobs, verifier: verifier,
             environment: environment(trackers: trackerOptions.trackers(settings: run.settings.reportTo), generatorOptions, distributedOptions))

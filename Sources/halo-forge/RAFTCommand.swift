@@ -42,7 +42,7 @@ struct RAFTCommand: AsyncParsableCommand {
                 try layeredSettings(file: file, flags: flags, source: config)
             }
             let settings = run.settings
-            let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: run.choice)
+            let verifier = try options.makeVerifier(quiet: true, choice: run.choice, run: settings)
             try await RAFTRun.train(
                 settings, store: run.store, tasks: RAFTRun.tasks(run, limit: limit), verifier: verifier, jobs: options.jobs,
                 environment: environment(trackers: trackerOptions.trackers(settings: settings.reportTo), generatorOptions, distributedOptions))
