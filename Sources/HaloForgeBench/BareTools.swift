@@ -91,3 +91,58 @@ public struct BareTools: SampleVerifier {
         await Subprocess.run(executable, arguments, stdout: .discard, stderr: .discard).status
     }
 }
+
+/// `speed verify`: the best of several rounds of the verifier and of the bare tools on the
+/// same samples, and how they compare.
+public struct VerifierSpeedComparison: Sendable, CustomStringConvertible {
+    public var dataset: String
+    public var samples: Int
+    public var jobs: Int
+    public var isolation: String
+    public var likeVerifier: Bool
+    public var verifierSeconds = Double.infinity
+    public var bareSeconds = Double.infinity
+    public var verifierPassed = 0
+    public var barePassed = 0
+
+    public init(dataset: String, samples: Int, jobs: Int, isolation: String, likeVerifier: Bool) {
+        (self.dataset, self.samples, self.jobs, self.isolation, self.likeVerifier) = (dataset, samples, jobs, isolation, likeVerifier)
+    }
+
+    /// Measures `repeats` rounds (at least one), keeping each side's best time; `round` hears
+    /// each round's times.
+    public static func measure(
+        _ samples: [Sample], dataset: String, verifier: Verifier, jobs: Int, repeats: Int, likeVerifier: Bool,
+        round: (Int, Double, Double) -> Void = { _, _, _ in }
+    ) async throws -> VerifierSpeedComparison {
+        var result = VerifierSpeedComparison(
+            dataset: dataset, samples: samples.count, jobs: jobs, isolation: verifier.jail.isolation.rawValue, likeVerifier: likeVerifier)
+        for index in 1...max(1, repeats) {
+            let (sandboxSeconds, passed) = await VerifierThroughput.verifier(samples, verifier: verifier, jobs: jobs)
+            let (bareSeconds, bareOK) = try await BareTools(verifier: verifier, likeVerifier: likeVerifier).time(samples, jobs: jobs)
+            result.add(verifierSeconds: sandboxSeconds, verifierPassed: passed, bareSeconds: bareSeconds, barePassed: bareOK)
+            round(index, sandboxSeconds, bareSeconds)
+        }
+        return result
+    }
+
+    /// One round's measurements: the faster time of each side stays, the pass counts are the latest.
+    public mutating func add(verifierSeconds: Double, verifierPassed: Int, bareSeconds: Double, barePassed: Int) {
+        self.verifierSeconds = min(self.verifierSeconds, verifierSeconds)
+        self.bareSeconds = min(self.bareSeconds, bareSeconds)
+        (self.verifierPassed, self.barePassed) = (verifierPassed, barePassed)
+    }
+
+    public var verifierRate: Double { Double(samples) / verifierSeconds }
+    public var bareRate: Double { Double(samples) / bareSeconds }
+
+    /// The table `speed verify` prints.
+    public var description: String {
+        """
+        dataset            \(dataset) (\(samples) samples, \(jobs) jobs, sandbox: \(isolation))
+        halo-forge verify  \(String(format: "%7.1f", verifierRate)) samples/s   \(verifierPassed)/\(samples) reward 1.0
+        bare tools         \(String(format: "%7.1f", bareRate)) samples/s   \(barePassed)/\(samples) passed (\(likeVerifier ? "the verifier's flags" : "plain tools"))
+        ratio              \(String(format: "%7.2f", verifierRate / bareRate)) (halo-forge / bare)
+        """
+    }
+}

@@ -26,6 +26,17 @@ public final class Dashboard: Sendable {
         public var liveWait = 20.0
 
         public init() {}
+
+        /// Throws for the first setting the dashboard cannot serve with, named by its flag.
+        public func validate() throws {
+            if !(0...65535).contains(port) { throw DashboardError("--port must be between 0 and 65535") }
+            if runFolders.isEmpty && runsRoot == nil { throw DashboardError("name run folders, or --runs DIR") }
+            for dir in runFolders where !FileManager.default.fileExists(atPath: dir + "/run.sqlite") {
+                throw DashboardError("\(dir): no run.sqlite (not a run folder)")
+            }
+            if let runsRoot, !FileManager.default.fileExists(atPath: runsRoot) { throw DashboardError("--runs: \(runsRoot) does not exist") }
+            if let token, token.count < 8 { throw DashboardError("--token must be at least 8 characters") }
+        }
     }
 
     public let settings: Settings
@@ -49,6 +60,19 @@ public final class Dashboard: Sendable {
     /// Whether `host` is only reachable from this machine.
     public static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// A token for a dashboard reachable from other machines: 24 characters from an alphabet
+    /// without look-alikes (no l, o, 0, 1), about 120 bits.
+    public static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<24).map { _ in "abcdefghijkmnpqrstuvwxyz23456789".randomElement(using: &generator)! })
+    }
+
+    /// The token requests must carry: `given`, else a random one when `host` is reachable from
+    /// other machines, else none.
+    public static func token(given: String?, host: String) -> String? {
+        given ?? (isLoopback(host) ? nil : randomToken())
     }
 
     public func run() async throws {

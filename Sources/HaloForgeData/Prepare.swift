@@ -213,4 +213,34 @@ public enum Prepare {
         }
         return (samples, skipped, without)
     }
+
+    /// What `data prepare` writes: the records, or their reference answers as `verify` input.
+    public enum Format: String, Sendable, CaseIterable {
+        case prepared
+        case verify
+    }
+
+    /// The JSONL lines (with newlines) of `records` in `format`, and what was left out
+    /// ("; left out …; N without a reference", empty when nothing was).
+    public static func jsonl(_ records: [PreparedRecord], format: Format) -> (text: String, count: Int, leftOut: String) {
+        switch format {
+        case .prepared:
+            return (records.map { $0.jsonLine + "\n" }.joined(), records.count, "")
+        case .verify:
+            let (samples, skipped, without) = referenceSamples(records)
+            var note = skipped.isEmpty ? "" : "; left out \(skipped.joined(separator: ", "))"
+            if without > 0 { note += "; \(without) without a reference" }
+            return (samples.map { Datasets.jsonLine($0) + "\n" }.joined(), samples.count, note)
+        }
+    }
+
+    /// `data prepare`'s account of `written` lines from `records`: the split, tests, references
+    /// and the external libraries some records need.
+    public static func summary(_ records: [PreparedRecord], source: String, written: Int) -> String {
+        let train = records.filter { $0.split == .train }.count
+        let needs = records.filter { !$0.requires.isEmpty }.map { "\($0.id) (\($0.requires.joined(separator: ", ")))" }
+        return "\(source): \(written) records written (train \(train), held_out \(records.count - train); "
+            + "\(records.filter(\.hasTests).count) with tests, \(records.filter { $0.reference != nil }.count) with a reference)"
+            + (needs.isEmpty ? "" : "; needs external libraries: \(needs.joined(separator: ", "))")
+    }
 }

@@ -23,6 +23,24 @@ public enum RecordValidation {
         public var note: String?
 
         public var unfixable: [Problem] { problems.filter { !$0.fixable } }
+
+        /// Problems left after `data validate` (with `--fix`: only those it cannot fix).
+        public func remaining(fixing: Bool) -> Int { fixing ? unfixable.count : problems.count }
+
+        /// `data validate`'s listing: FILE:LINE: problem, each fixable one tagged.
+        public func listing(path: String, fixing: Bool) -> String {
+            problems.map { problem in
+                let tag = problem.fixable ? (fixing ? " (fixed)" : " (--fix fixes it)") : ""
+                return "\(path):\(problem.line): \(problem.message)\(tag)\n"
+            }.joined()
+        }
+
+        /// `data validate`'s last line: records, problems, and what was fixed and is left.
+        public func summary(path: String, fixing: Bool) -> String {
+            let left = remaining(fixing: fixing)
+            return "\(path): \(records) records, \(problems.count) problems" + (fixing ? ", \(problems.count - unfixable.count) fixed" : "")
+                + (left == 0 ? "" : ", \(left) left")
+        }
     }
 
     /// Validates the JSONL text of `path`. `python` parses Python tests and references

@@ -80,6 +80,20 @@ public struct DistributedTraining: Sendable, Equatable {
             "master_port": .int(masterPort), "strategy": .string(fsdp ? "fsdp" : "ddp"),
         ])
     }
+
+    /// Whether training leaves the worker: more than one process in all.
+    public var isDistributed: Bool { nproc * nnodes > 1 }
+
+    /// The first setting torchrun cannot run with, named by the flag that gives it, or nil.
+    public var problem: String? {
+        if nproc < 1 { return "--nproc must be at least 1" }
+        if nnodes < 1 { return "--nnodes must be at least 1" }
+        if !(0..<nnodes).contains(nodeRank) { return "--node-rank must be in 0..\(nnodes - 1)" }
+        if nnodes > 1, masterPort == 0 { return "--nnodes above 1 needs --master-port, the same on every machine" }
+        if !(0...65535).contains(masterPort) { return "--master-port must be 1–65535" }
+        if fsdp, !isDistributed { return "--fsdp shards the model across processes: it needs --nproc or --nnodes above 1" }
+        return nil
+    }
 }
 
 public struct TrainingResult: Sendable, Decodable {

@@ -35,6 +35,15 @@ public enum Demo {
         return raft
     }
 
+    /// Opens (or resumes) the demo's run in `folder`: a fresh run stores the recipe with `flags` over it.
+    public static func open(tiny: Bool, folder: String, flags: RAFTOverrides) throws -> (store: RunStore, settings: RAFTConfiguration) {
+        let store = try openRun(folder)
+        let raft = try runSettings(store) {
+            try layeredSettings(base: settings(tiny: tiny, folder: folder), file: RAFTOverrides(), flags: flags, source: nil)
+        }
+        return (store, raft)
+    }
+
     /// Runs (or resumes) the demo in `store` with `raft` (the recipe, maybe changed by flags).
     public static func run(
         _ raft: RAFTConfiguration, tiny: Bool, evalSamples: Int = Demo.evalSamples, store: RunStore, verifier: Verifier, jobs: Int,

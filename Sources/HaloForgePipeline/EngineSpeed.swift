@@ -55,6 +55,13 @@ public enum EngineSpeed {
         print(String(format: "ratio      %.2f (vllm / worker)", vllm.tokensPerSecond / max(worker.tokensPerSecond, 1e-9)))
     }
 
+    /// `speed generate` / `speed train`: the model and the work, then every number the worker measured.
+    public static func report(model: String, work: String, _ result: JSONValue) {
+        print("model      \(model)")
+        print("work       \(work)")
+        printRatio(result)
+    }
+
     /// Prints every number the worker measured, then the ratio.
     public static func printRatio(_ result: JSONValue) {
         for (key, value) in (result.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {

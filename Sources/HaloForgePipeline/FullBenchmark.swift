@@ -168,4 +168,25 @@ extension FullBenchmark {
             }
         }
     }
+
+    /// `benchmark full` on an opened run: its training and held-out tasks (the first `limit` of
+    /// each when above 0), the cycles with a benchmark after each, then the table, the verdict
+    /// and where the report went, printed.
+    public static func run(
+        _ run: OpenedRun, limit: Int, evalSamples: Int, jobs: Int, verifier: Verifier, environment: RunEnvironment
+    ) async throws {
+        var (train, heldOut) = (run.tasks.train, run.tasks.heldOut)
+        guard !train.isEmpty, !heldOut.isEmpty else {
+            throw CommandError("\(run.tasks.source): \(train.count) training and \(heldOut.count) held-out tasks: both sides need at least one")
+        }
+        if limit > 0 { (train, heldOut) = (Array(train.prefix(limit)), Array(heldOut.prefix(limit))) }
+        Terminal.note("\(run.tasks.source): \(train.count) training tasks, \(heldOut.count) held-out tasks")
+        var settings = Settings(raft: run.settings)
+        (settings.evalSamples, settings.jobs) = (evalSamples, jobs)
+        let rows = try await self.run(settings, store: run.store, verifier: verifier, train: train, heldOut: heldOut, environment: environment)
+        print(table(rows))
+        if let verdict = verdict(rows) { print(verdict) }
+        let folder = run.store.folder
+        print("report: \(folder)/report.html · summary: \(folder)/summary.json · samples: \(folder)/samples.jsonl")
+    }
 }

@@ -29,6 +29,16 @@ public struct GeneratorSetup: Sendable {
 
     public init() {}
 
+    /// The first contradiction among these settings, named by the flags that give them.
+    public func validate() throws {
+        if requestTimeout <= 0 { throw CommandError("--generator-timeout must be positive") }
+        if concurrency < 1 { throw CommandError("--generator-concurrency must be at least 1") }
+        if url == nil, model != nil || reloadsAdapters { throw CommandError("--generator-model and --generator-reload need --generator") }
+        if engine == .vllm, url != nil { throw CommandError("give --engine vllm or --generator, not both") }
+        if engine != .vllm, !vllmArguments.isEmpty { throw CommandError("--vllm-arg needs --engine vllm") }
+        if vllmStartupTimeout <= 0 { throw CommandError("--vllm-startup-timeout must be positive") }
+    }
+
     /// The remote generator, or nil for the local engine (or for vLLM, which `withGenerator` starts).
     public func makeGenerator() throws -> OpenAIGenerator? {
         guard let url else { return nil }

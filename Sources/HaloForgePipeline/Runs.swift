@@ -17,13 +17,6 @@ public func fileOverrides<C: Configurable>(_ config: String?, as _: C.Type = RAF
     }
 }
 
-/// `--set KEY=VALUE` assignments read through the settings table; errors name the assignment.
-public func setOverrides<C: Configurable>(_ assignments: [String], as _: C.Type = RAFTConfiguration.self) throws -> Overrides<C> {
-    do { return try Overrides<C>.parse(assignments: assignments) } catch let error as ConfigurationError {
-        throw CommandError("\(error)")
-    }
-}
-
 /// defaults < file < flags, the checkpoint resolved, validated: what a fresh run stores.
 public func layeredSettings(
     base: RAFTConfiguration = RAFTConfiguration(), file: RAFTOverrides, flags: RAFTOverrides, source: String?
@@ -37,6 +30,13 @@ public func layeredSettings(
     } catch let error as ConfigurationError {
         throw CommandError("\(error)")
     }
+}
+
+/// defaults < file < flags for `sft train`, validated; errors name the source.
+public func layeredSFTSettings(file: SFTOverrides, flags: SFTOverrides, source: String?) throws -> SFTConfiguration {
+    let settings = SFTConfiguration().applying(file).applying(flags)
+    do { try settings.validate(source: source ?? "--flags") } catch let error as ConfigurationError { throw CommandError("\(error)") }
+    return settings
 }
 
 /// A run folder named after the command and the time, for commands run without --output.
@@ -195,6 +195,15 @@ public enum RAFTRun {
                          100 * (m["pass_rate"]?.doubleValue ?? 0), m["mean_reward"]?.doubleValue ?? 0, m["kept"]?.intValue ?? 0, m["loss"]?.doubleValue ?? 0))
         }
         print("run: \(store.folder) (samples: \(store.folder)/samples.jsonl)")
+    }
+}
+
+extension RAFTRun {
+    /// The tasks `raft train` trains on: a prompt file whole, the built-in C tasks' training split
+    /// (their held-out split stays for benchmarks), any other set whole; the first `limit` when above 0.
+    public static func tasks(_ run: OpenedRun, limit: Int) -> [BenchmarkTask] {
+        let all = run.settings.prompts == nil && run.settings.dataset == TaskResolver.builtinC ? run.tasks.train : run.tasks.tasks
+        return limit > 0 ? Array(all.prefix(limit)) : all
     }
 }
 

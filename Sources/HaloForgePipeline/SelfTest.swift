@@ -19,6 +19,19 @@ public enum SelfTest {
 
     /// Runs every check of `level`, printing ✓/✗ lines; returns the number of failed checks.
     /// `configuration` is the verifier's, so a timed-out check can be retried with a patient limit.
+    /// `halo-forge test`: the verifier for `configuration` (a sandbox that cannot start is the
+    /// first failed check), the checks of `level`, and a closing line; true when all passed.
+    public static func check(level: Level, configuration: VerifierConfiguration, jobs: Int) async throws -> Bool {
+        let verifier: Verifier
+        do { verifier = try Verifier.announced(configuration, quiet: true) } catch {
+            print("✗ sandbox — \(error)")
+            return false
+        }
+        let failures = try await run(level: level, verifier: verifier, configuration: configuration, jobs: jobs)
+        print(failures == 0 ? "all checks passed" : "\(failures) check(s) failed: see the → lines; `halo-forge info` shows the toolchains, sandbox and worker")
+        return failures == 0
+    }
+
     public static func run(level: Level, verifier: Verifier, configuration: VerifierConfiguration, jobs: Int) async throws -> Int {
         let list = Checklist()
         let tc = verifier.toolchains

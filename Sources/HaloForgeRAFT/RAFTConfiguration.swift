@@ -1,3 +1,4 @@
+public import HaloForgeVerify
 internal import Foundation
 internal import Yams
 
@@ -193,5 +194,21 @@ extension RAFTConfiguration {
                 message: "field 'checkpoint': \(checkpoint) holds no adapter (adapter_config.json) and no model (config.json)")
         }
         return c
+    }
+}
+
+extension RAFTConfiguration {
+    /// `base` (the verifier flags) with this run's verifier settings: its build host where `base`
+    /// names none (reached as `remoteKind` with `sessions` at once), its SSH key, and running prompts
+    /// that have no tests.
+    public func verifier(_ base: VerifierConfiguration, remoteKind: RemoteHostKind, sessions: Int) -> VerifierConfiguration {
+        var configuration = base
+        if let host = verifierHost, configuration.remote == nil {
+            configuration.remote = RemoteConfiguration(host: verifierUser.map { "\($0)@\(host)" } ?? host, kind: remoteKind)
+            configuration.remote?.sessions = sessions
+        }
+        if let key = verifierSSHKey { configuration.remote?.sshArguments += ["-o", "IdentityFile=" + (key as NSString).expandingTildeInPath] }
+        if runAfterCompile { configuration.runWithoutTests = true }
+        return configuration
     }
 }

@@ -230,36 +230,72 @@ public struct Overrides<Config: Configurable>: Sendable, Equatable {
     public static func parse(assignments: [String], flag: String = "--set") throws -> Overrides {
         var overrides = Overrides()
         for assignment in assignments {
-            let source = "\(flag) \(assignment)"
             guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
                 throw ConfigurationError(source: flag, message: "'\(assignment)': expected KEY=VALUE (keys: `halo-forge config keys`)")
             }
             let name = String(assignment[..<equals]).trimmingCharacters(in: .whitespaces)
-            let text = String(assignment[assignment.index(after: equals)...])
             guard let setting = Config.settings.first(where: { $0.key == name || $0.upstream.contains(name) }) else {
                 let hint = suggestion(for: name).map { " (did you mean '\($0)'?)" } ?? " (keys: `halo-forge config keys`)"
-                throw ConfigurationError(source: source, field: name, message: "unknown setting '\(name)'\(hint)")
+                throw ConfigurationError(source: "\(flag) \(assignment)", field: name, message: "unknown setting '\(name)'\(hint)")
             }
-            do {
-                let node = try Yams.compose(yaml: text) ?? Node("")
-                if try setting.read(FieldValue(node: node, key: setting.key, source: source), &overrides.values) {
-                    overrides.given.insert(setting.key)
-                } else {
-                    throw ConfigurationError(source: source, field: setting.key, message: "field '\(setting.key)': expected \(setting.kind), got nothing")
-                }
-                try setting.check(overrides.values, source: source)
-            } catch var error as ConfigurationError {
-                // One value on the command line: a line number would only mislead.
-                error.line = nil
-                error.source = source
-                throw error
-            } catch let error as YamlError {
-                var error = ConfigurationError(yamlError: error, source: source)
-                error.line = nil
-                throw error
-            }
+            let text = String(assignment[assignment.index(after: equals)...])
+            try overrides.assign(setting, text, yaml: true, source: "\(flag) \(assignment)")
         }
         return overrides
+    }
+
+    /// Reads the settings given as flags named after their keys: `--KEY VALUE` or `--KEY=VALUE`
+    /// (`--samples-per-prompt 4`), and `--KEY` alone for true. A value is taken as written
+    /// (text is never read as YAML, so `#` and `:` in a path stay), except a list, which is
+    /// YAML (`[q_proj, v_proj]`). Errors name the flag: `--cycles 0: field 'cycles' must be at least 1, got 0`.
+    public static func parse(flags: [String]) throws -> Overrides {
+        var overrides = Overrides()
+        var words = flags[...]
+        while let word = words.popFirst() {
+            guard word.hasPrefix("--"), word.count > 2 else {
+                throw ConfigurationError(source: word, message: "unexpected argument '\(word)'")
+            }
+            let label = word.dropFirst(2).prefix { $0 != "=" }
+            var value = word.contains("=") ? String(word.drop { $0 != "=" }.dropFirst()) : nil
+            guard let setting = Config.settings.first(where: { flagName($0.key) == label }) else {
+                let hint = suggestion(for: String(label), among: keys).map { " (did you mean '--\(flagName($0))'?)" } ?? ""
+                throw ConfigurationError(source: word, message: "unknown option '--\(label)'\(hint)")
+            }
+            if value == nil, setting.kind == Bool.kind, words.first.map({ $0.hasPrefix("--") }) ?? true {
+                value = "true"
+            }
+            guard let value = value ?? words.popFirst() else {
+                throw ConfigurationError(source: word, field: setting.key, message: "missing value for '\(word)' (\(setting.kind))")
+            }
+            try overrides.assign(setting, value, yaml: setting.kind == [String].kind, source: word.contains("=") ? word : "\(word) \(value)")
+        }
+        return overrides
+    }
+
+    /// The command-line flag of a key: `samples_per_prompt` → `samples-per-prompt`.
+    public static func flagName(_ key: String) -> String { key.replacingOccurrences(of: "_", with: "-") }
+
+    /// Sets `setting` from one value given on the command line, read as YAML or taken as written;
+    /// errors name `source` without a line.
+    private mutating func assign(_ setting: Setting<Config>, _ text: String, yaml: Bool, source: String) throws {
+        do {
+            let node = yaml ? try Yams.compose(yaml: text) ?? Node("") : Node(text, Tag(.str), .doubleQuoted)
+            if try setting.read(FieldValue(node: node, key: setting.key, source: source), &values) {
+                given.insert(setting.key)
+            } else {
+                throw ConfigurationError(source: source, field: setting.key, message: "field '\(setting.key)': expected \(setting.kind), got nothing")
+            }
+            try setting.check(values, source: source)
+        } catch var error as ConfigurationError {
+            // One value on the command line: a line number would only mislead.
+            error.line = nil
+            error.source = source
+            throw error
+        } catch let error as YamlError {
+            var error = ConfigurationError(yamlError: error, source: source)
+            error.line = nil
+            throw error
+        }
     }
 
     /// `base` with every setting this source gives replaced.
@@ -329,8 +365,7 @@ public struct Overrides<Config: Configurable>: Sendable, Equatable {
     }
 
     /// The known name closest to a misspelled one, if any is close enough to be a likely typo.
-    public static func suggestion(for key: String) -> String? {
-        let names = Self.names
+    public static func suggestion(for key: String, among names: [String] = Self.names) -> String? {
         // Catches samplesPerPrompt and samples-per-prompt before spelling distance.
         let squashed = key.lowercased().filter { $0 != "_" && $0 != "-" }
         if let match = names.first(where: { $0.filter { $0 != "_" } == squashed }) { return match }
@@ -355,6 +390,14 @@ extension Configurable {
         guard let setting = settings.first(where: { $0.key == key }) else { preconditionFailure("\(key) is not in \(Self.self).settings") }
         let value = setting.display(Self())
         return setting.help + (value == "null" || value.isEmpty ? "." : " (default: \(value)).")
+    }
+
+    /// Every setting as the flag that sets it (`Overrides.parse(flags:)`), one line each with its
+    /// help and default: the flags part of the manual of a command whose settings are this table.
+    public static var flagsHelp: String {
+        settings.map { setting in
+            "--" + Overrides<Self>.flagName(setting.key) + (setting.kind == Bool.kind ? " [true|false]" : " <\(setting.kind)>") + ": " + help(setting.key)
+        }.joined(separator: "\n")
     }
 
     /// Every setting as YAML, one flat key per line in the table's order, so a run can record it.

@@ -44,14 +44,26 @@ public final class TrackerReporter: MetricsSink, @unchecked Sendable {
         self.log = log
     }
 
+    /// Throws for the first name that is no tracker, naming `--report-to` and the choices.
+    public static func check(_ trackers: [String]) throws {
+        if let unknown = trackers.first(where: { !names.contains($0) }) {
+            throw TrackerError("--report-to: unknown tracker '\(unknown)' (choose from \(names.joined(separator: ", ")))")
+        }
+    }
+
+    /// The trackers a run uses: those `--report-to` names when it names any (also on a resumed
+    /// run), else the settings' `report_to`; each once, in the order first given.
+    public static func chosen(flag: [String], settings: [String]?) -> [String] {
+        var seen = Set<String>()
+        return (flag.isEmpty ? settings ?? [] : flag).filter { seen.insert($0).inserted }
+    }
+
     /// Starts the reporter for `trackers` (names from `names`) and waits until every tracker has
     /// opened its run; a missing library fails here with one line naming what to install.
     public static func start(
         _ trackers: [String], folder: String, name: String, environment: PythonEnvironment, log: @escaping @Sendable (String) -> Void
     ) async throws -> TrackerReporter {
-        if let unknown = trackers.first(where: { !names.contains($0) }) {
-            throw TrackerError("--report-to: unknown tracker '\(unknown)' (choose from \(names.joined(separator: ", ")))")
-        }
+        try check(trackers)
         // A reporter that dies must not take the run down with SIGPIPE on the next write.
         signal(SIGPIPE, SIG_IGN)
         let fm = FileManager.default

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HaloForgeBench
 import HaloForgeData
 
 struct BenchmarkCommand: AsyncParsableCommand {
@@ -41,7 +42,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             if parsedK.isEmpty { throw ValidationError("--k: expected positive integers such as 1,5,10") }
         }
 
-        var parsedK: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 } }
+        var parsedK: [Int] { PassAtK.ks(parsing: k) }
 
         func run() async throws {
             let source = taskOptions.prompts ?? dataset ?? DatasetName.humaneval.rawValue

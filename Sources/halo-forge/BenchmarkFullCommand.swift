@@ -1,9 +1,5 @@
 import ArgumentParser
-import Foundation
-import HaloForgeBench
-import HaloForgeData
 import HaloForgeRAFT
-import HaloForgeVerify
 
 struct BenchmarkFull: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,41 +8,25 @@ struct BenchmarkFull: AsyncParsableCommand {
         discussion: """
             Writes summary.json, plots (SVG) and report.html into the run folder, and prints a table.
             Held-out tasks are never trained on. Running it again on the same --output resumes.
+            RAFT settings as below, except that --cycles defaults to 2 here.
             """)
 
     @Option(name: [.short, .long], help: "Model: a folder, a Hugging Face id, tiny or smollm2 (required unless --config names one).") var model: String?
     @Option(help: "Tasks: builtin-c, humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces, or a prompt file (default: builtin-c).") var dataset: String?
     @OptionGroup var taskOptions: TaskOptions
     @Option(name: [.short, .long], help: "Run folder (default: output in --config, else runs/benchmark-TIME, printed).") var output: String?
-    @Option(help: "RAFT cycles (default: 2).") var cycles: Int?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("samples_per_prompt"))) var samplesPerPrompt: Int?
     @Option(help: "Samples per held-out task for pass@1.") var evalSamples: Int = 4
     @Option(help: "Use only the first N training and N held-out tasks (0: all).") var limit: Int = 0
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("max_new_tokens"))) var maxNewTokens: Int?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("learning_rate"))) var learningRate: Double?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("steps_per_cycle"))) var stepsPerCycle: Int?
     @Option(name: [.short, .long], help: "YAML settings for the RAFT cycles: flags given here win over the file, the file over the defaults.") var config: String?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("seed"))) var seed: Int?
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("threads"))) var threads: Int?
-    @OptionGroup var settingOptions: SettingOptions
+    @OptionGroup var settingFlags: SettingFlags<RAFTConfiguration>
     @OptionGroup var options: VerifierOptions
     @OptionGroup var trackerOptions: TrackerOptions
     @OptionGroup var generatorOptions: GeneratorOptions
     @OptionGroup var distributedOptions: DistributedOptions
 
-    /// The typed flags, then `--set`.
-    func flagOverrides() throws -> RAFTOverrides {
-        var o = RAFTOverrides()
-        (o.model, o.dataset, o.prompts, o.verifier) = (model, dataset, taskOptions.prompts, taskOptions.verifier)
-        (o.cycles, o.samplesPerPrompt, o.maxNewTokens, o.learningRate) = (cycles, samplesPerPrompt, maxNewTokens, learningRate)
-        (o.stepsPerCycle, o.seed, o.threads) = (stepsPerCycle, seed, threads)
-        o.reportTo = trackerOptions.overrides
-        return o.merging(try settingOptions.overrides())
-    }
-
     func run() async throws {
         let file: RAFTOverrides = try fileOverrides(config)
-        let flags = try flagOverrides()
+        let flags = try settingFlags.overrides(model: model, dataset: dataset, tasks: taskOptions, trackers: trackerOptions)
         let output = output ?? file.output ?? defaultRunFolder("benchmark")
         if self.output == nil { Terminal.note("run folder: \(output)") }
         let run = try OpenedRun(folder: output, datasets: taskOptions.datasets) {
@@ -54,22 +34,9 @@ struct BenchmarkFull: AsyncParsableCommand {
             base.cycles = 2
             return try layeredSettings(base: base, file: file, flags: flags, source: config)
         }
-        let (raft, set) = (run.settings, run.tasks)
-        var (train, heldOut) = (set.train, set.heldOut)
-        guard !train.isEmpty, !heldOut.isEmpty else {
-            throw CommandError("\(set.source): \(train.count) training and \(heldOut.count) held-out tasks: both sides need at least one")
-        }
-        if limit > 0 { (train, heldOut) = (Array(train.prefix(limit)), Array(heldOut.prefix(limit))) }
-        Terminal.note("\(set.source): \(train.count) training tasks, \(heldOut.count) held-out tasks")
-        let verifier = try options.applying(raft).makeVerifier(quiet: true, choice: run.choice)
-        var settings = FullBenchmark.Settings(raft: raft)
-        settings.evalSamples = evalSamples
-        settings.jobs = options.jobs
-        let rows = try await FullBenchmark.run(
-            settings, store: run.store, verifier: verifier, train: train, heldOut: heldOut,
-            environment: environment(trackers: trackerOptions.trackers(settings: raft.reportTo), generatorOptions, distributedOptions))
-        print(FullBenchmark.table(rows))
-        if let verdict = FullBenchmark.verdict(rows) { print(verdict) }
-        print("report: \(output)/report.html · summary: \(output)/summary.json · samples: \(output)/samples.jsonl")
+        let verifier = try options.makeVerifier(quiet: true, choice: run.choice, run: run.settings)
+        try await FullBenchmark.run(
+            run, limit: limit, evalSamples: evalSamples, jobs: options.jobs, verifier: verifier,
+            environment: environment(trackers: trackerOptions.trackers(settings: run.settings.reportTo), generatorOptions, distributedOptions))
     }
 }

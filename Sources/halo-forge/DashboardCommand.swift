@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import HaloForgeDashboard
 
 struct DashboardCommand: AsyncParsableCommand {
@@ -25,42 +24,24 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "TCP port (0: a free one, printed on start).") var port: Int = 8080
     @Option(help: "Token every request must carry (default on a non-loopback --host: a random one, printed).") var token: String?
 
+    /// The dashboard's settings from the flags; the token is only drawn at start.
+    var settings: Dashboard.Settings {
+        var settings = Dashboard.Settings()
+        (settings.runFolders, settings.runsRoot, settings.host, settings.port, settings.token) = (runDirs, runs, host, port, token)
+        return settings
+    }
+
     func validate() throws {
-        if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
-        if runDirs.isEmpty && runs == nil { throw ValidationError("name run folders, or --runs DIR") }
-        for dir in runDirs where !FileManager.default.fileExists(atPath: dir + "/run.sqlite") {
-            throw ValidationError("\(dir): no run.sqlite (not a run folder)")
-        }
-        if let runs, !FileManager.default.fileExists(atPath: runs) { throw ValidationError("--runs: \(runs) does not exist") }
-        if let token, token.count < 8 { throw ValidationError("--token must be at least 8 characters") }
+        do { try settings.validate() } catch { throw ValidationError("\(error)") }
     }
 
     func run() async throws {
-        var settings = Dashboard.Settings()
-        settings.runFolders = runDirs
-        settings.runsRoot = runs
-        settings.host = host
-        settings.port = port
-        settings.token = token
-        if token == nil && !Dashboard.isLoopback(host) {
-            var generator = SystemRandomNumberGenerator()
-            settings.token = (0..<24).map { _ in String("abcdefghijkmnpqrstuvwxyz23456789".randomElement(using: &generator)!) }.joined()
-        }
+        var settings = settings
+        settings.token = Dashboard.token(given: token, host: host)
         let dashboard: Dashboard
         do { dashboard = try Dashboard(settings: settings) } catch { throw CommandError("\(error)") }
-        let stopper = SignalStopper { await dashboard.stop() }
-        defer { stopper.cancel() }
-        let serving = Task { try await dashboard.run() }
-        let bound: Int
-        do { bound = try await dashboard.port() } catch {
-            serving.cancel()
-            throw CommandError("cannot listen on \(host):\(port): \(error)")
-        }
-        let shown = host.contains(":") ? "[\(host)]" : host
-        // Written straight to the descriptor: scripts and tests wait for this line.
-        FileHandle.standardOutput.write(Data("dashboard at http://\(shown):\(bound)/\(settings.token.map { "?token=\($0)" } ?? "")\n".utf8))
-        do { try await serving.value } catch {
-            if !stopper.fired { throw CommandError("dashboard on \(host):\(bound): \(error)") }
-        }
+        try await serveInForeground(
+            "dashboard", host: host, port: port, run: { try await dashboard.run() }, boundPort: { try await dashboard.port() },
+            stop: { await dashboard.stop() }, ready: { address in "dashboard at \(address)/\(settings.token.map { "?token=\($0)" } ?? "")" })
     }
 }

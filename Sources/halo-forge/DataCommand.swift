@@ -1,6 +1,4 @@
 import ArgumentParser
-import Foundation
-import HaloForgeCore
 import HaloForgeData
 
 struct DataCommand: AsyncParsableCommand {
@@ -20,12 +18,7 @@ struct DataCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (samples, skipped) = try Datasets.load(dataset, folder: datasets ?? Datasets.defaultFolder(), candidates: candidates)
-            let text = samples.map(Datasets.jsonLine).joined(separator: "\n") + "\n"
-            if output == "-" {
-                FileHandle.standardOutput.write(Data(text.utf8))
-            } else {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: output))
-            }
+            try writeAtomically(samples.map { Datasets.jsonLine($0) + "\n" }.joined(), to: output)
             Terminal.note("\(dataset.rawValue): \(samples.count) records" + (skipped.isEmpty ? "" : "; skipped \(skipped.joined(separator: ", "))"))
         }
     }

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Foundation
 import HaloForgeCore
 import HaloForgeData
-import HaloForgeEngine
-import HaloForgeVerify
 
 /// `halo-forge data generate`: tasks written by a chat model, kept only when verified.
 struct DataGenerateCommand: AsyncParsableCommand {
@@ -61,36 +58,12 @@ struct DataGenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client: OpenAIGenerator
-        do {
-            client = try OpenAIGenerator(url: generator, model: generatorModel, api: .chat, concurrency: concurrency) { Terminal.note($0) }
-        } catch { throw CommandError("\(error)") }
-        var p = SamplingParameters()
-        p.n = 1
-        p.temperature = temperature
-        p.maxNewTokens = maxTokens
-        let parameters = p
-        let verifier = try options.makeVerifier(quiet: true)
-        let jobs = options.jobs
         let generation = TaskGeneration(topic: topic, language: parsedLanguage, count: count, seed: seed, concurrency: concurrency)
         let report = try await generation.run(
-            ask: { seed, prompt in
-                var q = parameters
-                q.seed = seed
-                do {
-                    return try await client.generate(prompts: [(id: String(seed), prompt: prompt)], parameters: q).samples.first?.completion ?? ""
-                } catch { throw CommandError("\(error)") }
-            },
-            verify: { await verifier.verifyAll($0, jobs: jobs) })
-        try write(report.keptJSONL, to: output)
-        if let rejected { try write(report.repliesJSONL, to: rejected) }
+            server: generator, model: generatorModel, temperature: temperature, maxTokens: maxTokens,
+            verifier: try options.makeVerifier(quiet: true), jobs: options.jobs)
+        try writeAtomically(report.keptJSONL, to: output)
+        if let rejected { try writeAtomically(report.repliesJSONL, to: rejected) }
         Terminal.note("asked \(count), parsed \(report.parsed), verified \(report.kept.count)")
-    }
-
-    private func write(_ text: String, to path: String) throws {
-        if path == "-" { FileHandle.standardOutput.write(Data(text.utf8)); return }
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
-            throw CommandError("cannot write \(path): \(error.localizedDescription)")
-        }
     }
 }

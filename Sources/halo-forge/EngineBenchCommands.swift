@@ -18,9 +18,7 @@ struct GenerateBench: AsyncParsableCommand {
                     engine: engine, path: path, generator: generatorOptions.setup, prompts: prompts, samples: samples, maxNewTokens: maxNewTokens)
             }
             let result = try await engine.benchGenerate(EngineSpeed.prompts(prompts), n: samples, maxNewTokens: maxNewTokens)
-            print("model      \(path)")
-            print("work       \(prompts) prompts × \(samples) samples × \(maxNewTokens) new tokens")
-            EngineSpeed.printRatio(result)
+            EngineSpeed.report(model: path, work: "\(prompts) prompts × \(samples) samples × \(maxNewTokens) new tokens", result)
         }
     }
 }
@@ -37,9 +35,7 @@ struct TrainBench: AsyncParsableCommand {
     func run() async throws {
         try await engineOptions.withLoadedEngine { engine, path in
             let result = try await engine.benchTrain(EngineSpeed.examples(examples), steps: steps)
-            print("model      \(path)")
-            print("work       \(examples) pairs, \(steps) steps per variant")
-            EngineSpeed.printRatio(result)
+            EngineSpeed.report(model: path, work: "\(examples) pairs, \(steps) steps per variant", result)
         }
     }
 }

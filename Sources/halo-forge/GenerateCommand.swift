@@ -1,6 +1,4 @@
 import ArgumentParser
-import Foundation
-import HaloForgeCore
 import HaloForgeEngine
 
 struct GenerateCommand: AsyncParsableCommand {
@@ -26,28 +24,10 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let records = try readJSONL(prompts, required: ["id", "prompt"])
         var p = SamplingParameters()
-        p.n = samples
-        p.temperature = temperature
-        p.topP = topP
-        p.maxNewTokens = maxNewTokens
-        p.stop = stop
-        p.seed = seed
-        let inputs = records.map { (id: $0["id"]!.stringValue ?? $0["id"]!.serialized, prompt: $0["prompt"]!.stringValue!) }
-        let result = try await generatorOptions.setup.generate(
-            inputs, p, model: engineOptions.model, adapter: engineOptions.adapter, threads: engineOptions.threads, device: engineOptions.device)
-        var text = ""
-        for s in result.samples {
-            JSONValue.writeObject([
-                ("id", .string(s.id)), ("sample", .int(s.sample)), ("completion", .string(s.completion)),
-                ("prompt_tokens", .int(s.promptTokens)), ("completion_tokens", .int(s.completionTokens)),
-                ("finish_reason", .string(s.finishReason)),
-            ], to: &text)
-            text += "\n"
-        }
-        if output == "-" { FileHandle.standardOutput.write(Data(text.utf8)) } else { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) }
-        Terminal.clearLine()
-        Terminal.note(String(format: "generated %d samples, %d tokens in %.1f s (%.0f tokens/s)", result.samples.count, result.tokens, result.seconds, result.tokensPerSecond))
+        (p.n, p.temperature, p.topP, p.maxNewTokens, p.stop, p.seed) = (samples, temperature, topP, maxNewTokens, stop, seed)
+        try await PromptSampling.run(
+            input: prompts, output: output, parameters: p, generator: generatorOptions.setup,
+            model: engineOptions.model, adapter: engineOptions.adapter, threads: engineOptions.threads, device: engineOptions.device)
     }
 }

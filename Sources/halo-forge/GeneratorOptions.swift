@@ -18,14 +18,7 @@ struct GeneratorOptions: ParsableArguments {
     @Flag(help: "With --generator pointing at halo-forge serve on this machine: have it load each adapter RAFT trains (otherwise the server keeps sampling its own model).") var generatorReload = false
 
     func validate() throws {
-        if generatorTimeout <= 0 { throw ValidationError("--generator-timeout must be positive") }
-        if generatorConcurrency < 1 { throw ValidationError("--generator-concurrency must be at least 1") }
-        if generator == nil, generatorModel != nil || generatorReload {
-            throw ValidationError("--generator-model and --generator-reload need --generator")
-        }
-        if engine == .vllm, generator != nil { throw ValidationError("give --engine vllm or --generator, not both") }
-        if engine != .vllm, !vllmArg.isEmpty { throw ValidationError("--vllm-arg needs --engine vllm") }
-        if vllmStartupTimeout <= 0 { throw ValidationError("--vllm-startup-timeout must be positive") }
+        do { try setup.validate() } catch { throw ValidationError("\(error)") }
     }
 
     /// The generator these flags describe.

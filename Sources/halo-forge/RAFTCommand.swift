@@ -1,8 +1,5 @@
 import ArgumentParser
-import Foundation
-import HaloForgeData
 import HaloForgeRAFT
-import HaloForgeVerify
 
 struct RAFTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,36 +20,14 @@ struct RAFTCommand: AsyncParsableCommand {
         @Option(help: "Resume the run in this folder with its stored settings.") var resume: String?
         @Option(name: [.short, .long], help: "YAML settings file: flat keys (`halo-forge config keys`) or upstream sections (raft:, generation:, training:, lora:, verifier:, hardware:).") var config: String?
         @Option(name: [.short, .long], help: "Model: a folder, a Hugging Face id, tiny or smollm2 (required unless --config or --checkpoint names one).") var model: String?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("adapter"))) var adapter: String?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("checkpoint"))) var checkpoint: String?
         @Option(help: "Built-in tasks: builtin-c (the default; its training split), humaneval, mbpp, mbpp-sanitized, humaneval-x-cpp, codeforces; or a prompt file.") var dataset: String?
         @OptionGroup var taskOptions: TaskOptions
         @Option(help: "Use only the first N prompts of the dataset (0: all).") var limit: Int = 0
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("cycles"))) var cycles: Int?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("samples_per_prompt"))) var samplesPerPrompt: Int?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("temperature"))) var temperature: Double?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("max_new_tokens"))) var maxNewTokens: Int?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("reward_threshold"))) var rewardThreshold: Double?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("learning_rate"))) var learningRate: Double?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("steps_per_cycle"))) var stepsPerCycle: Int?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("seed"))) var seed: Int?
-        @Option(help: ArgumentHelp(RAFTConfiguration.help("threads"))) var threads: Int?
-        @OptionGroup var settingOptions: SettingOptions
+        @OptionGroup var settingFlags: SettingFlags<RAFTConfiguration>
         @OptionGroup var options: VerifierOptions
         @OptionGroup var generatorOptions: GeneratorOptions
         @OptionGroup var trackerOptions: TrackerOptions
         @OptionGroup var distributedOptions: DistributedOptions
-
-        /// The typed flags, then `--set`.
-        func flagOverrides() throws -> RAFTOverrides {
-            var o = RAFTOverrides()
-            (o.model, o.adapter, o.checkpoint, o.dataset) = (model, adapter, checkpoint, dataset)
-            (o.prompts, o.verifier) = (taskOptions.prompts, taskOptions.verifier)
-            (o.cycles, o.samplesPerPrompt, o.temperature, o.maxNewTokens) = (cycles, samplesPerPrompt, temperature, maxNewTokens)
-            (o.rewardThreshold, o.learningRate, o.stepsPerCycle, o.seed, o.threads) = (rewardThreshold, learningRate, stepsPerCycle, seed, threads)
-            o.reportTo = trackerOptions.overrides
-            return o.merging(try settingOptions.overrides())
-        }
 
         func validate() throws {
             if dataset != nil && taskOptions.prompts != nil { throw ValidationError("give --dataset or --prompts, not both") }
@@ -60,19 +35,16 @@ struct RAFTCommand: AsyncParsableCommand {
 
         func run() async throws {
             let file: RAFTOverrides = try fileOverrides(config)
-            let flags = try flagOverrides()
+            let flags = try settingFlags.overrides(model: model, dataset: dataset, tasks: taskOptions, trackers: trackerOptions)
             let folder = resume ?? output ?? file.output ?? defaultRunFolder("raft")
             if resume == nil, output == nil { Terminal.note("run folder: \(folder)") }
             let run = try OpenedRun(folder: folder, resuming: resume != nil, datasets: taskOptions.datasets) {
                 try layeredSettings(file: file, flags: flags, source: config)
             }
-            let (settings, set) = (run.settings, run.tasks)
-            // A prompt file is trained on whole; the demo's C tasks keep their held-out split for benchmarks.
-            var tasks = settings.prompts == nil && settings.dataset == TaskResolver.builtinC ? set.train : set.tasks
-            if limit > 0 { tasks = Array(tasks.prefix(limit)) }
-            let verifier = try options.applying(settings).makeVerifier(quiet: true, choice: run.choice)
+            let settings = run.settings
+            let verifier = try options.makeVerifier(quiet: true, choice: run.choice, run: settings)
             try await RAFTRun.train(
-                settings, store: run.store, tasks: tasks, verifier: verifier, jobs: options.jobs,
+                settings, store: run.store, tasks: RAFTRun.tasks(run, limit: limit), verifier: verifier, jobs: options.jobs,
                 environment: environment(trackers: trackerOptions.trackers(settings: settings.reportTo), generatorOptions, distributedOptions))
         }
     }

@@ -2,8 +2,10 @@ import ArgumentParser
 import HaloForgeEngine
 import HaloForgeRAFT
 
-/// `--set KEY=VALUE`: any setting of the settings table, read and checked by the table.
-struct SettingOptions: ParsableArguments {
+/// Every setting of the command's settings table as a flag named after its key
+/// (`--samples-per-prompt 4`), and `--set KEY=VALUE` for a key or an upstream name: the table
+/// reads and checks both, so a setting's flag is never declared a second time here.
+struct SettingFlags<Config: Configurable>: ParsableArguments {
     @Option(
         name: .customLong("set"),
         help: ArgumentHelp(
@@ -11,8 +13,31 @@ struct SettingOptions: ParsableArguments {
             valueName: "key=value"))
     var assignments: [String] = []
 
-    func overrides<C: Configurable>(as _: C.Type = RAFTConfiguration.self) throws -> Overrides<C> {
-        try setOverrides(assignments, as: C.self)
+    @Argument(
+        parsing: .allUnrecognized,
+        help: ArgumentHelp(
+            "Any setting as a flag: --KEY VALUE, with the key's underscores as dashes (--KEY alone sets true).",
+            discussion: Config.flagsHelp, valueName: "--key value"))
+    var flags: [String] = []
+
+    func validate() throws {
+        do { _ = try overrides() } catch { throw ValidationError("\(error)") }
+    }
+
+    /// The settings' flags, then `--set`.
+    func overrides() throws -> Overrides<Config> {
+        do { return try Overrides<Config>.parse(flags: flags).merging(try Overrides<Config>.parse(assignments: assignments)) } catch let error as ConfigurationError {
+            throw CommandError("\(error)")
+        }
+    }
+}
+
+extension SettingFlags<RAFTConfiguration> {
+    /// The RAFT commands' own flags (model, tasks, trackers), then the settings' flags and `--set`.
+    func overrides(model: String?, dataset: String?, tasks: TaskOptions, trackers: TrackerOptions) throws -> RAFTOverrides {
+        var o = RAFTOverrides()
+        (o.model, o.dataset, o.prompts, o.verifier, o.reportTo) = (model, dataset, tasks.prompts, tasks.verifier, trackers.overrides)
+        return o.merging(try overrides())
     }
 }
 
@@ -26,28 +51,24 @@ struct DistributedOptions: ParsableArguments {
     @Flag(help: "With --nproc: shard every weight across the processes (FSDP) instead of a whole copy in each (DDP), for a model that does not fit one device.") var fsdp = false
     @Flag(help: "Recompute activations in the backward pass: less memory, about a third slower.") var gradientCheckpointing = false
 
+    /// The training these flags describe (0: a free rendezvous port).
+    private var training: DistributedTraining {
+        DistributedTraining(nproc: nproc, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr, masterPort: masterPort ?? 0, fsdp: fsdp)
+    }
+
     func validate() throws {
-        if nproc < 1 { throw ValidationError("--nproc must be at least 1") }
-        if nnodes < 1 { throw ValidationError("--nnodes must be at least 1") }
-        if !(0..<nnodes).contains(nodeRank) { throw ValidationError("--node-rank must be in 0..\(nnodes - 1)") }
-        if nnodes > 1, masterPort == nil { throw ValidationError("--nnodes above 1 needs --master-port, the same on every machine") }
-        if let port = masterPort, !(1...65535).contains(port) { throw ValidationError("--master-port must be 1–65535") }
-        if fsdp, nproc * nnodes < 2 { throw ValidationError("--fsdp shards the model across processes: it needs --nproc or --nnodes above 1") }
+        if let problem = training.problem { throw ValidationError(problem) }
     }
 
     /// nil when training stays in the worker.
-    var distributed: DistributedTraining? {
-        nproc * nnodes > 1
-            ? DistributedTraining(nproc: nproc, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr, masterPort: masterPort ?? 0, fsdp: fsdp)
-            : nil
-    }
+    var distributed: DistributedTraining? { training.isDistributed ? training : nil }
 }
 
 /// The run environment the flags describe.
-func environment(trackers: [String], _ generator: GeneratorOptions, _ distributed: DistributedOptions? = nil) -> RunEnvironment {
+func environment(trackers: [String], _ generator: GeneratorOptions?, _ distributed: DistributedOptions? = nil) -> RunEnvironment {
     var e = RunEnvironment()
     e.trackers = trackers
-    e.generator = generator.setup
+    e.generator = generator?.setup ?? GeneratorSetup()
     e.distributed = distributed?.distributed
     e.gradientCheckpointing = distributed?.gradientCheckpointing ?? false
     return e

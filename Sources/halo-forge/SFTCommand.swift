@@ -26,58 +26,21 @@ struct SFTCommand: AsyncParsableCommand {
         var config: String?
 
         @Option(name: [.short, .long], help: ArgumentHelp(SFTConfiguration.help("model") + " Required unless --config names one.")) var model: String?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("adapter"))) var adapter: String?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("data"))) var data: String?
         @Option(name: [.short, .long], help: ArgumentHelp(SFTConfiguration.help("output"))) var output: String?
-        @Flag(help: ArgumentHelp(SFTConfiguration.help("full"))) var full = false
         @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false
-        @Option(help: ArgumentHelp(SFTConfiguration.help("steps"))) var steps: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("epochs"))) var epochs: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("learning_rate"))) var learningRate: Double?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("rank"))) var rank: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("batch_tokens"))) var batchTokens: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("grad_accum"))) var gradAccum: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("max_length"))) var maxLength: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("eval_fraction"))) var evalFraction: Double?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("eval_every"))) var evalEvery: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("patience"))) var patience: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("checkpoint_every"))) var checkpointEvery: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("dtype"))) var dtype: String?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("chat"))) var chat: String?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("seed"))) var seed: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("threads"))) var threads: Int?
-        @Option(help: ArgumentHelp(SFTConfiguration.help("device"))) var device: String?
-        @OptionGroup var settingOptions: SettingOptions
+        @OptionGroup var settingFlags: SettingFlags<SFTConfiguration>
         @OptionGroup var distributedOptions: DistributedOptions
         @Option(help: "Folder with the built-in dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).") var datasets: String?
         @OptionGroup var trackerOptions: TrackerOptions
 
-        /// The typed flags, then `--set`.
-        func flagOverrides() throws -> SFTOverrides {
-            var o = SFTOverrides()
-            (o.model, o.adapter, o.data, o.output) = (model, adapter, data, output)
-            if full { o.full = true }
-            (o.steps, o.epochs, o.learningRate, o.rank, o.batchTokens, o.gradAccum) = (steps, epochs, learningRate, rank, batchTokens, gradAccum)
-            (o.maxLength, o.evalFraction, o.evalEvery, o.patience, o.checkpointEvery) = (maxLength, evalFraction, evalEvery, patience, checkpointEvery)
-            (o.dtype, o.chat, o.seed, o.threads, o.device) = (dtype, chat, seed, threads, device)
-            o.reportTo = trackerOptions.overrides
-            return o.merging(try settingOptions.overrides(as: SFTConfiguration.self))
-        }
-
-        /// defaults < --config < flags, validated.
-        func settings() throws -> SFTConfiguration {
-            let settings = SFTConfiguration().applying(try fileOverrides(config, as: SFTConfiguration.self)).applying(try flagOverrides())
-            do { try settings.validate(source: config ?? "--flags") } catch let error as ConfigurationError { throw CommandError("\(error)") }
-            return settings
-        }
-
         func run() async throws {
-            let s = try settings()
-            var environment = RunEnvironment()
-            environment.trackers = trackerOptions.trackers(settings: s.reportTo)
-            environment.distributed = distributedOptions.distributed
-            environment.gradientCheckpointing = distributedOptions.gradientCheckpointing
-            try await SFTRun.train(s, resume: resume, datasets: datasets ?? Datasets.defaultFolder(), environment: environment)
+            var flags = SFTOverrides()
+            (flags.model, flags.output, flags.reportTo) = (model, output, trackerOptions.overrides)
+            let s = try layeredSFTSettings(
+                file: try fileOverrides(config, as: SFTConfiguration.self), flags: flags.merging(try settingFlags.overrides()), source: config)
+            try await SFTRun.train(
+                s, resume: resume, datasets: datasets ?? Datasets.defaultFolder(),
+                environment: environment(trackers: trackerOptions.trackers(settings: s.reportTo), nil, distributedOptions))
         }
     }
 }

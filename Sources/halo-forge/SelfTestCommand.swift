@@ -15,14 +15,7 @@ struct SelfTestCommand: AsyncParsableCommand {
     @OptionGroup var options: VerifierOptions
 
     func run() async throws {
-        let verifier: Verifier
-        do { verifier = try options.makeVerifier(quiet: true) } catch {
-            print("✗ sandbox — \(error)")
-            throw ExitCode.failure
-        }
-        let failures = try await SelfTest.run(level: level, verifier: verifier, configuration: options.configuration, jobs: options.jobs)
-        print(failures == 0 ? "all checks passed" : "\(failures) check(s) failed: see the → lines; `halo-forge info` shows the toolchains, sandbox and worker")
-        if failures > 0 { throw ExitCode.failure }
+        if try await !SelfTest.check(level: level, configuration: options.configuration, jobs: options.jobs) { throw ExitCode.failure }
     }
 }
 

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import HaloForgeEngine
 import HaloForgeServer
 
@@ -33,21 +32,9 @@ struct ServeCommand: AsyncParsableCommand {
             settings.device = engineOptions.device
             let server: OpenAIServer
             do { server = try OpenAIServer(engine: engine, settings: settings) { Terminal.note($0) } } catch { throw CommandError("\(error)") }
-            let stopper = SignalStopper { await server.stop(timeout: 5) }
-            defer { stopper.cancel() }
-            let serving = Task { try await server.run() }
-            let bound: Int
-            do { bound = try await server.port() } catch {
-                serving.cancel()
-                throw CommandError("cannot listen on \(host):\(port): \(error)")
-            }
-            let shown = host.contains(":") ? "[\(host)]" : host
-            // Written straight to the descriptor: scripts and tests wait for this line.
-            FileHandle.standardOutput.write(Data("serving \(settings.modelName) at http://\(shown):\(bound)/v1\n".utf8))
-            do { try await serving.value } catch {
-                // Idle keep-alive connections are cut when the grace period ends: that is a normal stop.
-                if !stopper.fired { throw CommandError("server on \(host):\(bound): \(error)") }
-            }
+            try await serveInForeground(
+                "server", host: host, port: port, run: { try await server.run() }, boundPort: { try await server.port() },
+                stop: { await server.stop(timeout: 5) }, ready: { address in "serving \(settings.modelName) at \(address)/v1" })
             Terminal.note("stopped")
         }
     }

@@ -11,19 +11,12 @@ struct TrackerOptions: ParsableArguments {
     var reportTo: [String] = []
 
     func validate() throws {
-        if let bad = reportTo.first(where: { !TrackerReporter.names.contains($0) }) {
-            throw ValidationError("--report-to: unknown tracker '\(bad)' (choose from \(TrackerReporter.names.joined(separator: ", ")))")
-        }
+        do { try TrackerReporter.check(reportTo) } catch { throw ValidationError("\(error)") }
     }
 
     /// The flag's trackers, or nil when none is given (so a file's report_to stays).
-    var overrides: [String]? { reportTo.isEmpty ? nil : unique(reportTo) }
+    var overrides: [String]? { reportTo.isEmpty ? nil : TrackerReporter.chosen(flag: reportTo, settings: nil) }
 
     /// The trackers to use: the flag's when given (also on a resumed run), else the settings'.
-    func trackers(settings: [String]?) -> [String] { unique(reportTo.isEmpty ? settings ?? [] : reportTo) }
-
-    private func unique(_ names: [String]) -> [String] {
-        var seen = Set<String>()
-        return names.filter { seen.insert($0).inserted }
-    }
+    func trackers(settings: [String]?) -> [String] { TrackerReporter.chosen(flag: reportTo, settings: settings) }
 }

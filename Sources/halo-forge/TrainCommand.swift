@@ -19,28 +19,11 @@ struct TrainCommand: AsyncParsableCommand {
     @OptionGroup var distributedOptions: DistributedOptions
 
     func run() async throws {
-        let records = try readJSONL(data, required: ["prompt", "completion"])
-        var p = TrainingParameters()
-        p.mode = full ? "full" : "lora"
-        p.steps = steps
-        p.learningRate = learningRate
-        p.rank = rank
-        p.alpha = rank * 2
-        p.batchTokens = batchTokens
-        p.gradAccum = gradAccum
-        p.seed = seed
-        p.gradientCheckpointing = distributedOptions.gradientCheckpointing
-        p.distributed = distributedOptions.distributed
-        let examples = records.map { (prompt: $0["prompt"]!.stringValue!, completion: $0["completion"]!.stringValue!) }
-        let result = try await engineOptions.withLoadedEngine { engine, _ in
-            try await engine.train(examples, p, saveTo: output, progress: progressPrinter("train"))
+        var p = PairTraining.parameters(full: full, rank: rank)
+        (p.steps, p.learningRate, p.batchTokens, p.gradAccum, p.seed) = (steps, learningRate, batchTokens, gradAccum, seed)
+        (p.gradientCheckpointing, p.distributed) = (distributedOptions.gradientCheckpointing, distributedOptions.distributed)
+        try await engineOptions.withLoadedEngine { engine, _ in
+            try await PairTraining.run(data: data, output: output, parameters: p, engine: engine)
         }
-        Terminal.clearLine()
-        print("step  loss      grad norm  lr         tokens/s  peak MiB  split")
-        for s in result.steps {
-            print(String(format: "%4d  %-8.4f  %-9.3f  %-9.2e  %-8.0f  %-8.0f  %d", s.step, s.loss, s.gradNorm, s.lr, s.tokensPerSecond,
-                         s.peakMemoryMb ?? 0, s.microBatchSplit ?? 1))
-        }
-        print(String(format: "%d tokens in %.1f s (%.0f tokens/s); saved to %@", result.tokens, result.seconds, result.tokensPerSecond, result.saved ?? output))
     }
 }

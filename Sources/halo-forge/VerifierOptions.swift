@@ -102,24 +102,10 @@ struct VerifierOptions: ParsableArguments {
     }
 
     /// Builds the verifier and says loudly what protects the host; `choice` (`--verifier`)
-    /// sets how prompts that do not say are judged.
-    func makeVerifier(quiet: Bool = false, choice: VerifierChoice? = nil) throws -> Verifier {
-        try Verifier.announced(configuration, choice: choice, quiet: quiet)
-    }
-}
-
-extension VerifierOptions {
-    /// These options with the run's verifier settings (remote host, key, running untested prompts) added.
-    func applying(_ settings: RAFTConfiguration) -> VerifierOptions {
-        var options = self
-        if let host = settings.verifierHost, options.remote == nil {
-            options.remote = settings.verifierUser.map { "\($0)@\(host)" } ?? host
-        }
-        if let key = settings.verifierSSHKey {
-            options.remoteSSHOption.append("IdentityFile=" + (key as NSString).expandingTildeInPath)
-        }
-        if settings.runAfterCompile { options.run = true }
-        return options
+    /// sets how prompts that do not say are judged, `run` adds a RAFT run's verifier settings.
+    func makeVerifier(quiet: Bool = false, choice: VerifierChoice? = nil, run: RAFTConfiguration? = nil) throws -> Verifier {
+        let configuration = run?.verifier(configuration, remoteKind: remoteKind, sessions: remoteSessions) ?? configuration
+        return try Verifier.announced(configuration, choice: choice, quiet: quiet)
     }
 }
 

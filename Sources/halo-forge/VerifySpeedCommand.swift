@@ -1,9 +1,6 @@
 import ArgumentParser
-import Foundation
 import HaloForgeBench
-import HaloForgeCore
 import HaloForgeData
-import HaloForgeVerify
 
 /// `speed verify`: the verifier's throughput against the bare tools.
 struct VerifySpeedCommand: AsyncParsableCommand {
@@ -40,30 +37,12 @@ struct VerifySpeedCommand: AsyncParsableCommand {
         if limit > 0 { samples = Array(samples.prefix(limit)) }
         if !skipped.isEmpty { Terminal.note("skipped: \(skipped.joined(separator: ", "))") }
         let verifier = try options.makeVerifier()
-        let jobs = options.jobs
-        Terminal.note("\(dataset.rawValue): \(samples.count) samples, \(jobs) jobs")
-
-        var bestSandbox = Double.infinity
-        var bestBare = Double.infinity
-        var sandboxPassed = 0
-        var barePassed = 0
-        for round in 1...max(1, repeats) {
-            let (sandboxSeconds, passed) = await VerifierThroughput.verifier(samples, verifier: verifier, jobs: jobs)
-            bestSandbox = min(bestSandbox, sandboxSeconds)
-            sandboxPassed = passed
-            let bare = try BareTools(verifier: verifier, likeVerifier: bareLikeVerifier)
-            let (bareSeconds, bareOK) = await bare.time(samples, jobs: jobs)
-            bestBare = min(bestBare, bareSeconds)
-            barePassed = bareOK
-            Terminal.note(String(format: "round %d: halo-forge %.2f s, bare tools %.2f s", round, sandboxSeconds, bareSeconds))
+        Terminal.note("\(dataset.rawValue): \(samples.count) samples, \(options.jobs) jobs")
+        let comparison = try await VerifierSpeedComparison.measure(
+            samples, dataset: dataset.rawValue, verifier: verifier, jobs: options.jobs, repeats: repeats, likeVerifier: bareLikeVerifier
+        ) { round, verifierSeconds, bareSeconds in
+            Terminal.note(String(format: "round %d: halo-forge %.2f s, bare tools %.2f s", round, verifierSeconds, bareSeconds))
         }
-        let sandboxRate = Double(samples.count) / bestSandbox
-        let bareRate = Double(samples.count) / bestBare
-        print("""
-            dataset            \(dataset.rawValue) (\(samples.count) samples, \(jobs) jobs, sandbox: \(verifier.jail.isolation.rawValue))
-            halo-forge verify  \(String(format: "%7.1f", sandboxRate)) samples/s   \(sandboxPassed)/\(samples.count) reward 1.0
-            bare tools         \(String(format: "%7.1f", bareRate)) samples/s   \(barePassed)/\(samples.count) passed (\(bareLikeVerifier ? "the verifier's flags" : "plain tools"))
-            ratio              \(String(format: "%7.2f", sandboxRate / bareRate)) (halo-forge / bare)
-            """)
+        print(comparison)
     }
 }

@@ -86,3 +86,11 @@ import Testing
         #expect { try Benchmark.match(["1000": ["x"]], to: tasks, file: "c.jsonl") } throws: { "\($0)".contains("c.jsonl: no completion matches a problem") }
     }
 }
+
+@Suite struct PassAtKListTests {
+    @Test func ksAreThePositiveIntegersOfTheList() {
+        #expect(PassAtK.ks(parsing: "1,5,10") == [1, 5, 10])
+        #expect(PassAtK.ks(parsing: " 1, x, 0, -2,3 ") == [1, 3])
+        #expect(PassAtK.ks(parsing: "").isEmpty)
+    }
+}

@@ -68,3 +68,35 @@ import Testing
         #expect(html.contains("<span class=\"c\">// &lt;b&gt;</span>"))
     }
 }
+
+/// Who must show a token: anyone reaching a dashboard from another machine.
+@Suite struct DashboardTokenTests {
+    @Test func aTokenIsMadeOnlyOffLoopback() {
+        #expect(Dashboard.token(given: nil, host: "127.0.0.1") == nil)
+        #expect(Dashboard.token(given: nil, host: "::1") == nil)
+        #expect(Dashboard.token(given: "my-secret-token", host: "0.0.0.0") == "my-secret-token")
+        let made = try? #require(Dashboard.token(given: nil, host: "0.0.0.0"))
+        #expect(made?.count == 24)
+        #expect(made?.allSatisfy { "abcdefghijkmnpqrstuvwxyz23456789".contains($0) } == true)
+        #expect(made != Dashboard.token(given: nil, host: "0.0.0.0"), "each start makes a new one")
+    }
+}
+
+/// What the dashboard refuses to start with, each named by its flag.
+@Suite struct DashboardSettingsTests {
+    @Test func badSettingsAreNamedByTheirFlags() throws {
+        var settings = Dashboard.Settings()
+        #expect(throws: DashboardError.self) { try settings.validate() }  // nothing to show
+        settings.runsRoot = temporaryFolder("settings-root")
+        try FileManager.default.createDirectory(atPath: settings.runsRoot!, withIntermediateDirectories: true)
+        try settings.validate()
+        settings.port = 70000
+        #expect { try settings.validate() } throws: { "\($0)" == "--port must be between 0 and 65535" }
+        settings.port = 0
+        settings.token = "short"
+        #expect { try settings.validate() } throws: { "\($0)" == "--token must be at least 8 characters" }
+        settings.token = nil
+        settings.runFolders = [settings.runsRoot! + "/none"]
+        #expect { try settings.validate() } throws: { "\($0)".hasSuffix("/none: no run.sqlite (not a run folder)") }
+    }
+}

@@ -115,3 +115,15 @@ struct TrackerTests {
         #expect(!text.contains("\n"))
     }
 }
+
+/// Which trackers a run reports to, and the refusal of a name that is none.
+@Suite struct TrackerChoiceTests {
+    @Test func theFlagWinsOverTheSettingsAndEachTrackerComesOnce() throws {
+        #expect(TrackerReporter.chosen(flag: ["wandb", "tensorboard", "wandb"], settings: ["mlflow"]) == ["wandb", "tensorboard"])
+        #expect(TrackerReporter.chosen(flag: [], settings: ["mlflow", "mlflow"]) == ["mlflow"])
+        #expect(TrackerReporter.chosen(flag: [], settings: nil).isEmpty)
+        try TrackerReporter.check(["tensorboard", "mlflow"])
+        let error = #expect(throws: TrackerError.self) { try TrackerReporter.check(["wandb", "comet"]) }
+        #expect(error?.description == "--report-to: unknown tracker 'comet' (choose from tensorboard, wandb, mlflow)")
+    }
+}
