@@ -20,19 +20,16 @@ final class BuildCache: Sendable {
 
     private static let magic = Data("halo-forge build cache 1\n".utf8)
 
+    /// Held shared (flock) while this cache lives: a folder someone holds is never removed.
+    private let lease: Int32
+
     /// nil when the folder cannot be made: the verifier then builds everything per run.
     init?(root: String, toolchains: Toolchains, capacity: Int = 4096, headerCapacity: Int = 32) {
         self.capacity = capacity
         self.headerCapacity = headerCapacity
         folder = root + "/" + Self.hash(Self.identity(toolchains))
-        let fm = FileManager.default
-        do {
-            try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
-            try fm.createDirectory(atPath: programs, withIntermediateDirectories: true)
-            try fm.createDirectory(atPath: precompiledHeaders, withIntermediateDirectories: true)
-        } catch {
-            return nil
-        }
+        guard let lease = Self.takeLease(on: folder, root: root) else { return nil }
+        self.lease = lease
         // Programs are read by halo-forge alone; the headers through the jail's bind mount.
         chmod(programs, 0o700)
         chmod(precompiledHeaders, 0o755)
@@ -41,8 +38,43 @@ final class BuildCache: Sendable {
         Self.removeOtherBuilds(in: root, keeping: folder)
     }
 
+    deinit { close(lease) }
+
+    /// Makes the folder and holds its lease. Another process may be removing the folder at
+    /// that moment (it held the lease exclusively first): then the lease taken is on a file
+    /// already unlinked, so it is dropped and the folder made again.
+    private static func takeLease(on folder: String, root: String) -> Int32? {
+        let fm = FileManager.default
+        for _ in 0..<5 {
+            do {
+                try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+                try fm.createDirectory(atPath: folder + "/programs", withIntermediateDirectories: true)
+                try fm.createDirectory(atPath: folder + "/pch", withIntermediateDirectories: true)
+            } catch {
+                return nil
+            }
+            let descriptor = open(folder + "/lease", O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { return nil }
+            guard flock(descriptor, LOCK_SH) == 0 else {
+                close(descriptor)
+                return nil
+            }
+            var held = stat()
+            var onDisk = stat()
+            if fstat(descriptor, &held) == 0, stat(folder + "/lease", &onDisk) == 0, held.st_ino == onDisk.st_ino,
+                held.st_dev == onDisk.st_dev, access(folder + "/pch", W_OK) == 0
+            {
+                return descriptor
+            }
+            close(descriptor)
+        }
+        return nil
+    }
+
     /// Each halo-forge build or compiler upgrade starts a folder: the three used last stay
-    /// (a checkout and an installed copy may well run side by side), older ones go.
+    /// (a checkout and an installed copy may well run side by side). An older one goes only
+    /// when no process holds its lease and none has opened it for an hour: verifiers with
+    /// other compilers run side by side (gcc and clang in one test run), each on its folder.
     private static func removeOtherBuilds(in root: String, keeping own: String) {
         utimes(own, nil)
         let fm = FileManager.default
@@ -51,7 +83,17 @@ final class BuildCache: Sendable {
             var info = stat()
             return (path, stat(path, &info) == 0 ? info.st_mtim.tv_sec : 0)
         }
-        for (path, _) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(2) { try? fm.removeItem(atPath: path) }
+        let hourAgo = Int(time(nil)) - 3600
+        for (path, used) in dated.sorted(by: { $0.1 > $1.1 }).dropFirst(2) where used < hourAgo {
+            let descriptor = open(path + "/lease", O_RDONLY | O_CLOEXEC)
+            if descriptor >= 0 {
+                defer { close(descriptor) }
+                guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { continue }
+                try? fm.removeItem(atPath: path)
+            } else if errno == ENOENT {
+                try? fm.removeItem(atPath: path)
+            }
+        }
     }
 
     /// The stored bytes for `key`, or nil. A hit is marked recent, for pruning.

@@ -64,6 +64,40 @@ import Testing
         #expect(left == [String(cache.folder.split(separator: "/").last!), "old2", "old3"].sorted(), "\(left)")
     }
 
+    /// A folder another verifier holds (clang beside gcc, or a second process) stays however
+    /// old it looks; released, it goes. One used within the hour stays too.
+    @Test func aFolderInUseIsNeverRemoved() throws {
+        let root = Self.freshRoot("leases")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let found = Toolchains.discover(VerifierConfiguration())
+        var other = found
+        other.cxx = nil
+        var held: BuildCache? = try #require(BuildCache(root: root, toolchains: other))
+        let heldName = String(held!.folder.split(separator: "/").last!)
+        func age(_ name: String, _ seconds: Int) {
+            var times = [timeval(tv_sec: seconds, tv_usec: 0), timeval(tv_sec: seconds, tv_usec: 0)]
+            utimes(root + "/" + name, &times)
+        }
+        for i in 0..<3 {
+            try FileManager.default.createDirectory(atPath: root + "/old\(i)/programs", withIntermediateDirectories: true)
+            age("old\(i)", 1_000_000 + i)
+        }
+        try FileManager.default.createDirectory(atPath: root + "/recent/programs", withIntermediateDirectories: true)
+        age("recent", Int(time(nil)) - 60)
+        age(heldName, 999_000)
+        let own = try #require(BuildCache(root: root, toolchains: found))
+        let ownName = String(own.folder.split(separator: "/").last!)
+        var left = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+        #expect(left == [ownName, heldName, "old2", "recent"].sorted(), "\(left)")
+        #expect(FileManager.default.fileExists(atPath: root + "/" + heldName + "/pch"))
+        held = nil
+        age(heldName, 999_000)
+        age("recent", 1_000_100)
+        _ = try #require(BuildCache(root: root, toolchains: found))
+        left = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+        #expect(left == [ownName, "old2", "recent"].sorted(), "\(left)")
+    }
+
     @Test func keepsTheMostRecentlyUsedWithinItsCapacity() throws {
         let root = Self.freshRoot("prune")
         defer { try? FileManager.default.removeItem(atPath: root) }
