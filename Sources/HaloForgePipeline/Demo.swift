@@ -46,7 +46,7 @@ public enum Demo {
 
     /// Runs (or resumes) the demo in `store` with `raft` (the recipe, maybe changed by flags).
     public static func run(
-        _ raft: RAFTConfiguration, tiny: Bool, evalSamples: Int = Demo.evalSamples, store: RunStore, verifier: Verifier, jobs: Int,
+        _ raft: RAFTConfiguration, tiny: Bool, evalSamples: Int = Demo.evalSamples, evaluateEvery: Int = 1, store: RunStore, verifier: Verifier, jobs: Int,
         environment: RunEnvironment
     ) async throws {
         let (set, _) = try resolveTasks(raft.dataset, verifier: nil, datasets: nil)
@@ -58,6 +58,7 @@ public enum Demo {
             }
             var settings = FullBenchmark.Settings(raft: raft)
             settings.evalSamples = evalSamples
+            settings.evaluateEvery = evaluateEvery
             settings.jobs = jobs
             return try await FullBenchmark.run(
                 settings, store: store, engine: engine, verifier: verifier, train: train, heldOut: heldOut, metrics: metrics, generator: generator

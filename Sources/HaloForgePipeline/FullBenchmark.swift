@@ -13,6 +13,9 @@ public enum FullBenchmark {
     public struct Settings: Sendable {
         public var raft: RAFTConfiguration
         public var evalSamples = 4
+        /// Held-out evaluation after every Nth cycle and after the last (the baseline always):
+        /// an evaluation costs about a cycle's sampling, so a run on a budget measures the ends.
+        public var evaluateEvery = 1
         public var evalTemperature = 0.2
         public var ks = [1]
         public var jobs = 2
@@ -51,13 +54,20 @@ public enum FullBenchmark {
                 try await evaluate("baseline")
                 try metrics.replay(store)
             },
-            afterCycle: {
-                try await evaluate("cycle-\($0 + 1)")
+            afterCycle: { cycle in
+                if evaluates(afterCycle: cycle, every: settings.evaluateEvery, of: settings.raft.cycles) {
+                    try await evaluate("cycle-\(cycle + 1)")
+                }
                 try metrics.replay(store)
             })
         let rows = try self.rows(store: store, cycles: settings.raft.cycles)
         try write(rows, settings: settings, folder: store.folder)
         return rows
+    }
+
+    /// Whether the held-out tasks are measured after `cycle` (0-based): every `every`th, and the last.
+    static func evaluates(afterCycle cycle: Int, every: Int, of cycles: Int) -> Bool {
+        (cycle + 1) % max(every, 1) == 0 || cycle + 1 == cycles
     }
 
     static func rows(store: RunStore, cycles: Int) throws -> [Row] {
@@ -173,7 +183,7 @@ extension FullBenchmark {
     /// each when above 0), the cycles with a benchmark after each, then the table, the verdict
     /// and where the report went, printed.
     public static func run(
-        _ run: OpenedRun, limit: Int, evalSamples: Int, jobs: Int, verifier: Verifier, environment: RunEnvironment
+        _ run: OpenedRun, limit: Int, evalSamples: Int, evaluateEvery: Int = 1, jobs: Int, verifier: Verifier, environment: RunEnvironment
     ) async throws {
         var (train, heldOut) = (run.tasks.train, run.tasks.heldOut)
         guard !train.isEmpty, !heldOut.isEmpty else {
@@ -182,7 +192,7 @@ extension FullBenchmark {
         if limit > 0 { (train, heldOut) = (Array(train.prefix(limit)), Array(heldOut.prefix(limit))) }
         Terminal.note("\(run.tasks.source): \(train.count) training tasks, \(heldOut.count) held-out tasks")
         var settings = Settings(raft: run.settings)
-        (settings.evalSamples, settings.jobs) = (evalSamples, jobs)
+        (settings.evalSamples, settings.evaluateEvery, settings.jobs) = (evalSamples, evaluateEvery, jobs)
         let rows = try await self.run(settings, store: run.store, verifier: verifier, train: train, heldOut: heldOut, environment: environment)
         print(table(rows))
         if let verdict = verdict(rows) { print(verdict) }

@@ -16,6 +16,7 @@ struct BenchmarkFull: AsyncParsableCommand {
     @OptionGroup var taskOptions: TaskOptions
     @Option(name: [.short, .long], help: "Run folder (default: output in --config, else runs/benchmark-TIME, printed).") var output: String?
     @Option(help: "Samples per held-out task for pass@1.") var evalSamples: Int = 4
+    @Option(help: "Evaluate the held-out tasks after every Nth cycle and the last.") var evalEvery: Int = 1
     @Option(help: "Use only the first N training and N held-out tasks (0: all).") var limit: Int = 0
     @Option(name: [.short, .long], help: "YAML settings for the RAFT cycles: flags given here win over the file, the file over the defaults.") var config: String?
     @OptionGroup var settingFlags: SettingFlags<RAFTConfiguration>
@@ -23,6 +24,10 @@ struct BenchmarkFull: AsyncParsableCommand {
     @OptionGroup var trackerOptions: TrackerOptions
     @OptionGroup var generatorOptions: GeneratorOptions
     @OptionGroup var distributedOptions: DistributedOptions
+
+    func validate() throws {
+        if evalEvery < 1 { throw ValidationError("--eval-every must be at least 1") }
+    }
 
     func run() async throws {
         let file: RAFTOverrides = try fileOverrides(config)
@@ -36,7 +41,7 @@ struct BenchmarkFull: AsyncParsableCommand {
         }
         let verifier = try options.makeVerifier(quiet: true, choice: run.choice, run: run.settings)
         try await FullBenchmark.run(
-            run, limit: limit, evalSamples: evalSamples, jobs: options.jobs, verifier: verifier,
+            run, limit: limit, evalSamples: evalSamples, evaluateEvery: evalEvery, jobs: options.jobs, verifier: verifier,
             environment: environment(trackers: trackerOptions.trackers(settings: run.settings.reportTo), generatorOptions, distributedOptions))
     }
 }

@@ -16,6 +16,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Use the tiny from-scratch model (fast; shows the pipeline, not the gains).") var tiny = false
     @Option(help: "Run folder (default: runs/demo-smollm2 or runs/demo-tiny).") var output: String?
     @Option(help: "Samples per held-out task at each evaluation (default: 1).") var evalSamples: Int = Demo.evalSamples
+    @Option(help: "Evaluate the held-out tasks after every Nth cycle and the last (default: the last only).") var evalEvery: Int?
     @OptionGroup var settingFlags: SettingFlags<RAFTConfiguration>
     @OptionGroup var options: VerifierOptions
     @OptionGroup var trackerOptions: TrackerOptions
@@ -23,6 +24,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func validate() throws {
         if evalSamples < 1 { throw ValidationError("--eval-samples must be at least 1") }
+        if let evalEvery, evalEvery < 1 { throw ValidationError("--eval-every must be at least 1") }
     }
 
     func run() async throws {
@@ -34,7 +36,7 @@ struct DemoCommand: AsyncParsableCommand {
         var options = options
         options.defaultTimeout = 3  // the built-in tasks' tests finish in milliseconds; endless loops are common
         try await Demo.run(
-            raft, tiny: tiny, evalSamples: evalSamples, store: store, verifier: try options.makeVerifier(quiet: true), jobs: options.jobs,
+            raft, tiny: tiny, evalSamples: evalSamples, evaluateEvery: evalEvery ?? raft.cycles, store: store, verifier: try options.makeVerifier(quiet: true), jobs: options.jobs,
             environment: environment(trackers: trackerOptions.trackers(settings: raft.reportTo), generatorOptions))
     }
 }

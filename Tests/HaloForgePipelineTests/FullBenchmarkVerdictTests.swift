@@ -26,4 +26,14 @@ import Testing
         #expect(try #require(FullBenchmark.verdict(clear)).contains("do not overlap (a clear gain)"))
         #expect(FullBenchmark.verdict([demo[0]]) == nil)
     }
+
+    /// A run on a budget measures its ends: every Nth cycle and always the last.
+    @Test func evaluatesEveryNthCycleAndTheLast() {
+        let measured = { (every: Int, cycles: Int) in (0..<cycles).filter { FullBenchmark.evaluates(afterCycle: $0, every: every, of: cycles) } }
+        #expect(measured(1, 3) == [0, 1, 2])
+        #expect(measured(3, 3) == [2])
+        #expect(measured(2, 5) == [1, 3, 4])
+        #expect(measured(10, 3) == [2])
+        #expect(measured(0, 2) == [0, 1])
+    }
 }
