@@ -7,6 +7,14 @@ import Testing
 /// entry is found only under its own key and toolchain, a later verifier really uses it, and
 /// the cache stays within its capacity.
 @Suite struct BuildCacheTests {
+    /// This host's toolchains, and the same without a C++ compiler: two cache identities.
+    static func twoToolchains() -> (Toolchains, Toolchains) {
+        let found = Toolchains.discover(VerifierConfiguration())
+        var other = found
+        other.cxx = nil
+        return (found, other)
+    }
+
     static func freshRoot(_ name: String) -> String {
         let root = FileManager.default.temporaryDirectory.path + "/hf-build-cache-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.removeItem(atPath: root)
@@ -39,9 +47,7 @@ import Testing
     @Test func anotherToolchainIsAnotherFolder() throws {
         let root = Self.freshRoot("toolchains")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let found = Toolchains.discover(VerifierConfiguration())
-        var other = found
-        other.cxx = nil
+        let (found, other) = Self.twoToolchains()
         let a = try #require(BuildCache(root: root, toolchains: found))
         let b = try #require(BuildCache(root: root, toolchains: other))
         #expect(a.folder != b.folder)
@@ -69,9 +75,7 @@ import Testing
     @Test func aFolderInUseIsNeverRemoved() throws {
         let root = Self.freshRoot("leases")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let found = Toolchains.discover(VerifierConfiguration())
-        var other = found
-        other.cxx = nil
+        let (found, other) = Self.twoToolchains()
         var held: BuildCache? = try #require(BuildCache(root: root, toolchains: other))
         let heldName = String(held!.folder.split(separator: "/").last!)
         func age(_ name: String, _ seconds: Int) {
