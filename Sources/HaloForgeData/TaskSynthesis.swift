@@ -162,6 +162,14 @@ public struct TaskGeneration: Sendable {
         self.concurrency = concurrency
     }
 
+    /// What is wrong with these settings, named by flag; nil when nothing is.
+    public var problem: String? {
+        if count < 1 { return "--count must be at least 1" }
+        if ![Language.python, .c, .cpp].contains(language) { return "--language: python, c or cpp" }
+        if concurrency < 1 { return "--concurrency must be at least 1" }
+        return nil
+    }
+
     /// What became of every request.
     public struct Report: Sendable {
         public var replies: [String]

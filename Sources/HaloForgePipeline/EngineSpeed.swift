@@ -27,6 +27,16 @@ public enum EngineSpeed {
         }
     }
 
+    /// `speed generate`: the worker's batched generate against a naive loop, or with vLLM as the
+    /// generator against vLLM's. `engine` has the model at `path` loaded.
+    public static func generation(engine: Engine, path: String, generator: GeneratorSetup, prompts count: Int, samples: Int, maxNewTokens: Int) async throws {
+        if generator.engine == .vllm {
+            return try await againstVLLM(engine: engine, path: path, generator: generator, prompts: count, samples: samples, maxNewTokens: maxNewTokens)
+        }
+        let result = try await engine.benchGenerate(prompts(count), n: samples, maxNewTokens: maxNewTokens)
+        report(model: path, work: "\(count) prompts × \(samples) samples × \(maxNewTokens) new tokens", result)
+    }
+
     /// The worker's generate against vLLM's on the same prompts and settings: both tokens/s and
     /// the ratio. Each side samples a small warm-up request first, untimed. `engine` has the model at `path` loaded.
     public static func againstVLLM(

@@ -159,7 +159,9 @@ public struct RunEnvironment: Sendable {
     public var distributed: DistributedTraining?
     public var gradientCheckpointing = false
 
-    public init() {}
+    public init(trackers: [String] = [], generator: GeneratorSetup = GeneratorSetup(), distributed: DistributedTraining? = nil, gradientCheckpointing: Bool = false) {
+        (self.trackers, self.generator, self.distributed, self.gradientCheckpointing) = (trackers, generator, distributed, gradientCheckpointing)
+    }
 
     /// Trackers, then the engine (distributed as asked), then the generator (vLLM started on the
     /// run's model when asked) around `body`; each is stopped on every way out.

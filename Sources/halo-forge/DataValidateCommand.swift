@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import HaloForgeData
 
 extension DataCommand {
@@ -20,13 +19,7 @@ extension DataCommand {
         @Option(help: "Python interpreter that parses Python tests and references.") var python: String = "python3"
 
         func run() async throws {
-            guard let data = FileManager.default.contents(atPath: file) else { throw CommandError("cannot read \(file)") }
-            let report = RecordValidation.validate(text: String(decoding: data, as: UTF8.self), path: file, python: python)
-            if let note = report.note { Terminal.note("warning: \(note)") }
-            FileHandle.standardOutput.write(Data(report.listing(path: file, fixing: fix).utf8))
-            if fix, report.problems.count > report.unfixable.count { try writeAtomically(report.fixedText, to: file) }
-            Terminal.note(report.summary(path: file, fixing: fix))
-            if report.remaining(fixing: fix) > 0 { throw ExitCode(1) }
+            if try !RecordValidation.check(file: file, fix: fix, python: python) { throw ExitCode(1) }
         }
     }
 }

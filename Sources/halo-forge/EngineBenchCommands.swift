@@ -13,12 +13,7 @@ struct GenerateBench: AsyncParsableCommand {
 
     func run() async throws {
         try await engineOptions.withLoadedEngine { engine, path in
-            if generatorOptions.engine == .vllm {
-                return try await EngineSpeed.againstVLLM(
-                    engine: engine, path: path, generator: generatorOptions.setup, prompts: prompts, samples: samples, maxNewTokens: maxNewTokens)
-            }
-            let result = try await engine.benchGenerate(EngineSpeed.prompts(prompts), n: samples, maxNewTokens: maxNewTokens)
-            EngineSpeed.report(model: path, work: "\(prompts) prompts × \(samples) samples × \(maxNewTokens) new tokens", result)
+            try await EngineSpeed.generation(engine: engine, path: path, generator: generatorOptions.setup, prompts: prompts, samples: samples, maxNewTokens: maxNewTokens)
         }
     }
 }

@@ -66,10 +66,7 @@ struct DistributedOptions: ParsableArguments {
 
 /// The run environment the flags describe.
 func environment(trackers: [String], _ generator: GeneratorOptions?, _ distributed: DistributedOptions? = nil) -> RunEnvironment {
-    var e = RunEnvironment()
-    e.trackers = trackers
-    e.generator = generator?.setup ?? GeneratorSetup()
-    e.distributed = distributed?.distributed
-    e.gradientCheckpointing = distributed?.gradientCheckpointing ?? false
-    return e
+    RunEnvironment(
+        trackers: trackers, generator: generator?.setup ?? GeneratorSetup(), distributed: distributed?.distributed,
+        gradientCheckpointing: distributed?.gradientCheckpointing ?? false)
 }

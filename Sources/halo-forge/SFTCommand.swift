@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import HaloForgeData
 import HaloForgeRAFT
 
@@ -22,9 +21,7 @@ struct SFTCommand: AsyncParsableCommand {
                 tokenizer's chat template when it has one (--chat).
                 """)
 
-        @Option(name: [.short, .long], help: "YAML settings: flat keys named like these flags (learning_rate, eval_every, …) or upstream sections (model:, data:, lora:, training:, hardware:). Flags given win.")
-        var config: String?
-
+        @Option(name: [.short, .long], help: "YAML settings: flat keys named like these flags (learning_rate, eval_every, …) or upstream sections (model:, data:, lora:, training:, hardware:). Flags given win.") var config: String?
         @Option(name: [.short, .long], help: ArgumentHelp(SFTConfiguration.help("model") + " Required unless --config names one.")) var model: String?
         @Option(name: [.short, .long], help: ArgumentHelp(SFTConfiguration.help("output"))) var output: String?
         @Flag(help: "Continue from OUTPUT/checkpoint.") var resume = false

@@ -3,12 +3,7 @@ import HaloForgeRAFT
 
 /// `--report-to`, shared by the commands that train.
 struct TrackerOptions: ParsableArguments {
-    @Option(
-        name: .customLong("report-to"),
-        help: ArgumentHelp(
-            "Also write metrics to tensorboard, wandb (offline) or mlflow (file store) under RUN/trackers; repeatable (default: report_to in --config, else none).",
-            valueName: "tracker"))
-    var reportTo: [String] = []
+    @Option(help: ArgumentHelp("Also write metrics to tensorboard, wandb (offline) or mlflow (file store) under RUN/trackers; repeatable (default: report_to in --config, else none).", valueName: "tracker")) var reportTo: [String] = []
 
     func validate() throws {
         do { try TrackerReporter.check(reportTo) } catch { throw ValidationError("\(error)") }

@@ -15,21 +15,11 @@ struct VerifySpeedCommand: AsyncParsableCommand {
             verifier's standard, optimisation and warning flags instead.
             """)
 
-    @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var dataset: DatasetName = .humanevalXCpp
-
-    @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).")
-    var datasets: String?
-
-    @Option(help: "Use only the first N problems (0: all).")
-    var limit: Int = 0
-
-    @Option(help: "Repeat each measurement R times and keep the best.")
-    var repeats: Int = 1
-
-    @Flag(help: "Compile the bare side with the verifier's standard, optimisation and warning flags.")
-    var bareLikeVerifier = false
-
+    @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).") var dataset: DatasetName = .humanevalXCpp
+    @Option(help: "Folder with the dataset files (default: $HALO_FORGE_DATASETS, else the datasets that ship with halo-forge).") var datasets: String?
+    @Option(help: "Use only the first N problems (0: all).") var limit: Int = 0
+    @Option(help: "Repeat each measurement R times and keep the best.") var repeats: Int = 1
+    @Flag(help: "Compile the bare side with the verifier's standard, optimisation and warning flags.") var bareLikeVerifier = false
     @OptionGroup var options: VerifierOptions
 
     func run() async throws {

@@ -49,4 +49,11 @@ import Testing
                 verify: { $0.map { _ in Verdict(reward: 1, outcome: .passed) } })
         }
     }
+
+    @Test func badSettingsAreNamedByTheirFlag() {
+        #expect(TaskGeneration(topic: "t", language: .cpp, count: 1, seed: 0, concurrency: 1).problem == nil)
+        #expect(TaskGeneration(topic: "t", language: .python, count: 0, seed: 0, concurrency: 1).problem == "--count must be at least 1")
+        #expect(TaskGeneration(topic: "t", language: Language(name: "rust"), count: 1, seed: 0, concurrency: 1).problem == "--language: python, c or cpp")
+        #expect(TaskGeneration(topic: "t", language: .c, count: 1, seed: 0, concurrency: 0).problem == "--concurrency must be at least 1")
+    }
 }
