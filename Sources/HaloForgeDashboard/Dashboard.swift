@@ -25,7 +25,9 @@ public final class Dashboard: Sendable {
         /// How long a run page's live request waits for a new point before answering anyway (seconds).
         public var liveWait = 20.0
 
-        public init() {}
+        public init(runFolders: [String] = [], runsRoot: String? = nil, host: String = "127.0.0.1", port: Int = 8080, token: String? = nil) {
+            (self.runFolders, self.runsRoot, self.host, self.port, self.token) = (runFolders, runsRoot, host, port, token)
+        }
 
         /// Throws for the first setting the dashboard cannot serve with, named by its flag.
         public func validate() throws {

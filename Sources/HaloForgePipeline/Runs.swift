@@ -33,10 +33,15 @@ public func layeredSettings(
 }
 
 /// defaults < file < flags for `sft train`, validated; errors name the source.
-public func layeredSFTSettings(file: SFTOverrides, flags: SFTOverrides, source: String?) throws -> SFTConfiguration {
-    let settings = SFTConfiguration().applying(file).applying(flags)
-    do { try settings.validate(source: source ?? "--flags") } catch let error as ConfigurationError { throw CommandError("\(error)") }
+public func layeredSFTSettings(config: String?, flags: SFTOverrides) throws -> SFTConfiguration {
+    let settings = SFTConfiguration().applying(try fileOverrides(config, as: SFTConfiguration.self)).applying(flags)
+    do { try settings.validate(source: config ?? "--flags") } catch let error as ConfigurationError { throw CommandError("\(error)") }
     return settings
+}
+
+/// `config validate`: the settings `file` yields as `kind`, printed as YAML; errors name the line and key.
+public func checkedSettingsText(_ file: String, kind: SettingsCheck.Kind) throws -> String {
+    do { return try SettingsCheck.check(try readText(file), file: file, kind: kind) } catch let error as ConfigurationError { throw CommandError("\(error)") }
 }
 
 /// A run folder named after the command and the time, for commands run without --output.
@@ -231,5 +236,20 @@ public struct OpenedRun {
         }
         let settings = settings
         (tasks, choice) = try resolved ?? resolveTasks(settings.prompts ?? settings.dataset, verifier: settings.verifier, datasets: datasets)
+    }
+
+    /// The run of `raft train` or `benchmark full`: `config`'s settings under `flags`, over
+    /// `base`, in `resume` or `output`, else the file's output, else a new COMMAND-TIME folder
+    /// (printed).
+    public init(
+        command: String, config: String?, flags: RAFTOverrides, output: String?, resume: String? = nil, base: RAFTConfiguration = RAFTConfiguration(),
+        datasets: String?
+    ) throws {
+        let file: RAFTOverrides = try fileOverrides(config)
+        let folder = resume ?? output ?? file.output ?? defaultRunFolder(command)
+        if resume == nil, output == nil { Terminal.note("run folder: \(folder)") }
+        try self.init(folder: folder, resuming: resume != nil, datasets: datasets) {
+            try layeredSettings(base: base, file: file, flags: flags, source: config)
+        }
     }
 }

@@ -22,9 +22,8 @@ public final class OpenAIServer: Sendable {
         /// 0 picks a free port; `port()` tells which.
         public var port = 8000
 
-        public init(modelName: String, modelPath: String) {
-            self.modelName = modelName
-            self.modelPath = modelPath
+        public init(modelName: String, modelPath: String, device: String = "auto", host: String = "127.0.0.1", port: Int = 8000) {
+            (self.modelName, self.modelPath, self.device, self.host, self.port) = (modelName, modelPath, device, host, port)
         }
     }
 

@@ -30,15 +30,10 @@ struct BenchmarkFull: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let file: RAFTOverrides = try fileOverrides(config)
+        var base = RAFTConfiguration()
+        base.cycles = 2
         let flags = try settingFlags.overrides(model: model, dataset: dataset, tasks: taskOptions, trackers: trackerOptions)
-        let output = output ?? file.output ?? defaultRunFolder("benchmark")
-        if self.output == nil { Terminal.note("run folder: \(output)") }
-        let run = try OpenedRun(folder: output, datasets: taskOptions.datasets) {
-            var base = RAFTConfiguration()
-            base.cycles = 2
-            return try layeredSettings(base: base, file: file, flags: flags, source: config)
-        }
+        let run = try OpenedRun(command: "benchmark", config: config, flags: flags, output: output, base: base, datasets: taskOptions.datasets)
         let verifier = try options.makeVerifier(quiet: true, choice: run.choice, run: run.settings)
         try await FullBenchmark.run(
             run, limit: limit, evalSamples: evalSamples, evaluateEvery: evalEvery, jobs: options.jobs, verifier: verifier,

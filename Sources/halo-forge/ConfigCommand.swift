@@ -20,10 +20,7 @@ struct ConfigCommand: AsyncParsableCommand {
         @Option(help: "auto, raft or sft.") var kind: SettingsCheck.Kind = .auto
 
         func run() async throws {
-            let text = try readText(file)
-            do { print(try SettingsCheck.check(text, file: file, kind: kind), terminator: "") } catch let error as ConfigurationError {
-                throw CommandError("\(error)")
-            }
+            print(try checkedSettingsText(file, kind: kind), terminator: "")
         }
     }
 

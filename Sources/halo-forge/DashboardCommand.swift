@@ -25,11 +25,7 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "Token every request must carry (default on a non-loopback --host: a random one, printed).") var token: String?
 
     /// The dashboard's settings from the flags; the token is only drawn at start.
-    var settings: Dashboard.Settings {
-        var settings = Dashboard.Settings()
-        (settings.runFolders, settings.runsRoot, settings.host, settings.port, settings.token) = (runDirs, runs, host, port, token)
-        return settings
-    }
+    var settings: Dashboard.Settings { Dashboard.Settings(runFolders: runDirs, runsRoot: runs, host: host, port: port, token: token) }
 
     func validate() throws {
         do { try settings.validate() } catch { throw ValidationError("\(error)") }

@@ -29,10 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let folder = output ?? (tiny ? "runs/demo-tiny" : "runs/demo-smollm2")
-        var flags = RAFTOverrides()
-        flags.reportTo = trackerOptions.overrides
-        flags = flags.merging(try settingFlags.overrides())
-        let (store, raft) = try Demo.open(tiny: tiny, folder: folder, flags: flags)
+        let (store, raft) = try Demo.open(tiny: tiny, folder: folder, flags: try settingFlags.overrides(trackers: trackerOptions))
         var options = options
         options.defaultTimeout = 3  // the built-in tasks' tests finish in milliseconds; endless loops are common
         try await Demo.run(

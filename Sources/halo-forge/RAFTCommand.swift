@@ -34,13 +34,8 @@ struct RAFTCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let file: RAFTOverrides = try fileOverrides(config)
             let flags = try settingFlags.overrides(model: model, dataset: dataset, tasks: taskOptions, trackers: trackerOptions)
-            let folder = resume ?? output ?? file.output ?? defaultRunFolder("raft")
-            if resume == nil, output == nil { Terminal.note("run folder: \(folder)") }
-            let run = try OpenedRun(folder: folder, resuming: resume != nil, datasets: taskOptions.datasets) {
-                try layeredSettings(file: file, flags: flags, source: config)
-            }
+            let run = try OpenedRun(command: "raft", config: config, flags: flags, output: output, resume: resume, datasets: taskOptions.datasets)
             let settings = run.settings
             let verifier = try options.makeVerifier(quiet: true, choice: run.choice, run: settings)
             try await RAFTRun.train(

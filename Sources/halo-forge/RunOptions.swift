@@ -6,18 +6,11 @@ import HaloForgeRAFT
 /// (`--samples-per-prompt 4`), and `--set KEY=VALUE` for a key or an upstream name: the table
 /// reads and checks both, so a setting's flag is never declared a second time here.
 struct SettingFlags<Config: Configurable>: ParsableArguments {
-    @Option(
-        name: .customLong("set"),
-        help: ArgumentHelp(
-            "Any setting as KEY=VALUE, repeatable (keys and upstream names: `halo-forge config keys`); applied after the other flags.",
-            valueName: "key=value"))
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Any setting as KEY=VALUE, repeatable (keys and upstream names: `halo-forge config keys`); applied after the other flags.", valueName: "key=value"))
     var assignments: [String] = []
-
-    @Argument(
-        parsing: .allUnrecognized,
-        help: ArgumentHelp(
-            "Any setting as a flag: --KEY VALUE, with the key's underscores as dashes (--KEY alone sets true).",
-            discussion: Config.flagsHelp, valueName: "--key value"))
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp(
+        "Any setting as a flag: --KEY VALUE, with the key's underscores as dashes (--KEY alone sets true).", discussion: Config.flagsHelp, valueName: "--key value"))
     var flags: [String] = []
 
     func validate() throws {
@@ -34,9 +27,9 @@ struct SettingFlags<Config: Configurable>: ParsableArguments {
 
 extension SettingFlags<RAFTConfiguration> {
     /// The RAFT commands' own flags (model, tasks, trackers), then the settings' flags and `--set`.
-    func overrides(model: String?, dataset: String?, tasks: TaskOptions, trackers: TrackerOptions) throws -> RAFTOverrides {
+    func overrides(model: String? = nil, dataset: String? = nil, tasks: TaskOptions? = nil, trackers: TrackerOptions) throws -> RAFTOverrides {
         var o = RAFTOverrides()
-        (o.model, o.dataset, o.prompts, o.verifier, o.reportTo) = (model, dataset, tasks.prompts, tasks.verifier, trackers.overrides)
+        (o.model, o.dataset, o.prompts, o.verifier, o.reportTo) = (model, dataset, tasks?.prompts, tasks?.verifier, trackers.overrides)
         return o.merging(try overrides())
     }
 }

@@ -33,8 +33,7 @@ struct SFTCommand: AsyncParsableCommand {
         func run() async throws {
             var flags = SFTOverrides()
             (flags.model, flags.output, flags.reportTo) = (model, output, trackerOptions.overrides)
-            let s = try layeredSFTSettings(
-                file: try fileOverrides(config, as: SFTConfiguration.self), flags: flags.merging(try settingFlags.overrides()), source: config)
+            let s = try layeredSFTSettings(config: config, flags: flags.merging(try settingFlags.overrides()))
             try await SFTRun.train(
                 s, resume: resume, datasets: datasets ?? Datasets.defaultFolder(),
                 environment: environment(trackers: trackerOptions.trackers(settings: s.reportTo), nil, distributedOptions))

@@ -15,7 +15,7 @@ struct SelfTestCommand: AsyncParsableCommand {
     @OptionGroup var options: VerifierOptions
 
     func run() async throws {
-        if try await !SelfTest.check(level: level, configuration: options.configuration, jobs: options.jobs) { throw ExitCode.failure }
+        if try await !SelfTest.check(level: level, configuration: options.flags.configuration, jobs: options.jobs) { throw ExitCode.failure }
     }
 }
 

@@ -26,10 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await engineOptions.withLoadedEngine { engine, path in
-            var settings = OpenAIServer.Settings(modelName: servedModelName ?? engineOptions.model ?? path, modelPath: path)
-            settings.host = host
-            settings.port = port
-            settings.device = engineOptions.device
+            let settings = OpenAIServer.Settings(
+                modelName: servedModelName ?? engineOptions.model ?? path, modelPath: path, device: engineOptions.device, host: host, port: port)
             let server: OpenAIServer
             do { server = try OpenAIServer(engine: engine, settings: settings) { Terminal.note($0) } } catch { throw CommandError("\(error)") }
             try await serveInForeground(

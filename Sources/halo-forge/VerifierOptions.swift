@@ -54,12 +54,10 @@ struct VerifierOptions: ParsableArguments {
         return f
     }
 
-    var configuration: VerifierConfiguration { flags.configuration }
-
     /// Builds the verifier and says loudly what protects the host; `choice` (`--verifier`)
     /// sets how prompts that do not say are judged, `run` adds a RAFT run's verifier settings.
     func makeVerifier(quiet: Bool = false, choice: VerifierChoice? = nil, run: RAFTConfiguration? = nil) throws -> Verifier {
-        let configuration = run?.verifier(configuration, remoteKind: remoteKind, sessions: remoteSessions) ?? configuration
+        let configuration = run?.verifier(flags.configuration, remoteKind: remoteKind, sessions: remoteSessions) ?? flags.configuration
         return try Verifier.announced(configuration, choice: choice, quiet: quiet)
     }
 }

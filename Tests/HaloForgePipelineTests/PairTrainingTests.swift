@@ -31,12 +31,13 @@ import Testing
 /// `sft train`'s layers: defaults, then the file, then the flags, checked once.
 @Suite struct SFTLayeringTests {
     @Test func flagsWinOverTheFileAndTheResultIsValidated() throws {
-        var file = SFTOverrides()
-        (file.model, file.data, file.output, file.steps) = ("models/m", "d.jsonl", "out", 5)
+        let file = FileManager.default.temporaryDirectory.path + "/sft-layers-\(UUID().uuidString).yaml"
+        try "model: models/m\ndata: d.jsonl\noutput: out\nsteps: 5\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
         var flags = SFTOverrides()
         flags.steps = 2
-        let settings = try layeredSFTSettings(file: file, flags: flags, source: "sft.yaml")
-        #expect(settings.steps == 2 && settings.model == "models/m")
-        #expect(throws: CommandError.self) { try layeredSFTSettings(file: SFTOverrides(), flags: flags, source: nil) }
+        let settings = try layeredSFTSettings(config: file, flags: flags)
+        #expect(settings.steps == 2 && settings.model == "models/m" && settings.data == "d.jsonl")
+        #expect(throws: CommandError.self) { try layeredSFTSettings(config: nil, flags: flags) }
     }
 }
