@@ -4,7 +4,8 @@ import HaloForgeEngine
 /// Flags of commands that can sample through an OpenAI-compatible server instead of the
 /// local engine.
 struct GeneratorOptions: ParsableArguments {
-    @Option(help: "Sampling engine: worker (the local model worker), or vllm (a vLLM server halo-forge starts on a free loopback port and stops on exit; each LoRA adapter is hot-loaded and checked with a greedy probe against the worker). vllm needs `halo-forge model setup --vllm`.") var engine: SamplingEngine = .worker
+    @Option(help: "Sampling engine: worker (the local model worker), or vllm (a vLLM server halo-forge starts on a free loopback port and stops on exit; each LoRA adapter is hot-loaded and checked with a greedy probe against the worker). vllm needs `halo-forge model setup --vllm`.")
+    var engine: SamplingEngine = .worker
     @Option(help: "With --engine vllm: one more argument for vLLM's server (repeatable, e.g. --vllm-arg=--max-model-len --vllm-arg=4096).") var vllmArg: [String] = []
     @Option(help: "With --engine vllm: seconds vLLM may take to start (loading and compiling; minutes on a busy CPU).") var vllmStartupTimeout: Double = 1800
     @Option(help: "Sample through this OpenAI-compatible server (http://HOST:PORT, with or without /v1: halo-forge serve, vLLM, llama.cpp, Ollama) instead of the local engine.") var generator: String?

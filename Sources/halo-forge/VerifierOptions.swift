@@ -27,7 +27,6 @@ struct VerifierOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("A custom language, LANG:EXT:COMPILE[:RUN]; templates use {file} and {output}.", discussion: "Example: --custom 'rust:rs:rustc -O {file} -o {output}'. Repeatable.")) var custom: [String] = []
     @Option(help: ArgumentHelp("Verify C and C++ on this build host over SSH: a Host of ~/.ssh/config or user@host.", discussion: "The system ssh client with your config, agent and known_hosts; one connection for the whole run.")) var remote: String?
-
     @Option(help: "The build host's shell: posix, powershell or cmd (Windows; the default compiler there is cl.exe).") var remoteKind: RemoteHostKind = .posix
     @Option(help: "Remote C++ compile command with {source}, {output}, {compile_only} (default: g++ with the flags above; cl.exe /nologo /EHsc /O2 /W3 on Windows).") var remoteCompile: String?
     @Option(help: "Remote C compile command, as --remote-compile.") var remoteCompileC: String?
