@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--fast" ]; then
     # Suites left to the full run: the model worker and whole runs through it, Windows (MinGW,
     # wine), SSH, the browser, other users' uids, and the full-dataset replays.
-    slow="EngineTests|WorkerLifecycleTests|SFTCommandTests|RAFTResumeTests|PromptsRAFTTests|FullBenchmarkTests|DocumentedCommandTests|SelfTestLevelTests|ServeTests|Dashboard|MinGWTests|RemoteSSHTests|RootlessJailTests|UIDLeaseTests|DatasetAcceptanceTests|ShippedDatasetCommandTests|DataPrepareTests"
+    slow="EngineTests|WorkerLifecycleTests|VLLMRAFTTests|SFTCommandTests|RAFTResumeTests|PromptsRAFTTests|FullBenchmarkTests|DocumentedCommandTests|SelfTestLevelTests|ServeTests|Dashboard|MinGWTests|RemoteSSHTests|RootlessJailTests|UIDLeaseTests|DatasetAcceptanceTests|ShippedDatasetCommandTests|DataPrepareTests"
     # Lint mode only; ruff is checked when installed (scripts/install-test-deps.sh installs it).
     scripts/lint.sh
     swift build --build-tests
